@@ -1,0 +1,808 @@
+//! The checklist: its schema, loading and validation.
+//!
+//! A checklist is data (`checklists/*.toml`, compiled in). The engine knows no provider by name:
+//! everything provider-specific — facts, stages, steps, warnings, follow-up dates — is here as
+//! plain fields. Validation errors carry `file:line:col` so an author can jump to the problem.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use crate::error::{Error, Result};
+
+/// Checklist files larger than this are refused before parsing, so hostile input stays bounded.
+pub const MAX_CHECKLIST_BYTES: usize = 32 * 1024 * 1024;
+
+/// The longest id accepted for a checklist, stage, step, fact or choice.
+const MAX_ID_LEN: usize = 64;
+
+/// The checklists compiled into the binary: (id, file name, TOML text).
+pub const BUILTIN: &[(&str, &str, &str)] = &[
+    ("aws", "checklists/aws.toml", include_str!("../checklists/aws.toml")),
+    ("centurylink", "checklists/centurylink.toml", include_str!("../checklists/centurylink.toml")),
+];
+
+/// A loaded, validated checklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checklist {
+    /// Stable identifier, also the provider id on the command line.
+    pub id: Spanned<String>,
+    /// Human name shown in headers.
+    pub name: String,
+    /// Bumped whenever the steps change meaning.
+    pub version: u32,
+    /// One paragraph shown before the first question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The document the steps were taken from.
+    pub source: Source,
+    /// Questions asked up front that decide which steps apply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<Fact>,
+    /// Ordered stages, each with ordered steps.
+    #[serde(default)]
+    pub stages: Vec<Stage>,
+}
+
+/// Where a checklist's content comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Title of the source document.
+    pub title: String,
+    /// Who published it (the provider, the partner).
+    pub publisher: String,
+    /// When it was published, as the document gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Where it can be found (a URL, a ticket, a file name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// A question asked before the steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fact {
+    pub id: Spanned<String>,
+    /// The question; `{account}` is replaced by the account.
+    pub question: String,
+    #[serde(default)]
+    pub kind: FactKind,
+    /// Why the question matters, shown under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The answers of a `choice` fact.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
+}
+
+/// The kind of answer a fact takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FactKind {
+    #[default]
+    YesNo,
+    Choice,
+}
+
+/// One answer of a choice fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub id: Spanned<String>,
+    pub label: String,
+}
+
+/// A group of steps walked together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub id: Spanned<String>,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+}
+
+/// One thing the operator, partner or provider does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Stable id, unique in the checklist; the state file refers to steps by it.
+    pub id: Spanned<String>,
+    pub title: String,
+    /// What to do, where, why it matters, and what evidence to keep.
+    pub detail: String,
+    pub actor: Actor,
+    pub kind: StepKind,
+    /// A condition on facts; the step applies only when it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Spanned<String>>,
+    /// Steps that must be resolved first; each must come earlier in the checklist.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<Spanned<String>>,
+    /// Shown with a `!` before the menu.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+    /// The prompt for an `evidence` step (what to enter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+    /// Dates that follow from this step: reminders and the provider's windows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follow_up: Vec<FollowUp>,
+}
+
+/// Who acts on a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Actor {
+    Customer,
+    Partner,
+    Provider,
+}
+
+/// How a step is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepKind {
+    /// The operator confirms it is done.
+    Confirm,
+    /// Irreversible: the operator types the account to confirm.
+    Attest,
+    /// The operator enters evidence (a ticket number, an e-mail date).
+    Evidence,
+    /// Someone else acts; the operator records when, or leaves it waiting.
+    Wait,
+}
+
+/// A link shown with a step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+/// A date that follows from a step: `after` a delay counted from when step `from` (default: this
+/// step) was done. Without `after`, the date is not computable and the text says what ends it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUp {
+    /// `30m`, `1h`, `90d`, `2w`, or `end-of-month` (the close of the anchor's month).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Spanned<String>>,
+    /// The step whose completion starts the clock; this step when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Spanned<String>>,
+    /// What happens at that date, or what to do if this step is still open then.
+    pub text: String,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Actor::Customer => "customer",
+            Actor::Partner => "partner",
+            Actor::Provider => "provider",
+        })
+    }
+}
+
+impl fmt::Display for StepKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StepKind::Confirm => "confirm",
+            StepKind::Attest => "attest",
+            StepKind::Evidence => "evidence",
+            StepKind::Wait => "wait",
+        })
+    }
+}
+
+/// A delay after an anchor time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delay {
+    Minutes(i64),
+    Hours(i64),
+    Days(i64),
+    Weeks(i64),
+    /// The close of the anchor's month: midnight starting the next month, local time.
+    EndOfMonth,
+}
+
+impl Delay {
+    /// Parses `30m`, `1h`, `90d`, `2w` or `end-of-month`.
+    pub fn parse(text: &str) -> Option<Delay> {
+        if text == "end-of-month" {
+            return Some(Delay::EndOfMonth);
+        }
+        let unit = text.chars().last()?;
+        let digits = &text[..text.len() - unit.len_utf8()];
+        if digits.is_empty() || digits.len() > 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n: i64 = digits.parse().ok()?;
+        match unit {
+            'm' => Some(Delay::Minutes(n)),
+            'h' => Some(Delay::Hours(n)),
+            'd' => Some(Delay::Days(n)),
+            'w' => Some(Delay::Weeks(n)),
+            _ => None,
+        }
+    }
+}
+
+/// A parsed `when` condition: an OR of ANDs of literals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    any: Vec<Vec<Literal>>,
+}
+
+/// `fact`, `!fact`, `fact=choice` or `!fact=choice`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Literal {
+    negated: bool,
+    fact: String,
+    choice: Option<String>,
+}
+
+impl Condition {
+    /// Parses `a`, `!a`, `a && !b`, `kind=member || c`.
+    pub fn parse(text: &str) -> std::result::Result<Condition, String> {
+        let mut any = Vec::new();
+        for alternative in text.split("||") {
+            let mut all = Vec::new();
+            for literal in alternative.split("&&") {
+                let literal = literal.trim();
+                let (negated, rest) = match literal.strip_prefix('!') {
+                    Some(rest) => (true, rest.trim_start()),
+                    None => (false, literal),
+                };
+                let (fact, choice) = match rest.split_once('=') {
+                    Some((fact, choice)) => (fact.trim(), Some(choice.trim())),
+                    None => (rest, None),
+                };
+                if !is_valid_id(fact) || choice.is_some_and(|c| !is_valid_id(c)) {
+                    return Err(format!(
+                        "malformed condition `{text}` (expected e.g. `fact`, `!fact`, `fact=choice`, joined by && or ||)"
+                    ));
+                }
+                all.push(Literal { negated, fact: fact.to_owned(), choice: choice.map(str::to_owned) });
+            }
+            any.push(all);
+        }
+        Ok(Condition { any })
+    }
+
+    /// The facts this condition reads, with the choice each literal compares against.
+    pub fn literals(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.any.iter().flatten().map(|l| (l.fact.as_str(), l.choice.as_deref()))
+    }
+
+    /// Evaluates against answered facts (`yes`/`no` or a choice id). `Err(fact)` when a fact the
+    /// outcome depends on is unanswered.
+    pub fn eval(&self, facts: &BTreeMap<String, String>) -> std::result::Result<bool, String> {
+        let mut missing = None;
+        for all in &self.any {
+            let mut holds = true;
+            for literal in all {
+                let Some(value) = facts.get(&literal.fact) else {
+                    missing.get_or_insert_with(|| literal.fact.clone());
+                    holds = false;
+                    break;
+                };
+                let matched = match &literal.choice {
+                    Some(choice) => value == choice,
+                    None => value == "yes",
+                };
+                if matched == literal.negated {
+                    holds = false;
+                    break;
+                }
+            }
+            if holds {
+                return Ok(true);
+            }
+        }
+        match missing {
+            Some(fact) => Err(fact),
+            None => Ok(false),
+        }
+    }
+}
+
+/// Whether `id` is a well-formed id: lowercase ASCII letters, digits, `-` and `_`, starting with
+/// a letter or digit, at most 64 characters.
+pub fn is_valid_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= MAX_ID_LEN
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// A step's place in the checklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepRef {
+    /// Index of the stage (0-based).
+    pub stage: usize,
+    /// Index of the step within its stage (0-based).
+    pub step: usize,
+    /// Index of the step in checklist order (0-based).
+    pub flat: usize,
+}
+
+impl StepRef {
+    /// The number shown to operators, `3.2` for the second step of the third stage.
+    pub fn number(self) -> String {
+        format!("{}.{}", self.stage + 1, self.step + 1)
+    }
+}
+
+/// A checklist with everything derived at load time: its hash and an index of its steps.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub checklist: Checklist,
+    /// Where it was loaded from, for messages (`checklists/aws.toml`, a path).
+    pub origin: String,
+    /// sha256 of the file's bytes, hex; pinned by runs.
+    pub sha256: String,
+    /// The TOML text it was loaded from.
+    pub text: String,
+    conditions: HashMap<String, Condition>,
+    index: HashMap<String, StepRef>,
+    order: Vec<StepRef>,
+}
+
+impl Loaded {
+    /// Parses and validates a checklist. `origin` names the file in error messages.
+    pub fn parse(text: &str, origin: &str) -> Result<Loaded> {
+        if text.len() > MAX_CHECKLIST_BYTES {
+            return Err(Error::InvalidChecklist {
+                location: origin.to_owned(),
+                reason: format!("file is {} bytes; checklists are limited to {MAX_CHECKLIST_BYTES}", text.len()),
+            });
+        }
+        let checklist: Checklist = toml::from_str(text).map_err(|e| {
+            let location = match e.span() {
+                Some(span) => Position::of(text, span.start).at(origin),
+                None => origin.to_owned(),
+            };
+            Error::InvalidChecklist { location, reason: one_line(e.message()) }
+        })?;
+        Validator { text, origin }.validate(checklist)
+    }
+
+    /// Loads a built-in checklist by id.
+    pub fn builtin(id: &str) -> Result<Loaded> {
+        let Some((_, file, text)) = BUILTIN.iter().find(|(builtin, _, _)| *builtin == id) else {
+            let available = BUILTIN.iter().map(|(id, _, _)| *id).collect::<Vec<_>>().join(", ");
+            return Err(Error::UnknownProvider { provider: id.to_owned(), available });
+        };
+        Loaded::parse(text, file)
+    }
+
+    /// Loads a checklist file from disk.
+    pub fn from_file(path: &Path) -> Result<Loaded> {
+        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
+            _ => Error::io("read checklist", path, e),
+        })?;
+        let origin = path.display().to_string();
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let pos = Position::of_bytes(e.as_bytes(), e.utf8_error().valid_up_to());
+            Error::InvalidChecklist { location: pos.at(&origin), reason: "file is not valid UTF-8".into() }
+        })?;
+        Loaded::parse(&text, &origin)
+    }
+
+    /// Every step in checklist order, with its place.
+    pub fn steps(&self) -> impl Iterator<Item = (StepRef, &Step)> {
+        self.order.iter().map(|&r| (r, self.step(r)))
+    }
+
+    /// The step at a place.
+    pub fn step(&self, r: StepRef) -> &Step {
+        &self.checklist.stages[r.stage].steps[r.step]
+    }
+
+    /// Number of steps in the checklist.
+    pub fn step_count(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Looks a step up by id.
+    pub fn find(&self, id: &str) -> Option<StepRef> {
+        self.index.get(id).copied()
+    }
+
+    /// Looks a step up by id or by its number (`3.2`); unknown ones get the closest ids suggested.
+    pub fn resolve(&self, arg: &str) -> Result<StepRef> {
+        if let Some(r) = self.find(arg) {
+            return Ok(r);
+        }
+        if let Some((stage, step)) = arg.split_once('.')
+            && let (Ok(stage), Ok(step)) = (stage.parse::<usize>(), step.parse::<usize>())
+            && let Some(r) = self.order.iter().find(|r| r.stage + 1 == stage && r.step + 1 == step)
+        {
+            return Ok(*r);
+        }
+        let mut close: Vec<(usize, &str)> = self
+            .order
+            .iter()
+            .map(|&r| self.step(r).id.get_ref().as_str())
+            .map(|id| (edit_distance(arg, id).min(if id.contains(arg) { 1 } else { usize::MAX }), id))
+            .filter(|&(d, id)| d <= 3.max(id.len() / 3))
+            .collect();
+        close.sort();
+        let suggestion = if close.is_empty() {
+            String::from("; `closeacct checklist show` lists the steps")
+        } else {
+            let names: Vec<_> = close.iter().take(3).map(|(_, id)| format!("`{id}`")).collect();
+            format!("; did you mean {}?", names.join(" or "))
+        };
+        Err(Error::UnknownStep { step: arg.to_owned(), checklist: self.id().to_owned(), suggestion })
+    }
+
+    /// The checklist id.
+    pub fn id(&self) -> &str {
+        self.checklist.id.get_ref()
+    }
+
+    /// The parsed `when` of a step, if it has one.
+    pub fn condition(&self, step: &Step) -> Option<&Condition> {
+        self.conditions.get(step.id.get_ref())
+    }
+
+    /// Looks a fact up by id.
+    pub fn fact(&self, id: &str) -> Option<&Fact> {
+        self.checklist.facts.iter().find(|f| f.id.get_ref() == id)
+    }
+
+    /// Pretty TOML that loads back to an equal checklist.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(&self.checklist).unwrap_or_else(|e| format!("# failed to render: {e}\n"))
+    }
+}
+
+impl Fact {
+    /// The accepted answers, normalised: `yes`/`no` or a choice id.
+    pub fn accepted(&self) -> Vec<&str> {
+        match self.kind {
+            FactKind::YesNo => vec!["yes", "no"],
+            FactKind::Choice => self.choices.iter().map(|c| c.id.get_ref().as_str()).collect(),
+        }
+    }
+
+    /// Normalises an answer (`y`, `true`, `No`...) or says which answers are accepted.
+    pub fn normalise(&self, value: &str) -> Result<String> {
+        let lower = value.trim().to_ascii_lowercase();
+        let normalised = match self.kind {
+            FactKind::YesNo => match lower.as_str() {
+                "yes" | "y" | "true" => Some("yes"),
+                "no" | "n" | "false" => Some("no"),
+                _ => None,
+            },
+            FactKind::Choice => self.choices.iter().map(|c| c.id.get_ref().as_str()).find(|c| *c == lower),
+        };
+        normalised.map(str::to_owned).ok_or_else(|| Error::InvalidFactValue {
+            fact: self.id.get_ref().clone(),
+            value: value.to_owned(),
+            accepted: match self.kind {
+                FactKind::YesNo => "yes, no, true, false".to_owned(),
+                FactKind::Choice => self.accepted().join(", "),
+            },
+        })
+    }
+}
+
+/// A 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub col: usize,
+}
+
+impl Position {
+    /// The position of byte offset `offset` in `text`.
+    pub fn of(text: &str, offset: usize) -> Position {
+        Position::of_bytes(text.as_bytes(), offset)
+    }
+
+    fn of_bytes(bytes: &[u8], offset: usize) -> Position {
+        let before = &bytes[..offset.min(bytes.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        Position { line, col }
+    }
+
+    fn at(self, origin: &str) -> String {
+        format!("{origin}:{}:{}", self.line, self.col)
+    }
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    origin: &'a str,
+}
+
+impl Validator<'_> {
+    fn error<T>(&self, span: std::ops::Range<usize>, reason: impl Into<String>) -> Result<T> {
+        Err(Error::InvalidChecklist {
+            location: Position::of(self.text, span.start).at(self.origin),
+            reason: reason.into(),
+        })
+    }
+
+    fn check_id(&self, id: &Spanned<String>, what: &str) -> Result<()> {
+        if is_valid_id(id.get_ref()) {
+            return Ok(());
+        }
+        self.error(
+            id.span(),
+            format!(
+                "malformed {what} id `{}` (use 1-{MAX_ID_LEN} lowercase letters, digits, `-` or `_`, starting with a letter or digit)",
+                id.get_ref().escape_debug()
+            ),
+        )
+    }
+
+    fn validate(&self, checklist: Checklist) -> Result<Loaded> {
+        self.check_id(&checklist.id, "checklist")?;
+        if checklist.version == 0 {
+            return self.error(checklist.id.span(), "version must be 1 or more");
+        }
+
+        let mut facts: HashMap<&str, &Fact> = HashMap::new();
+        for fact in &checklist.facts {
+            self.check_id(&fact.id, "fact")?;
+            if facts.insert(fact.id.get_ref(), fact).is_some() {
+                return self.error(fact.id.span(), format!("duplicate fact id `{}`", fact.id.get_ref()));
+            }
+            match fact.kind {
+                FactKind::YesNo if !fact.choices.is_empty() => {
+                    return self.error(fact.id.span(), format!("yes-no fact `{}` cannot have choices", fact.id.get_ref()));
+                }
+                FactKind::Choice if fact.choices.len() < 2 => {
+                    return self.error(fact.id.span(), format!("choice fact `{}` needs at least two choices", fact.id.get_ref()));
+                }
+                _ => {}
+            }
+            let mut seen = HashMap::new();
+            for choice in &fact.choices {
+                self.check_id(&choice.id, "choice")?;
+                if seen.insert(choice.id.get_ref(), ()).is_some() {
+                    return self.error(choice.id.span(), format!("duplicate choice id `{}`", choice.id.get_ref()));
+                }
+            }
+        }
+
+        if checklist.stages.is_empty() {
+            return self.error(0..0, "the checklist has no stages");
+        }
+
+        let mut index: HashMap<String, StepRef> = HashMap::new();
+        let mut order = Vec::new();
+        let mut stage_ids = HashMap::new();
+        for (s, stage) in checklist.stages.iter().enumerate() {
+            self.check_id(&stage.id, "stage")?;
+            if stage_ids.insert(stage.id.get_ref().as_str(), ()).is_some() {
+                return self.error(stage.id.span(), format!("duplicate stage id `{}`", stage.id.get_ref()));
+            }
+            if stage.steps.is_empty() {
+                return self.error(stage.id.span(), format!("stage `{}` has no steps", stage.id.get_ref()));
+            }
+            for (i, step) in stage.steps.iter().enumerate() {
+                self.check_id(&step.id, "step")?;
+                let r = StepRef { stage: s, step: i, flat: order.len() };
+                if let Some(first) = index.insert(step.id.get_ref().clone(), r) {
+                    return self.error(
+                        step.id.span(),
+                        format!("duplicate step id `{}` (first used by step {})", step.id.get_ref(), first.number()),
+                    );
+                }
+                order.push(r);
+            }
+        }
+
+        let step_at = |r: StepRef| &checklist.stages[r.stage].steps[r.step];
+        let mut conditions = HashMap::new();
+        for &r in &order {
+            let step = step_at(r);
+            if let Some(when) = &step.when {
+                let condition = Condition::parse(when.get_ref()).or_else(|reason| self.error(when.span(), reason))?;
+                for (fact_id, choice) in condition.literals() {
+                    let Some(fact) = facts.get(fact_id) else {
+                        return self.error(when.span(), format!("`when` names unknown fact `{fact_id}`"));
+                    };
+                    match (fact.kind, choice) {
+                        (FactKind::YesNo, Some(_)) => {
+                            return self.error(when.span(), format!("fact `{fact_id}` is yes-no; use `{fact_id}` or `!{fact_id}`"));
+                        }
+                        (FactKind::Choice, None) => {
+                            return self.error(
+                                when.span(),
+                                format!("fact `{fact_id}` is a choice; compare it: `{fact_id}={}`", fact.accepted().join("|")),
+                            );
+                        }
+                        (FactKind::Choice, Some(c)) if !fact.accepted().contains(&c) => {
+                            return self.error(when.span(), format!("fact `{fact_id}` has no choice `{c}`"));
+                        }
+                        _ => {}
+                    }
+                }
+                conditions.insert(step.id.get_ref().clone(), condition);
+            }
+            for required in &step.requires {
+                let Some(&target) = index.get(required.get_ref()) else {
+                    return self.error(required.span(), format!("`requires` names unknown step `{}`", required.get_ref()));
+                };
+                if target.flat >= r.flat {
+                    if let Some(cycle) = find_cycle(&index, &order, &step_at, r) {
+                        return self.error(required.span(), format!("dependency cycle: {}", cycle.join(" → ")));
+                    }
+                    return self.error(
+                        required.span(),
+                        format!(
+                            "step `{}` requires `{}`, which comes later (step {}); requirements must come first",
+                            step.id.get_ref(),
+                            required.get_ref(),
+                            target.number()
+                        ),
+                    );
+                }
+            }
+            for follow_up in &step.follow_up {
+                if let Some(after) = &follow_up.after
+                    && Delay::parse(after.get_ref()).is_none()
+                {
+                    return self.error(
+                        after.span(),
+                        format!("malformed delay `{}` (expected e.g. `30m`, `1h`, `90d`, `2w` or `end-of-month`)", after.get_ref()),
+                    );
+                }
+                if let Some(from) = &follow_up.from
+                    && !index.contains_key(from.get_ref())
+                {
+                    return self.error(from.span(), format!("follow-up `from` names unknown step `{}`", from.get_ref()));
+                }
+            }
+        }
+
+        Ok(Loaded {
+            sha256: sha256_hex(self.text.as_bytes()),
+            text: self.text.to_owned(),
+            origin: self.origin.to_owned(),
+            checklist,
+            conditions,
+            index,
+            order,
+        })
+    }
+}
+
+/// The ids along a `requires` cycle through `start`, if there is one.
+fn find_cycle<'c>(
+    index: &HashMap<String, StepRef>,
+    order: &[StepRef],
+    step_at: &dyn Fn(StepRef) -> &'c Step,
+    start: StepRef,
+) -> Option<Vec<String>> {
+    // Iterative depth-first search with an explicit path, so deep chains cannot overflow the stack.
+    let mut visited = vec![false; order.len()];
+    let mut path: Vec<(StepRef, usize)> = vec![(start, 0)];
+    while let Some(&mut (current, ref mut next)) = path.last_mut() {
+        let requires = &step_at(current).requires;
+        if *next >= requires.len() {
+            path.pop();
+            continue;
+        }
+        let target = index.get(requires[*next].get_ref()).copied();
+        *next += 1;
+        let Some(target) = target else { continue };
+        if target == start {
+            let mut ids: Vec<String> = path.iter().map(|(r, _)| step_at(*r).id.get_ref().clone()).collect();
+            ids.push(step_at(start).id.get_ref().clone());
+            return Some(ids);
+        }
+        if !visited[target.flat] {
+            visited[target.flat] = true;
+            path.push((target, 0));
+        }
+    }
+    None
+}
+
+/// Hex sha256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        use std::fmt::Write;
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn conditions_evaluate_negation_and_or() {
+        let c = Condition::parse("org_management && !partner || kind=member").unwrap();
+        assert_eq!(c.eval(&facts(&[("org_management", "yes"), ("partner", "no")])), Ok(true));
+        assert_eq!(c.eval(&facts(&[("org_management", "yes"), ("partner", "yes"), ("kind", "other")])), Ok(false));
+        assert_eq!(c.eval(&facts(&[("org_management", "no"), ("kind", "member")])), Ok(true));
+        assert_eq!(c.eval(&facts(&[("org_management", "no")])), Err("kind".to_owned()));
+        let negated = Condition::parse("!x").unwrap();
+        assert_eq!(negated.eval(&facts(&[("x", "no")])), Ok(true));
+        assert_eq!(negated.eval(&facts(&[])), Err("x".to_owned()));
+    }
+
+    #[test]
+    fn malformed_conditions_are_refused() {
+        for bad in ["", "a &&", "A", "a = ", "a b", "!!a", "a=B"] {
+            assert!(Condition::parse(bad).is_err(), "{bad:?} should not parse");
+        }
+    }
+
+    #[test]
+    fn delays_parse() {
+        assert_eq!(Delay::parse("1h"), Some(Delay::Hours(1)));
+        assert_eq!(Delay::parse("90d"), Some(Delay::Days(90)));
+        assert_eq!(Delay::parse("end-of-month"), Some(Delay::EndOfMonth));
+        for bad in ["", "h", "1", "1y", "-1d", "1.5h", "9999999d", "1é"] {
+            assert_eq!(Delay::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ids_are_checked() {
+        assert!(is_valid_id("close-account_2"));
+        for bad in ["", "-a", "A", "a b", "a.b", &"a".repeat(65)] {
+            assert!(!is_valid_id(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        let text = "a\nbé c\n";
+        assert_eq!(Position::of(text, 0), Position { line: 1, col: 1 });
+        assert_eq!(Position::of(text, 5), Position { line: 2, col: 3 });
+        assert_eq!(Position::of(text, 100), Position { line: 3, col: 1 });
+    }
+}
