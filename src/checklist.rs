@@ -571,10 +571,14 @@ impl Validator<'_> {
             }
             match fact.kind {
                 FactKind::YesNo if !fact.choices.is_empty() => {
-                    return self.error(fact.id.span(), format!("yes-no fact `{}` cannot have choices", fact.id.get_ref()));
+                    return self
+                        .error(fact.id.span(), format!("yes-no fact `{}` cannot have choices", fact.id.get_ref()));
                 }
                 FactKind::Choice if fact.choices.len() < 2 => {
-                    return self.error(fact.id.span(), format!("choice fact `{}` needs at least two choices", fact.id.get_ref()));
+                    return self.error(
+                        fact.id.span(),
+                        format!("choice fact `{}` needs at least two choices", fact.id.get_ref()),
+                    );
                 }
                 _ => {}
             }
@@ -627,12 +631,18 @@ impl Validator<'_> {
                     };
                     match (fact.kind, choice) {
                         (FactKind::YesNo, Some(_)) => {
-                            return self.error(when.span(), format!("fact `{fact_id}` is yes-no; use `{fact_id}` or `!{fact_id}`"));
+                            return self.error(
+                                when.span(),
+                                format!("fact `{fact_id}` is yes-no; use `{fact_id}` or `!{fact_id}`"),
+                            );
                         }
                         (FactKind::Choice, None) => {
                             return self.error(
                                 when.span(),
-                                format!("fact `{fact_id}` is a choice; compare it: `{fact_id}={}`", fact.accepted().join("|")),
+                                format!(
+                                    "fact `{fact_id}` is a choice; compare it: `{fact_id}={}`",
+                                    fact.accepted().join("|")
+                                ),
                             );
                         }
                         (FactKind::Choice, Some(c)) if !fact.accepted().contains(&c) => {
@@ -645,7 +655,8 @@ impl Validator<'_> {
             }
             for required in &step.requires {
                 let Some(&target) = index.get(required.get_ref()) else {
-                    return self.error(required.span(), format!("`requires` names unknown step `{}`", required.get_ref()));
+                    return self
+                        .error(required.span(), format!("`requires` names unknown step `{}`", required.get_ref()));
                 };
                 if target.flat >= r.flat {
                     if let Some(cycle) = find_cycle(&index, &order, &step_at, r) {
@@ -668,13 +679,17 @@ impl Validator<'_> {
                 {
                     return self.error(
                         after.span(),
-                        format!("malformed delay `{}` (expected e.g. `30m`, `1h`, `90d`, `2w` or `end-of-month`)", after.get_ref()),
+                        format!(
+                            "malformed delay `{}` (expected e.g. `30m`, `1h`, `90d`, `2w` or `end-of-month`)",
+                            after.get_ref()
+                        ),
                     );
                 }
                 if let Some(from) = &follow_up.from
                     && !index.contains_key(from.get_ref())
                 {
-                    return self.error(from.span(), format!("follow-up `from` names unknown step `{}`", from.get_ref()));
+                    return self
+                        .error(from.span(), format!("follow-up `from` names unknown step `{}`", from.get_ref()));
                 }
             }
         }
@@ -725,11 +740,21 @@ fn find_cycle<'c>(
 
 /// Hex sha256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+    to_hex(&Sha256::digest(bytes).into())
+}
+
+/// The sha256 of some bytes, raw.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// Lowercase hex of a digest.
+pub fn to_hex(digest: &[u8; 32]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(64);
-    for byte in digest {
-        use std::fmt::Write;
-        let _ = write!(hex, "{byte:02x}");
+    for &byte in digest {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0xf)]));
     }
     hex
 }
@@ -751,6 +776,31 @@ fn edit_distance(a: &str, b: &str) -> usize {
         previous = current;
     }
     previous[b.len()]
+}
+
+/// A valid checklist of `steps` steps, in stages of 100, each step requiring the one before and
+/// every tenth one conditional on a fact. For benchmarks and load tests of large inputs.
+pub fn generate_for_benchmarks(steps: usize) -> String {
+    use std::fmt::Write;
+    let mut text = String::from(
+        "id = \"generated\"\nname = \"Generated\"\nversion = 1\n[source]\ntitle = \"generated\"\npublisher = \"closeacct\"\n[[facts]]\nid = \"org\"\nquestion = \"Org?\"\n",
+    );
+    for i in 0..steps {
+        if i % 100 == 0 {
+            let _ = write!(text, "[[stages]]\nid = \"stage-{}\"\ntitle = \"Stage {}\"\n", i / 100, i / 100);
+        }
+        let _ = write!(
+            text,
+            "[[stages.steps]]\nid = \"step-{i}\"\ntitle = \"Step {i}\"\ndetail = \"Do the thing number {i}, then keep the evidence.\"\nactor = \"customer\"\nkind = \"confirm\"\n"
+        );
+        if i > 0 {
+            let _ = writeln!(text, "requires = [\"step-{}\"]", i - 1);
+        }
+        if i % 10 == 0 {
+            text.push_str("when = \"!org\"\n");
+        }
+    }
+    text
 }
 
 #[cfg(test)]
@@ -796,6 +846,11 @@ mod tests {
         for bad in ["", "-a", "A", "a b", "a.b", &"a".repeat(65)] {
             assert!(!is_valid_id(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn sha256_is_lowercase_hex() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]

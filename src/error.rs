@@ -57,7 +57,9 @@ pub enum Error {
     Interrupted,
 
     /// The checklist differs from the one the run started with.
-    #[error("the checklist `{checklist}` changed since this run began ({summary}); rerun with --accept-changes to go on with the new one")]
+    #[error(
+        "the checklist `{checklist}` changed since this run began ({summary}); rerun with --accept-changes to go on with the new one"
+    )]
     ChecklistChanged { checklist: String, summary: String },
 
     /// A checklist file that fails validation.

@@ -1,1 +1,11 @@
+//! The one integration-test binary: each module drives the real `closeacct` binary or the
+//! library's public API.
 
+mod builtin_checklists;
+mod checklists;
+mod commands;
+mod common;
+mod durability;
+mod reports;
+mod secrets;
+mod wizard_pty;

@@ -1,0 +1,224 @@
+//! Speed and memory figures for the targets in the issues, printed, never asserted: shared
+//! machines are noisy, so the numbers are for people to read and compare.
+//!
+//! `cargo bench --bench figures` (add `-- --quick` for fewer repetitions).
+//!
+//! Heap figures come from a counting allocator around the library call; process figures run the
+//! release binary and read its peak RSS with `getrusage(RUSAGE_CHILDREN)`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use closeacct::checklist::{Loaded, generate_for_benchmarks};
+use closeacct::progress::Progress;
+use closeacct::session::{OnChange, Session};
+use closeacct::state::{EventKind, StateDir};
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+#[allow(unsafe_code)]
+// SAFETY: forwards to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f` `runs` times; returns the median time and the peak heap growth during one run.
+fn measure<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, usize) {
+    let mut times = Vec::with_capacity(runs);
+    let mut peak = 0;
+    for _ in 0..runs {
+        let base = CURRENT.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let start = Instant::now();
+        let result = f();
+        times.push(start.elapsed());
+        drop(result);
+        peak = peak.max(PEAK.load(Ordering::Relaxed) - base);
+    }
+    times.sort();
+    (times[times.len() / 2], peak)
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Median wall time of a command, and the peak RSS (KiB) of the largest child so far.
+fn time_command(runs: usize, make: impl Fn() -> Command) -> (Duration, i64) {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let mut cmd = make();
+        let start = Instant::now();
+        let out = cmd.output().expect("run command");
+        times.push(start.elapsed());
+        assert!(out.status.success(), "{:?} failed: {}", cmd, String::from_utf8_lossy(&out.stderr));
+    }
+    times.sort();
+    (times[times.len() / 2], max_child_rss_kib())
+}
+
+#[allow(unsafe_code)]
+fn max_child_rss_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given.
+    unsafe {
+        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+        usage.assume_init().ru_maxrss
+    }
+}
+
+fn release_binary() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet"])
+        .current_dir(root)
+        .status()
+        .expect("cargo build");
+    assert!(status.success());
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    target.join("release/closeacct")
+}
+
+/// A run of the generated checklist with `events` events: the start, a fact, then confirmations
+/// and notes cycling over the first steps, so replay does real work on every line.
+fn make_run(state: &Path, checklist: &Loaded, account: &str, events: usize) {
+    let session = Session {
+        state: StateDir { root: state.to_path_buf() },
+        checklist: checklist.clone(),
+        operator: "bench".into(),
+    };
+    let mut run = session.create(account).expect("create run");
+    run.record("bench", EventKind::FactAnswered { fact: "org".into(), value: "no".into() }).unwrap();
+    let ids: Vec<String> = checklist.steps().map(|(_, s)| s.id.get_ref().clone()).take(50).collect();
+    for i in 2..events {
+        let step = ids[i % ids.len()].clone();
+        let kind = if i % 3 == 0 {
+            EventKind::NoteAdded { step, note: format!("note {i}: checked region ap-northeast-2, ticket CS-{i}") }
+        } else {
+            EventKind::StepDone { step, note: None, evidence: Some(format!("ticket CS-{i}")), attested: None }
+        };
+        run.record("bench", kind).unwrap();
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let runs = if quick { 5 } else { 21 };
+    let dir = tempfile::tempdir().unwrap();
+    let binary = release_binary();
+    println!("closeacct figures ({} repetitions each, median)", runs);
+
+    // Issue 3: load and validate a generated checklist of 10,000 steps.
+    let text = generate_for_benchmarks(10_000);
+    let (time, heap) = measure(runs, || Loaded::parse(&text, "generated.toml").unwrap());
+    println!(
+        "checklist load+validate, 10,000 steps ({} KiB): {:.1} ms, peak heap {:.1} MiB  [target < 50 ms, < 20 MB]",
+        text.len() / 1024,
+        ms(time),
+        mib(heap)
+    );
+    let file = dir.path().join("generated.toml");
+    std::fs::write(&file, &text).unwrap();
+    let (time, rss) = time_command(runs, || {
+        let mut c = Command::new(&binary);
+        c.args(["checklist", "validate"]).arg(&file);
+        c
+    });
+    println!("  `closeacct checklist validate` process: {:.1} ms, max RSS {:.1} MiB", ms(time), rss as f64 / 1024.0);
+
+    // Issue 4: resume a run of 100,000 events, and the cost of one durable confirmation.
+    let small = Loaded::parse(&generate_for_benchmarks(200), "generated.toml").unwrap();
+    let state = dir.path().join("state");
+    let start = Instant::now();
+    make_run(&state, &small, "big-run", 100_000);
+    let build = start.elapsed();
+    let session =
+        Session { state: StateDir { root: state.clone() }, checklist: small.clone(), operator: "bench".into() };
+    let log_len = std::fs::metadata(state.join("runs/generated/big-run/events.jsonl")).unwrap().len();
+    let (time, heap) = measure(runs, || {
+        let run = session.open("big-run", OnChange::Refuse).unwrap();
+        let next = Progress::new(&session.checklist, &run.replay).first_open();
+        (run, next)
+    });
+    println!(
+        "resume (lock, replay, first open step), 100,000 events ({:.1} MiB log): {:.1} ms, peak heap {:.1} MiB  [target < 100 ms, < 32 MB]",
+        log_len as f64 / 1048576.0,
+        ms(time),
+        mib(heap)
+    );
+    let mut latencies = Vec::new();
+    {
+        let mut run = session.open("big-run", OnChange::Refuse).unwrap();
+        for i in 0..if quick { 50 } else { 300 } {
+            let start = Instant::now();
+            run.record("bench", EventKind::NoteAdded { step: "step-0".into(), note: format!("latency {i}") }).unwrap();
+            latencies.push(start.elapsed());
+        }
+    }
+    latencies.sort();
+    println!(
+        "  confirmation latency (write + fsync, {} appends): median {:.2} ms, p99 {:.2} ms; building the log took {:.1} s",
+        latencies.len(),
+        ms(latencies[latencies.len() / 2]),
+        ms(latencies[latencies.len() * 99 / 100]),
+        build.as_secs_f64()
+    );
+
+    // Issue 5: status and report --format json on 10,000 events, side by side with cat.
+    make_run(&state, &small, "mid-run", 10_000);
+    let log = state.join("runs/generated/mid-run/events.jsonl");
+    let checklist_file = dir.path().join("small.toml");
+    std::fs::write(&checklist_file, &small.text).unwrap();
+    let closeacct = |args: &[&str]| {
+        let mut c = Command::new(&binary);
+        c.args(args).arg("--checklist").arg(&checklist_file).env("CLOSEACCT_STATE_DIR", &state);
+        c
+    };
+    let (cat, _) = time_command(runs, || {
+        let mut c = Command::new("cat");
+        c.arg(&log);
+        c
+    });
+    let (status, status_rss) =
+        time_command(runs, || closeacct(&["status", "--account", "mid-run", "--format", "json"]));
+    let (report, report_rss) =
+        time_command(runs, || closeacct(&["report", "--account", "mid-run", "--format", "json"]));
+    println!(
+        "status/report on 10,000 events ({:.1} MiB log), measured side by side:",
+        std::fs::metadata(&log).unwrap().len() as f64 / 1048576.0
+    );
+    println!("  cat                    {:.2} ms", ms(cat));
+    println!(
+        "  status --format json   {:.2} ms ({:.1}x cat), max RSS so far {:.1} MiB  [target within 3x cat, < 20 MB]",
+        ms(status),
+        ms(status) / ms(cat),
+        status_rss as f64 / 1024.0
+    );
+    println!(
+        "  report --format json   {:.2} ms ({:.1}x cat), max RSS so far {:.1} MiB",
+        ms(report),
+        ms(report) / ms(cat),
+        report_rss as f64 / 1024.0
+    );
+}

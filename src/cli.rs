@@ -1,0 +1,276 @@
+//! The command line, as typed: clap types only. Resolution (state dir, checklist, account)
+//! happens in `commands`, once, before anything is prompted or written.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format as ReportFormat;
+
+/// Walks you safely through closing a cloud account: asks, records and proves every step.
+///
+/// Each confirmation is written durably before the next step is shown, an interrupted run resumes
+/// where it stopped, and `closeacct report` prints a checklist you can attach to an audit.
+#[derive(Debug, Parser)]
+#[command(name = "closeacct", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Start with `closeacct providers`, then `closeacct wizard --provider ID`.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the available checklists: id, name, stages, steps, version
+    Providers(ProvidersArgs),
+    /// Show or validate a checklist
+    #[command(subcommand)]
+    Checklist(ChecklistCommand),
+    /// Walk through a closure interactively; starts a run or resumes it
+    Wizard(WizardArgs),
+    /// Start a run without prompts (for scripts and runbooks)
+    Start(StartArgs),
+    /// Record the answer to a fact (yes/no, or a choice's id)
+    Answer(AnswerArgs),
+    /// Mark a step done, with an optional note, evidence or attestation
+    Confirm(ConfirmArgs),
+    /// Mark a step skipped, with the reason
+    Skip(SkipArgs),
+    /// Show the progress of one run or of all runs
+    Status(StatusArgs),
+    /// Print the completed checklist: who confirmed what, when, and the dates to watch
+    Report(ReportArgs),
+    /// Check the integrity of a run's state file (sequence numbers and hash chain)
+    Verify(VerifyArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    Man,
+}
+
+/// `checklist` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ChecklistCommand {
+    /// Print a checklist
+    Show(ChecklistShowArgs),
+    /// Check a checklist file; errors name file:line:col
+    Validate(ChecklistValidateArgs),
+}
+
+/// Output formats for `providers` and `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    Text,
+    Json,
+}
+
+/// Output formats for `checklist show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChecklistFormat {
+    Text,
+    Toml,
+    Json,
+}
+
+/// Where runs are stored.
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// Directory holding the runs [default: $XDG_STATE_HOME/closeacct]
+    #[arg(long, env = "CLOSEACCT_STATE_DIR", value_name = "DIR", global = true)]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// Which checklist to use.
+#[derive(Debug, Clone, Args)]
+pub struct ChecklistArgs {
+    /// Use this checklist file instead of the built-in one
+    #[arg(long, value_name = "FILE")]
+    pub checklist: Option<PathBuf>,
+}
+
+/// Which run a command acts on.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The provider's checklist id (see `closeacct providers`)
+    #[arg(long, short = 'p', value_name = "ID", required_unless_present = "checklist")]
+    pub provider: Option<String>,
+    /// The account ID or alias; may be left out when the provider has exactly one run
+    #[arg(long, short = 'a', value_name = "ACCOUNT")]
+    pub account: Option<String>,
+    #[command(flatten)]
+    pub checklist: ChecklistArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// Who acts, for commands that record.
+#[derive(Debug, Clone, Args)]
+pub struct OperatorArgs {
+    /// Who is acting, as recorded in the log [default: $USER]
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
+    /// Go on with a checklist that changed since the run began, recording that it was accepted
+    #[arg(long)]
+    pub accept_changes: bool,
+}
+
+/// `closeacct providers`
+#[derive(Debug, Args)]
+pub struct ProvidersArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+    pub format: DataFormat,
+}
+
+/// `closeacct checklist show`
+#[derive(Debug, Args)]
+pub struct ChecklistShowArgs {
+    /// The provider's checklist id
+    #[arg(value_name = "PROVIDER", required_unless_present = "checklist")]
+    pub provider: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ChecklistFormat::Text)]
+    pub format: ChecklistFormat,
+    #[command(flatten)]
+    pub checklist: ChecklistArgs,
+}
+
+/// `closeacct checklist validate`
+#[derive(Debug, Args)]
+pub struct ChecklistValidateArgs {
+    /// The checklist file to check
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+/// `closeacct wizard`
+#[derive(Debug, Args)]
+pub struct WizardArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+    /// Archive the existing run and start a new one (asks first)
+    #[arg(long)]
+    pub restart: bool,
+}
+
+/// `closeacct start`
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+    /// Answer a fact up front: KEY=VALUE (repeatable)
+    #[arg(long = "fact", value_name = "KEY=VALUE")]
+    pub facts: Vec<String>,
+}
+
+/// `closeacct answer`
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+    /// The fact's id
+    pub fact: String,
+    /// yes/no (or true/false), or the id of a choice
+    pub value: String,
+}
+
+/// `closeacct confirm`
+#[derive(Debug, Args)]
+pub struct ConfirmArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+    /// The step's id or number (e.g. `backup-data` or `3.2`)
+    pub step: String,
+    /// A note to keep with the step
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Evidence (ticket number, confirmation e-mail date); required for evidence steps
+    #[arg(long)]
+    pub evidence: Option<String>,
+    /// The account, typed again; required for irreversible (attest) steps
+    #[arg(long, value_name = "ACCOUNT")]
+    pub attest: Option<String>,
+}
+
+/// `closeacct skip`
+#[derive(Debug, Args)]
+pub struct SkipArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub operator: OperatorArgs,
+    /// The step's id or number
+    pub step: String,
+    /// Why the step is skipped (kept in the report)
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// `closeacct status`
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only runs of this provider
+    #[arg(long, short = 'p', value_name = "ID")]
+    pub provider: Option<String>,
+    /// Detail of one run
+    #[arg(long, short = 'a', value_name = "ACCOUNT")]
+    pub account: Option<String>,
+    #[command(flatten)]
+    pub checklist: ChecklistArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+    pub format: DataFormat,
+    /// Exit 0 when the run (or every run) is complete, 3 when not
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// `closeacct report`
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to FILE (atomically) instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `closeacct verify`
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `closeacct completions`
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,93 @@
+//! `closeacct checklist show|validate`.
+
+use std::fmt::Write as _;
+
+use super::{load_checklist, write_stdout};
+use crate::checklist::{FactKind, Loaded};
+use crate::cli::{ChecklistCommand, ChecklistFormat, ChecklistShowArgs, ChecklistValidateArgs};
+use crate::error::Result;
+
+/// Runs a `checklist` subcommand.
+pub fn cmd_checklist(command: &ChecklistCommand) -> Result<()> {
+    match command {
+        ChecklistCommand::Show(args) => cmd_show(args),
+        ChecklistCommand::Validate(args) => cmd_validate(args),
+    }
+}
+
+fn cmd_show(args: &ChecklistShowArgs) -> Result<()> {
+    let loaded = load_checklist(args.provider.as_deref(), &args.checklist)?;
+    let out = match args.format {
+        ChecklistFormat::Toml => loaded.to_toml(),
+        ChecklistFormat::Json => serde_json::to_string_pretty(&loaded.checklist).expect("checklist serialises") + "\n",
+        ChecklistFormat::Text => render_text(&loaded),
+    };
+    write_stdout(out.as_bytes())
+}
+
+fn cmd_validate(args: &ChecklistValidateArgs) -> Result<()> {
+    let loaded = Loaded::from_file(&args.file)?;
+    let line = format!(
+        "{}: ok ({} v{}, {} stages, {} steps, sha256 {})\n",
+        args.file.display(),
+        loaded.id(),
+        loaded.checklist.version,
+        loaded.checklist.stages.len(),
+        loaded.step_count(),
+        loaded.sha256
+    );
+    write_stdout(line.as_bytes())
+}
+
+/// A readable outline: facts, then each stage's steps with who acts, kind, conditions.
+fn render_text(loaded: &Loaded) -> String {
+    let c = &loaded.checklist;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({} v{}, {} stages, {} steps)",
+        c.name,
+        c.id.get_ref(),
+        c.version,
+        c.stages.len(),
+        loaded.step_count()
+    );
+    let mut source = format!("Source: {} — {}", c.source.title, c.source.publisher);
+    if let Some(date) = &c.source.date {
+        let _ = write!(source, ", {date}");
+    }
+    if let Some(reference) = &c.source.reference {
+        let _ = write!(source, " ({reference})");
+    }
+    let _ = writeln!(out, "{source}");
+    if !c.facts.is_empty() {
+        let _ = writeln!(out, "\nFacts");
+        for fact in &c.facts {
+            let answers = match fact.kind {
+                FactKind::YesNo => "yes/no".to_owned(),
+                FactKind::Choice => fact.accepted().join("/"),
+            };
+            let _ = writeln!(out, "  {:<20} {} ({answers})", fact.id.get_ref(), fact.question);
+        }
+    }
+    for (s, stage) in c.stages.iter().enumerate() {
+        let _ = writeln!(out, "\nStage {}/{} · {}", s + 1, c.stages.len(), stage.title);
+        for (i, step) in stage.steps.iter().enumerate() {
+            let _ = writeln!(out, "  {}.{:<3} {}  [{} · {}]", s + 1, i + 1, step.title, step.actor, step.kind);
+            let mut meta = vec![format!("id {}", step.id.get_ref())];
+            if let Some(when) = &step.when {
+                meta.push(format!("when {}", when.get_ref()));
+            }
+            if !step.requires.is_empty() {
+                let ids: Vec<&str> = step.requires.iter().map(|r| r.get_ref().as_str()).collect();
+                meta.push(format!("requires {}", ids.join(", ")));
+            }
+            for follow_up in &step.follow_up {
+                let after = follow_up.after.as_ref().map_or("undated", |a| a.get_ref().as_str());
+                meta.push(format!("follow-up {after}"));
+            }
+            let _ = writeln!(out, "        {}", meta.join(" · "));
+        }
+    }
+    out
+}

@@ -1,0 +1,50 @@
+//! `closeacct providers`: the built-in checklists.
+
+use serde::Serialize;
+
+use super::write_stdout;
+use crate::checklist::{BUILTIN, Loaded};
+use crate::cli::{DataFormat, ProvidersArgs};
+use crate::error::Result;
+
+#[derive(Serialize)]
+struct ProviderRow<'a> {
+    id: &'a str,
+    name: &'a str,
+    version: u32,
+    stages: usize,
+    steps: usize,
+    source: &'a str,
+}
+
+/// Lists the built-in checklists.
+pub fn cmd_providers(args: &ProvidersArgs) -> Result<()> {
+    let loaded = BUILTIN.iter().map(|(id, _, _)| Loaded::builtin(id)).collect::<Result<Vec<_>>>()?;
+    let rows: Vec<ProviderRow> = loaded
+        .iter()
+        .map(|l| ProviderRow {
+            id: l.id(),
+            name: &l.checklist.name,
+            version: l.checklist.version,
+            stages: l.checklist.stages.len(),
+            steps: l.step_count(),
+            source: &l.checklist.source.title,
+        })
+        .collect();
+    let out = match args.format {
+        DataFormat::Json => serde_json::to_string_pretty(&rows).expect("rows serialise") + "\n",
+        DataFormat::Text => {
+            let width = rows.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
+            let name_width = rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(4).max(4);
+            let mut out = format!("{:<width$}  {:<name_width$}  STAGES  STEPS  VERSION\n", "ID", "NAME");
+            for r in &rows {
+                out += &format!(
+                    "{:<width$}  {:<name_width$}  {:>6}  {:>5}  {:>7}\n",
+                    r.id, r.name, r.stages, r.steps, r.version
+                );
+            }
+            out
+        }
+    };
+    write_stdout(out.as_bytes())
+}

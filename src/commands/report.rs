@@ -1,0 +1,34 @@
+//! `closeacct report`: the checklist as recorded, for an audit.
+
+use super::{session, write_stdout};
+use crate::cli::ReportArgs;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::report;
+use crate::state::write_atomic;
+
+/// Prints the report, or writes it atomically to `--output`.
+pub fn cmd_report(args: &ReportArgs) -> Result<()> {
+    let session = session(&args.run, None)?;
+    let account = session.require_account(args.run.account.as_deref())?;
+    let run = session.read(&account)?;
+    if !run.pending_changes.is_empty() {
+        eprintln!(
+            "closeacct: the checklist changed since this run began; the report shows the checklist the run is pinned to ({})",
+            run.pending_changes.join("; ")
+        );
+    }
+    let zone = clock::local_zone();
+    let built = report::build(&run, clock::now(), &zone);
+    let mut buffer = Vec::new();
+    report::render(&built, args.format, &zone, &mut buffer)
+        .map_err(|e| Error::Internal { message: format!("cannot render the report: {e}") })?;
+    match &args.output {
+        None => write_stdout(&buffer),
+        Some(path) => {
+            write_atomic(path, &buffer, 0o600)?;
+            eprintln!("Report written to {}", path.display());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! `closeacct start`: begin a run without prompts.
+
+use super::{note_torn, say_next, session};
+use crate::cli::StartArgs;
+use crate::error::{Error, Result};
+use crate::session::{OnChange, Session};
+use crate::state::EventKind;
+
+/// Starts a run (or says it exists) and records any `--fact` given.
+pub fn cmd_start(args: &StartArgs) -> Result<()> {
+    let session = session(&args.run, Some(&args.operator))?;
+    let Some(account) = args.run.account.as_deref() else {
+        return Err(Error::usage("`start` needs --account ACCOUNT"));
+    };
+    crate::session::validate_account(account)?;
+    // Check every answer before writing anything, so a bad one leaves no half-started run.
+    let facts = parse_facts(&session, &args.facts)?;
+    let mut run = if session.run_exists(account) {
+        let policy = if args.operator.accept_changes { OnChange::Accept } else { OnChange::Refuse };
+        let run = session.open(account, policy)?;
+        note_torn(&run);
+        eprintln!(
+            "A run for {}/{account} already exists in {}; recording the facts given.",
+            session.provider(),
+            run.dir.display()
+        );
+        run
+    } else {
+        let run = session.create(account)?;
+        eprintln!("Started run {}/{account} in {}", session.provider(), run.dir.display());
+        run
+    };
+    for (fact, value) in facts {
+        let event =
+            run.record(&session.operator, EventKind::FactAnswered { fact: fact.clone(), value: value.clone() })?;
+        eprintln!("recorded {fact} = {value} (seq {})", event.seq);
+    }
+    say_next(&session, &run);
+    Ok(())
+}
+
+/// Parses `KEY=VALUE` answers against the checklist's facts.
+fn parse_facts(session: &Session, given: &[String]) -> Result<Vec<(String, String)>> {
+    given
+        .iter()
+        .map(|pair| {
+            let Some((key, value)) = pair.split_once('=') else {
+                return Err(Error::usage(format!("--fact `{pair}` is not KEY=VALUE")));
+            };
+            let fact = super::answer::find_fact(&session.checklist, key.trim())?;
+            Ok((key.trim().to_owned(), fact.normalise(value)?))
+        })
+        .collect()
+}

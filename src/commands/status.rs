@@ -1,0 +1,193 @@
+//! `closeacct status`: progress of one run or of all runs; `--check` gates scripts.
+
+use std::fmt::Write as _;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::{load_checklist, state_dir, write_stdout};
+use crate::checklist::Loaded;
+use crate::cli::{DataFormat, StatusArgs};
+use crate::clock;
+use crate::dates::{self, KeyDate};
+use crate::error::{Error, Result};
+use crate::progress::{Counts, Progress, Status};
+use crate::session::{ReadRun, Session};
+use crate::state::{self, StateDir};
+
+/// One run's progress, as `status` prints it (and as its JSON).
+#[derive(Serialize)]
+struct RunStatus {
+    provider: String,
+    account: String,
+    complete: bool,
+    counts: Counts,
+    next_step: Option<StepLine>,
+    waiting: Vec<StepLine>,
+    overdue: Vec<KeyDate>,
+    started_at: Option<Timestamp>,
+    last_activity: Option<Timestamp>,
+    pending_checklist_changes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct StepLine {
+    number: String,
+    id: String,
+    title: String,
+}
+
+/// Prints the status of one run (with `--account`) or of every run.
+pub fn cmd_status(args: &StatusArgs) -> Result<()> {
+    let state = state_dir(&args.state)?;
+    let now = clock::now();
+    let zone = clock::local_zone();
+    let runs: Vec<(String, String)> = match (&args.provider, &args.account, &args.checklist.checklist) {
+        (_, Some(account), _) => {
+            let checklist = load_checklist(args.provider.as_deref(), &args.checklist)?;
+            vec![(checklist.id().to_owned(), account.clone())]
+        }
+        (provider, None, file) => {
+            let provider = match (provider, file) {
+                (Some(p), _) => Some(p.clone()),
+                (None, Some(_)) => Some(load_checklist(None, &args.checklist)?.id().to_owned()),
+                (None, None) => None,
+            };
+            state.runs(provider.as_deref())?
+        }
+    };
+    if runs.is_empty() {
+        return Err(Error::NoSuchRun {
+            provider: args.provider.clone().unwrap_or_else(|| "any provider".to_owned()),
+            account: args.account.clone().unwrap_or_else(|| "any account".to_owned()),
+            hint: format!(" in {}; start one with `closeacct wizard --provider ID`", state.root.display()),
+        });
+    }
+    let mut statuses = Vec::new();
+    for (provider, account) in &runs {
+        let run = read_run(&state, provider, account, args)?;
+        statuses.push(run_status(&run, now, &zone));
+    }
+    let detail = args.account.is_some();
+    let out = match args.format {
+        DataFormat::Json if detail => serde_json::to_string_pretty(&statuses[0]).expect("status serialises") + "\n",
+        DataFormat::Json => serde_json::to_string_pretty(&statuses).expect("status serialises") + "\n",
+        DataFormat::Text if detail => render_detail(&statuses[0], &zone),
+        DataFormat::Text => render_lines(&statuses, &zone),
+    };
+    write_stdout(out.as_bytes())?;
+    if args.check && statuses.iter().any(|s| !s.complete) {
+        return Err(Error::Silent { code: 3 });
+    }
+    Ok(())
+}
+
+/// Reads a run with its checklist: the `--checklist` file, the built-in one, or (for a run made
+/// from a custom checklist) the copy pinned in the run directory.
+fn read_run(state: &StateDir, provider: &str, account: &str, args: &StatusArgs) -> Result<ReadRun> {
+    let checklist = match load_checklist(Some(provider), &args.checklist) {
+        Ok(checklist) => checklist,
+        Err(Error::UnknownProvider { .. }) => {
+            let dir = state.run_dir(provider, account);
+            let (replay, _) = state::replay(&dir)?;
+            Loaded::from_file(&state::pinned_checklist_path(&dir, &replay.checklist_sha256))?
+        }
+        Err(e) => return Err(e),
+    };
+    let session = Session { state: state.clone(), checklist, operator: String::new() };
+    session.read(account)
+}
+
+fn run_status(run: &ReadRun, now: Timestamp, zone: &jiff::tz::TimeZone) -> RunStatus {
+    let progress = Progress::new(&run.checklist, &run.replay);
+    let line = |r: crate::checklist::StepRef| {
+        let step = run.checklist.step(r);
+        StepLine { number: r.number(), id: step.id.get_ref().clone(), title: step.title.clone() }
+    };
+    RunStatus {
+        provider: run.provider.clone(),
+        account: run.account.clone(),
+        complete: progress.is_complete(),
+        counts: progress.counts(),
+        next_step: progress.first_open().map(line),
+        waiting: run
+            .checklist
+            .steps()
+            .filter(|(_, s)| progress.status(s) == Status::Waiting)
+            .map(|(r, _)| line(r))
+            .collect(),
+        overdue: dates::due_reminders(&run.checklist, &run.replay, now, zone),
+        started_at: run.replay.started_at,
+        last_activity: run.replay.last_at,
+        pending_checklist_changes: run.pending_changes.clone(),
+    }
+}
+
+fn local(ts: Option<Timestamp>, zone: &jiff::tz::TimeZone) -> String {
+    ts.map_or_else(|| "-".to_owned(), |t| t.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+}
+
+fn render_lines(statuses: &[RunStatus], zone: &jiff::tz::TimeZone) -> String {
+    let mut out = String::from("PROVIDER      ACCOUNT              DONE     WAITING  LAST ACTIVITY     NEXT\n");
+    for s in statuses {
+        let next = match (&s.next_step, s.complete) {
+            (_, true) => "complete".to_owned(),
+            (Some(step), false) => format!("{} {}", step.number, step.id),
+            (None, false) => "-".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "{:<13} {:<20} {:>3}/{:<4} {:>7}  {:<16}  {next}",
+            s.provider,
+            s.account,
+            s.counts.resolved_applicable(),
+            s.counts.applicable,
+            s.counts.waiting,
+            local(s.last_activity, zone),
+        );
+        for due in &s.overdue {
+            let _ = writeln!(out, "  ! {}", reminder_line(due));
+        }
+    }
+    out
+}
+
+fn render_detail(s: &RunStatus, zone: &jiff::tz::TimeZone) -> String {
+    let mut out = String::new();
+    let c = &s.counts;
+    let _ = writeln!(out, "{}/{}: {}", s.provider, s.account, if s.complete { "complete" } else { "in progress" });
+    let _ = writeln!(out, "  started        {}", local(s.started_at, zone));
+    let _ = writeln!(out, "  last activity  {}", local(s.last_activity, zone));
+    let _ = writeln!(
+        out,
+        "  steps          {} done, {} skipped, {} waiting, {} pending, {} not applicable ({} of {} resolved)",
+        c.done,
+        c.skipped,
+        c.waiting,
+        c.pending,
+        c.not_applicable,
+        c.resolved_applicable(),
+        c.applicable
+    );
+    if let Some(next) = &s.next_step {
+        let _ = writeln!(out, "  next           {} {} — {}", next.number, next.id, next.title);
+    }
+    for w in &s.waiting {
+        let _ = writeln!(out, "  waiting        {} {} — {}", w.number, w.id, w.title);
+    }
+    for due in &s.overdue {
+        let _ = writeln!(out, "  ! {}", reminder_line(due));
+    }
+    for change in &s.pending_checklist_changes {
+        let _ = writeln!(out, "  checklist changed since the run began: {change}");
+    }
+    out
+}
+
+/// "step 5.2: overdue since 2026-11-24 15:00 — <text>"
+pub fn reminder_line(due: &KeyDate) -> String {
+    let when = due.date.map_or_else(String::new, |d| {
+        format!(" since {}", d.to_zoned_datetime(clock::local_zone()).strftime("%Y-%m-%d %H:%M"))
+    });
+    format!("step {} is still open{when}: {}", due.step_number, due.text)
+}

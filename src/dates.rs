@@ -1,0 +1,276 @@
+//! Key dates: the follow-ups of a checklist counted from the times recorded in a run.
+//!
+//! A follow-up says "`after` this long from when step `from` was done, `text`". Its date is known
+//! once that step is done; until then the report lists it as undated, with what starts its clock.
+//! Days and weeks are calendar days in the operator's zone (the same wall-clock time 90 days
+//! later, whatever daylight-saving does in between); minutes and hours are elapsed time;
+//! `end-of-month` is midnight starting the month after the anchor's, local time.
+
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan, ZonedDateTime};
+use serde::Serialize;
+
+use crate::checklist::{Delay, Loaded};
+use crate::progress::{Progress, Status};
+use crate::state::{RecordedStatus, Replay};
+
+/// One date that follows from a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyDate {
+    /// The id of the step the follow-up belongs to.
+    pub step: String,
+    /// That step's number (`6.5`).
+    pub step_number: String,
+    /// The step whose completion starts the clock.
+    pub from_step: String,
+    /// The delay as written in the checklist (`90d`, `end-of-month`); `None` for a date the
+    /// source gives no length for (a plan's term end).
+    pub after: Option<String>,
+    /// When the clock started: the `from` step's completion, if it is done.
+    pub anchor: Option<Timestamp>,
+    /// The date itself, once the anchor is known and the delay is computable.
+    pub date: Option<Timestamp>,
+    /// Whether the date has passed at the time the dates were computed.
+    pub passed: bool,
+    /// What happens then, or what to do if the step is still open.
+    pub text: String,
+}
+
+/// Adds a delay to an anchor time, in `zone` for calendar units.
+pub fn add_delay(anchor: Timestamp, delay: Delay, zone: &TimeZone) -> Option<Timestamp> {
+    let zoned: ZonedDateTime = anchor.to_zoned_datetime(zone.clone());
+    let result = match delay {
+        Delay::Minutes(n) => return anchor.checked_add(n.minutes()).ok(),
+        Delay::Hours(n) => return anchor.checked_add(n.hours()).ok(),
+        Delay::Days(n) => zoned.checked_add(n.days()).ok()?,
+        Delay::Weeks(n) => zoned.checked_add(n.weeks()).ok()?,
+        Delay::EndOfMonth => {
+            let next_month = zoned.date().first_of_month().checked_add(1.month()).ok()?;
+            next_month.to_zoned_datetime(zone.clone()).ok()?
+        }
+    };
+    Some(result.timestamp())
+}
+
+/// Every follow-up of every step that applies (or was done), dated where its anchor is done,
+/// sorted: dated ones by date, then the undated ones in checklist order.
+pub fn key_dates(checklist: &Loaded, replay: &Replay, now: Timestamp, zone: &TimeZone) -> Vec<KeyDate> {
+    let progress = Progress::new(checklist, replay);
+    let mut dates = Vec::new();
+    for (r, step) in checklist.steps() {
+        if progress.status(step) == Status::NotApplicable {
+            continue;
+        }
+        for follow_up in &step.follow_up {
+            let from_step = follow_up.from.as_ref().map_or_else(|| step.id.get_ref().clone(), |f| f.get_ref().clone());
+            let anchor = done_at(replay, &from_step);
+            let after = follow_up.after.as_ref().map(|a| a.get_ref().clone());
+            let date = match (anchor, after.as_deref().and_then(Delay::parse)) {
+                (Some(anchor), Some(delay)) => add_delay(anchor, delay, zone),
+                _ => None,
+            };
+            dates.push(KeyDate {
+                step: step.id.get_ref().clone(),
+                step_number: r.number(),
+                from_step,
+                after,
+                anchor,
+                date,
+                passed: date.is_some_and(|d| d <= now),
+                text: follow_up.text.clone(),
+            });
+        }
+    }
+    // Stable: undated ones keep checklist order after the dated ones.
+    dates.sort_by_key(|d| (d.date.is_none(), d.date));
+    dates
+}
+
+/// The follow-ups whose date has passed while their step is still open (pending or waiting):
+/// "1 hour has passed since the closure request without a confirmation".
+pub fn due_reminders(checklist: &Loaded, replay: &Replay, now: Timestamp, zone: &TimeZone) -> Vec<KeyDate> {
+    let progress = Progress::new(checklist, replay);
+    key_dates(checklist, replay, now, zone)
+        .into_iter()
+        .filter(|d| d.passed)
+        .filter(|d| {
+            checklist
+                .find(&d.step)
+                .is_some_and(|r| matches!(progress.status(checklist.step(r)), Status::Pending | Status::Waiting))
+        })
+        .collect()
+}
+
+/// When a step was first done, if it is done.
+fn done_at(replay: &Replay, step: &str) -> Option<Timestamp> {
+    replay.steps.get(step).filter(|r| r.status == RecordedStatus::Done).map(|r| r.at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{Event, EventKind};
+
+    fn ts(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn local(zone: &TimeZone, t: Timestamp) -> String {
+        t.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+    }
+
+    /// US Eastern with its daylight-saving rules, without needing a time zone database.
+    fn eastern() -> TimeZone {
+        TimeZone::posix("EST5EDT,M3.2.0,M11.1.0").unwrap()
+    }
+
+    #[test]
+    fn end_of_month_is_midnight_starting_the_next_month() {
+        let utc = TimeZone::UTC;
+        let at = |t| local(&utc, add_delay(ts(t), Delay::EndOfMonth, &utc).unwrap());
+        assert_eq!(at("2026-01-31T23:59:59Z"), "2026-02-01 00:00 UTC");
+        assert_eq!(at("2026-01-01T00:00:00Z"), "2026-02-01 00:00 UTC");
+        // Year end.
+        assert_eq!(at("2026-12-15T10:00:00Z"), "2027-01-01 00:00 UTC");
+        // February of a leap year, and the leap day itself.
+        assert_eq!(at("2028-02-29T12:00:00Z"), "2028-03-01 00:00 UTC");
+        assert_eq!(at("2027-02-28T12:00:00Z"), "2027-03-01 00:00 UTC");
+    }
+
+    #[test]
+    fn end_of_month_is_counted_in_the_local_zone() {
+        // 2026-11-30 22:00 in New York is already December in UTC; the local month is November.
+        let zone = eastern();
+        let close = add_delay(ts("2026-12-01T03:00:00Z"), Delay::EndOfMonth, &zone).unwrap();
+        assert_eq!(local(&zone, close), "2026-12-01 00:00 EST");
+        assert_eq!(close, ts("2026-12-01T05:00:00Z"));
+    }
+
+    #[test]
+    fn days_cross_month_year_and_leap_day_boundaries() {
+        let utc = TimeZone::UTC;
+        let at = |t, n| local(&utc, add_delay(ts(t), Delay::Days(n), &utc).unwrap());
+        assert_eq!(at("2026-11-24T13:40:00Z", 90), "2027-02-22 13:40 UTC");
+        assert_eq!(at("2026-12-31T23:30:00Z", 1), "2027-01-01 23:30 UTC");
+        // 2028 is a leap year: 90 days from 2027-12-01 lands on 2028-02-29.
+        assert_eq!(at("2027-12-01T09:00:00Z", 90), "2028-02-29 09:00 UTC");
+        assert_eq!(at("2028-02-29T09:00:00Z", 1), "2028-03-01 09:00 UTC");
+        assert_eq!(at("2026-01-31T09:00:00Z", 28), "2026-02-28 09:00 UTC");
+    }
+
+    #[test]
+    fn days_keep_the_wall_clock_across_daylight_saving_and_hours_do_not() {
+        let zone = eastern();
+        // 2027-03-14 02:00 EST becomes EDT. 90 days from 2027-01-10 10:00 EST.
+        let start = ts("2027-01-10T15:00:00Z");
+        let later = add_delay(start, Delay::Days(90), &zone).unwrap();
+        assert_eq!(local(&zone, later), "2027-04-10 10:00 EDT");
+        assert_eq!(later.duration_since(start).as_secs() / 3600, 90 * 24 - 1);
+        // Elapsed hours ignore the wall clock: 24h over the change is 11:00 local.
+        let before_change = ts("2027-03-13T15:00:00Z");
+        assert_eq!(local(&zone, add_delay(before_change, Delay::Hours(24), &zone).unwrap()), "2027-03-14 11:00 EDT");
+        // Back in November: 2 weeks across the change keep 10:00.
+        let autumn = ts("2027-10-30T14:00:00Z");
+        assert_eq!(local(&zone, add_delay(autumn, Delay::Weeks(2), &zone).unwrap()), "2027-11-13 10:00 EST");
+        // One hour after 01:30 on the night the clocks go back is 01:30 again, an hour later.
+        let ambiguous = ts("2027-11-07T05:30:00Z");
+        assert_eq!(add_delay(ambiguous, Delay::Hours(1), &zone).unwrap(), ts("2027-11-07T06:30:00Z"));
+    }
+
+    const CHECKLIST: &str = r#"
+id = "t"
+name = "T"
+version = 1
+[source]
+title = "s"
+publisher = "p"
+[[facts]]
+id = "ri"
+question = "RIs?"
+[[stages]]
+id = "one"
+title = "One"
+[[stages.steps]]
+id = "request"
+title = "Request closure"
+detail = "d"
+actor = "customer"
+kind = "confirm"
+[[stages.steps.follow_up]]
+after = "end-of-month"
+text = "final invoice"
+[[stages.steps]]
+id = "confirmation"
+title = "Provider confirms"
+detail = "d"
+actor = "provider"
+kind = "wait"
+requires = ["request"]
+[[stages.steps.follow_up]]
+after = "1h"
+from = "request"
+text = "no confirmation: e-mail support"
+[[stages.steps]]
+id = "ri-term"
+title = "RIs run to term"
+detail = "d"
+actor = "customer"
+kind = "confirm"
+when = "ri"
+[[stages.steps.follow_up]]
+text = "charged until the term ends"
+"#;
+
+    fn replay(kinds: Vec<(&str, EventKind)>) -> Replay {
+        let mut replay = Replay::default();
+        for (i, (at, kind)) in kinds.into_iter().enumerate() {
+            replay.apply(&Event { v: 1, seq: i as u64 + 1, prev: String::new(), at: ts(at), by: "ana".into(), kind });
+        }
+        replay
+    }
+
+    fn done(step: &str) -> EventKind {
+        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None }
+    }
+
+    #[test]
+    fn dates_follow_the_recorded_times_and_reminders_fire_only_for_open_steps() {
+        let checklist = Loaded::parse(CHECKLIST, "t.toml").unwrap();
+        let utc = TimeZone::UTC;
+        let facts = EventKind::FactAnswered { fact: "ri".into(), value: "yes".into() };
+
+        let before = replay(vec![("2026-11-30T22:30:00Z", facts.clone())]);
+        let dates = key_dates(&checklist, &before, ts("2026-11-30T23:00:00Z"), &utc);
+        assert!(dates.iter().all(|d| d.date.is_none()), "nothing is dated before the request");
+        assert_eq!(dates.len(), 3);
+
+        let requested =
+            replay(vec![("2026-11-30T22:30:00Z", facts.clone()), ("2026-11-30T22:40:00Z", done("request"))]);
+        let dates = key_dates(&checklist, &requested, ts("2026-11-30T23:00:00Z"), &utc);
+        let dated: Vec<_> = dates.iter().map(|d| (d.step.as_str(), d.date, d.passed)).collect();
+        assert_eq!(
+            dated,
+            [
+                ("confirmation", Some(ts("2026-11-30T23:40:00Z")), false),
+                ("request", Some(ts("2026-12-01T00:00:00Z")), false),
+                ("ri-term", None, false),
+            ]
+        );
+        assert!(due_reminders(&checklist, &requested, ts("2026-11-30T23:39:59Z"), &utc).is_empty());
+        let due = due_reminders(&checklist, &requested, ts("2026-11-30T23:40:00Z"), &utc);
+        assert_eq!(due.len(), 1);
+        assert_eq!((due[0].step_number.as_str(), due[0].text.as_str()), ("1.2", "no confirmation: e-mail support"));
+
+        let confirmed = replay(vec![
+            ("2026-11-30T22:30:00Z", facts),
+            ("2026-11-30T22:40:00Z", done("request")),
+            ("2026-12-01T09:00:00Z", done("confirmation")),
+        ]);
+        assert!(due_reminders(&checklist, &confirmed, ts("2026-12-02T00:00:00Z"), &utc).is_empty());
+
+        let no_ri =
+            replay(vec![("2026-11-30T22:30:00Z", EventKind::FactAnswered { fact: "ri".into(), value: "no".into() })]);
+        let dates = key_dates(&checklist, &no_ri, ts("2026-11-30T23:00:00Z"), &utc);
+        assert!(dates.iter().all(|d| d.step != "ri-term"), "a step that does not apply brings no date");
+    }
+}

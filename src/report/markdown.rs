@@ -1,0 +1,142 @@
+//! The markdown report: headings, one table per stage, pastes cleanly into a ticket.
+
+use std::io::{self, Write};
+
+use jiff::tz::TimeZone;
+
+use super::{Report, key_date_when, local_time, status_line};
+
+/// Makes free text safe inside a table cell: no pipes breaking the row, no line breaks, and no
+/// markdown that could render as a link or an image the operator did not write.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '!' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
+    let c = &r.checklist;
+    writeln!(w, "# Account closure report: {} {}", cell(&r.provider), cell(&r.account))?;
+    writeln!(w)?;
+    writeln!(w, "| | |")?;
+    writeln!(w, "|---|---|")?;
+    writeln!(w, "| Checklist | {} (`{}` v{}) |", cell(&c.name), c.id, c.version)?;
+    let mut source = format!("{} — {}", cell(&c.source.title), cell(&c.source.publisher));
+    if let Some(date) = &c.source.date {
+        source += &format!(", {}", cell(date));
+    }
+    writeln!(w, "| Source | {source} |")?;
+    let started = r.run.started_at.map_or_else(|| "-".to_owned(), |at| local_time(at, zone));
+    writeln!(w, "| Started | {started} by {} |", cell(&r.run.started_by))?;
+    let completed = match r.run.completed_at {
+        Some(at) if r.run.complete => local_time(at, zone),
+        _ => "not yet".to_owned(),
+    };
+    writeln!(w, "| Completed | {completed} |")?;
+    writeln!(w, "| Operators | {} |", cell(&r.run.operators.join(", ")))?;
+    let n = &r.counts;
+    writeln!(
+        w,
+        "| Progress | {} of {} resolved: {} done, {} skipped, {} waiting, {} pending, {} not applicable |",
+        n.resolved_applicable(),
+        n.applicable,
+        n.done,
+        n.skipped,
+        n.waiting,
+        n.pending,
+        n.not_applicable
+    )?;
+
+    if !r.facts.is_empty() {
+        writeln!(w, "\n## Facts\n")?;
+        writeln!(w, "| Question | Answer | Answered |")?;
+        writeln!(w, "|---|---|---|")?;
+        for fact in &r.facts {
+            let answer = fact.answer_label.as_ref().or(fact.answer.as_ref()).map_or("not answered", String::as_str);
+            let answered = match (fact.answered_at, &fact.answered_by) {
+                (Some(at), Some(by)) => format!("{} by {}", local_time(at, zone), cell(by)),
+                _ => String::new(),
+            };
+            writeln!(w, "| {} (`{}`) | {} | {answered} |", cell(&fact.question), fact.id, cell(answer))?;
+        }
+    }
+
+    for stage in &r.stages {
+        writeln!(w, "\n## Stage {}/{}: {}\n", stage.number, r.stages.len(), cell(&stage.title))?;
+        writeln!(w, "| Step | Status | Record |")?;
+        writeln!(w, "|---|---|---|")?;
+        for step in &stage.steps {
+            let mut record = Vec::new();
+            if step.at.is_some() || step.by.is_some() {
+                record.push(cell(&status_line(step, zone)));
+            }
+            if let Some(reason) = &step.skip_reason {
+                record.push(format!("reason: {}", cell(reason)));
+            }
+            if let Some(account) = &step.attested {
+                record.push(format!("attested: {}", cell(account)));
+            }
+            for evidence in &step.evidence {
+                record.push(format!("evidence: {} ({})", cell(&evidence.text), evidence.at));
+            }
+            for note in &step.notes {
+                record.push(format!("note: {} ({} by {})", cell(&note.text), note.at, cell(&note.by)));
+            }
+            writeln!(
+                w,
+                "| {} {} (`{}`) | {} | {} |",
+                step.number,
+                cell(&step.title),
+                step.id,
+                step.status.as_str(),
+                record.join("<br>")
+            )?;
+        }
+    }
+
+    if !r.key_dates.is_empty() {
+        writeln!(w, "\n## Key dates\n")?;
+        for date in &r.key_dates {
+            let passed = if date.passed { " (passed)" } else { "" };
+            writeln!(
+                w,
+                "- **{}**{passed} (step {}): {}",
+                key_date_when(date, zone),
+                date.step_number,
+                cell(&date.text)
+            )?;
+        }
+    }
+
+    if !r.checklist_changes.is_empty() || !r.pending_checklist_changes.is_empty() {
+        writeln!(w, "\n## Checklist changes\n")?;
+        for change in &r.checklist_changes {
+            writeln!(
+                w,
+                "- accepted {} by {}: {}",
+                local_time(change.at, zone),
+                cell(&change.by),
+                cell(&change.changes.join("; "))
+            )?;
+        }
+        for line in &r.pending_checklist_changes {
+            writeln!(w, "- not yet accepted: {}", cell(line))?;
+        }
+    }
+
+    writeln!(w, "\n## Record\n")?;
+    writeln!(w, "- State file: `{}` ({} events)", r.run.state_file, r.run.events)?;
+    writeln!(w, "- Last hash: `{}`", r.run.last_hash)?;
+    writeln!(w, "- Checklist sha256: `{}`", c.sha256)?;
+    writeln!(w, "- Generated: {} (`{}`)", local_time(r.generated_at, zone), r.generated_at)?;
+    Ok(())
+}

@@ -1,0 +1,305 @@
+//! The report: the checklist as recorded, for an audit or a ticket.
+//!
+//! [`build`] folds a run into a [`Report`]; the renderers only lay it out. The JSON form is the
+//! `Report` struct itself through serde, so it carries exactly what the text and markdown show.
+//! Its shape is versioned by [`SCHEMA_VERSION`] and described in the README.
+
+mod markdown;
+mod text;
+
+use std::io::{self, Write};
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+use crate::checklist::{Actor, FactKind, StepKind};
+use crate::dates::{self, KeyDate};
+use crate::progress::{Counts, Progress, Status};
+use crate::session::ReadRun;
+use crate::state::{EVENTS_FILE, Entry};
+
+/// The version of the JSON report's shape; bumped when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How a report is laid out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Plain text for an 80-column terminal
+    #[default]
+    Text,
+    /// Markdown that pastes cleanly into a ticket
+    Markdown,
+    /// JSON with a versioned schema (`schema_version`)
+    Json,
+}
+
+/// Everything a report shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    /// When the report was made.
+    pub generated_at: Timestamp,
+    pub provider: String,
+    pub account: String,
+    pub checklist: ChecklistInfo,
+    pub run: RunInfo,
+    pub counts: Counts,
+    pub facts: Vec<FactReport>,
+    pub stages: Vec<StageReport>,
+    /// Dated follow-ups first, by date; then the ones whose clock has not started.
+    pub key_dates: Vec<KeyDate>,
+    /// Changed checklists the operator accepted during the run.
+    pub checklist_changes: Vec<AcceptedChange>,
+    /// Differences between the run's checklist and the current one, not yet accepted.
+    pub pending_checklist_changes: Vec<String>,
+}
+
+/// The checklist the run is pinned to.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChecklistInfo {
+    pub id: String,
+    pub name: String,
+    pub version: u32,
+    pub sha256: String,
+    pub source: SourceInfo,
+}
+
+/// The document the checklist was written from.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceInfo {
+    pub title: String,
+    pub publisher: String,
+    pub date: Option<String>,
+    pub reference: Option<String>,
+}
+
+/// The run as a whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    pub started_at: Option<Timestamp>,
+    pub started_by: String,
+    pub completed_at: Option<Timestamp>,
+    pub complete: bool,
+    /// Everyone who recorded something, in order of first appearance.
+    pub operators: Vec<String>,
+    pub last_activity: Option<Timestamp>,
+    pub state_file: String,
+    pub events: u64,
+    /// sha256 of the log's last line: quote it to pin the report to the record.
+    pub last_hash: String,
+}
+
+/// A fact and its answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactReport {
+    pub id: String,
+    pub question: String,
+    /// `yes`/`no` or the choice id; `None` when not answered.
+    pub answer: Option<String>,
+    /// The choice's label, for choice facts.
+    pub answer_label: Option<String>,
+    pub answered_at: Option<Timestamp>,
+    pub answered_by: Option<String>,
+    /// Earlier answers, oldest first, when the fact was answered more than once.
+    pub earlier_answers: Vec<Entry>,
+}
+
+/// One stage.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageReport {
+    pub number: usize,
+    pub id: String,
+    pub title: String,
+    pub steps: Vec<StepReport>,
+}
+
+/// One step and its record.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub number: String,
+    pub id: String,
+    pub title: String,
+    pub actor: Actor,
+    pub kind: StepKind,
+    pub status: Status,
+    pub when: Option<String>,
+    /// When the status was reached (done, skipped) or the wait began.
+    pub at: Option<Timestamp>,
+    pub by: Option<String>,
+    pub skip_reason: Option<String>,
+    /// The account typed to confirm an irreversible step.
+    pub attested: Option<String>,
+    pub notes: Vec<Entry>,
+    pub evidence: Vec<Entry>,
+}
+
+/// A changed checklist accepted during the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcceptedChange {
+    pub at: Timestamp,
+    pub by: String,
+    pub changes: Vec<String>,
+}
+
+/// Builds the report of a run at `now`; dates are computed in `zone`.
+pub fn build(run: &ReadRun, now: Timestamp, zone: &TimeZone) -> Report {
+    let checklist = &run.checklist;
+    let c = &checklist.checklist;
+    let replay = &run.replay;
+    let progress = Progress::new(checklist, replay);
+
+    let facts = c
+        .facts
+        .iter()
+        .map(|fact| {
+            let id = fact.id.get_ref();
+            let mut history: Vec<Entry> = replay
+                .fact_history
+                .iter()
+                .filter(|(f, ..)| f == id)
+                .map(|(_, value, at, by)| Entry { at: *at, by: by.clone(), text: value.clone() })
+                .collect();
+            let latest = history.pop();
+            let answer_label = match (fact.kind, &latest) {
+                (FactKind::Choice, Some(latest)) => fact
+                    .choices
+                    .iter()
+                    .find(|choice| *choice.id.get_ref() == latest.text)
+                    .map(|choice| choice.label.clone()),
+                _ => None,
+            };
+            FactReport {
+                id: id.clone(),
+                question: fact.question.replace("{account}", &run.account),
+                answer: latest.as_ref().map(|e| e.text.clone()),
+                answer_label,
+                answered_at: latest.as_ref().map(|e| e.at),
+                answered_by: latest.map(|e| e.by),
+                earlier_answers: history,
+            }
+        })
+        .collect();
+
+    let stages = c
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(s, stage)| StageReport {
+            number: s + 1,
+            id: stage.id.get_ref().clone(),
+            title: stage.title.clone(),
+            steps: checklist
+                .steps()
+                .filter(|(r, _)| r.stage == s)
+                .map(|(r, step)| {
+                    let record = replay.steps.get(step.id.get_ref());
+                    let status = progress.status(step);
+                    let (at, by) = match (status, record) {
+                        (Status::Done | Status::Skipped, Some(record)) => (Some(record.at), Some(record.by.clone())),
+                        (Status::Waiting, Some(record)) => (record.waiting_since, Some(record.by.clone())),
+                        _ => (None, None),
+                    };
+                    StepReport {
+                        number: r.number(),
+                        id: step.id.get_ref().clone(),
+                        title: step.title.clone(),
+                        actor: step.actor,
+                        kind: step.kind,
+                        status,
+                        when: step.when.as_ref().map(|w| w.get_ref().clone()),
+                        at,
+                        by,
+                        skip_reason: record.filter(|_| status == Status::Skipped).and_then(|r| r.reason.clone()),
+                        attested: record.and_then(|r| r.attested.clone()),
+                        notes: record.map(|r| r.notes.clone()).unwrap_or_default(),
+                        evidence: record.map(|r| r.evidence.clone()).unwrap_or_default(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+
+    Report {
+        schema_version: SCHEMA_VERSION,
+        generated_at: now,
+        provider: run.provider.clone(),
+        account: run.account.clone(),
+        checklist: ChecklistInfo {
+            id: checklist.id().to_owned(),
+            name: c.name.clone(),
+            version: c.version,
+            sha256: checklist.sha256.clone(),
+            source: SourceInfo {
+                title: c.source.title.clone(),
+                publisher: c.source.publisher.clone(),
+                date: c.source.date.clone(),
+                reference: c.source.reference.clone(),
+            },
+        },
+        run: RunInfo {
+            started_at: replay.started_at,
+            started_by: replay.started_by.clone(),
+            completed_at: replay.completed_at,
+            complete: progress.is_complete(),
+            operators: replay.operators.clone(),
+            last_activity: replay.last_at,
+            state_file: run.dir.join(EVENTS_FILE).display().to_string(),
+            events: run.end.count,
+            last_hash: run.end.last_hash.clone(),
+        },
+        counts: progress.counts(),
+        facts,
+        stages,
+        key_dates: dates::key_dates(checklist, replay, now, zone),
+        checklist_changes: replay
+            .accepted_changes
+            .iter()
+            .map(|(at, by, changes)| AcceptedChange { at: *at, by: by.clone(), changes: changes.clone() })
+            .collect(),
+        pending_checklist_changes: run.pending_changes.clone(),
+    }
+}
+
+/// Writes a report in a format; local times are shown in `zone`.
+pub fn render(report: &Report, format: Format, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Text => text::render(report, zone, w),
+        Format::Markdown => markdown::render(report, zone, w),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *w, report)?;
+            writeln!(w)
+        }
+    }
+}
+
+/// `2026-11-24 14:02 UTC`: a time as the operator reads it.
+pub(crate) fn local_time(at: Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+/// `done 2026-11-24 14:02 UTC by ana`, or the status alone.
+pub(crate) fn status_line(step: &StepReport, zone: &TimeZone) -> String {
+    let mut line = step.status.as_str().to_owned();
+    if step.status == Status::Waiting {
+        line = "waiting".to_owned();
+        if let Some(at) = step.at {
+            line += &format!(" since {}", local_time(at, zone));
+        }
+    } else if let Some(at) = step.at {
+        line += &format!(" {}", local_time(at, zone));
+    }
+    if let Some(by) = &step.by {
+        line += &format!(" by {by}");
+    }
+    line
+}
+
+/// How a key date reads: its date, or what starts its clock.
+pub(crate) fn key_date_when(date: &KeyDate, zone: &TimeZone) -> String {
+    match (date.date, &date.after) {
+        (Some(at), _) => local_time(at, zone),
+        (None, Some(after)) => format!("{after} after step {} is done", date.from_step),
+        (None, None) => "no fixed date".to_owned(),
+    }
+}

@@ -1,0 +1,145 @@
+//! The plain-text report, laid out for an 80-column terminal.
+
+use std::io::{self, Write};
+
+use jiff::tz::TimeZone;
+
+use super::{Report, key_date_when, local_time, status_line};
+
+const WIDTH: usize = 80;
+
+/// Wraps `text` to the report width with `indent` before every line.
+fn wrapped(w: &mut dyn Write, indent: &str, text: &str) -> io::Result<()> {
+    let options = textwrap::Options::new(WIDTH).initial_indent(indent).subsequent_indent(indent);
+    for paragraph in text.lines() {
+        writeln!(w, "{}", textwrap::fill(paragraph, &options))?;
+    }
+    Ok(())
+}
+
+/// `first` then `text`, continuation lines indented to line up under the text.
+fn wrapped_hanging(w: &mut dyn Write, first: &str, text: &str) -> io::Result<()> {
+    let hanging = " ".repeat(first.chars().count());
+    let options = textwrap::Options::new(WIDTH).initial_indent(first).subsequent_indent(&hanging);
+    writeln!(w, "{}", textwrap::fill(text, &options))
+}
+
+/// A labelled text whose continuation lines line up under the first.
+fn labelled(w: &mut dyn Write, indent: &str, label: &str, text: &str) -> io::Result<()> {
+    wrapped_hanging(w, &format!("{indent}{label}: "), text)
+}
+
+pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
+    let c = &r.checklist;
+    writeln!(w, "closeacct report · {}", c.name)?;
+    writeln!(w, "{}", "=".repeat(WIDTH.min(19 + c.name.chars().count())))?;
+    writeln!(w, "Provider     {}", r.provider)?;
+    writeln!(w, "Account      {}", r.account)?;
+    writeln!(w, "Checklist    {} v{}", c.id, c.version)?;
+    let mut source = format!("{} — {}", c.source.title, c.source.publisher);
+    if let Some(date) = &c.source.date {
+        source += &format!(", {date}");
+    }
+    wrapped_hanging(w, "Source       ", &source)?;
+    let started = r.run.started_at.map_or_else(|| "-".to_owned(), |at| local_time(at, zone));
+    writeln!(w, "Started      {started} by {}", r.run.started_by)?;
+    match r.run.completed_at {
+        Some(at) if r.run.complete => writeln!(w, "Completed    {}", local_time(at, zone))?,
+        _ => writeln!(w, "Completed    not yet")?,
+    }
+    writeln!(w, "Operators    {}", r.run.operators.join(", "))?;
+    let n = &r.counts;
+    writeln!(
+        w,
+        "Progress     {} of {} resolved: {} done, {} skipped, {} waiting, {} pending,",
+        n.resolved_applicable(),
+        n.applicable,
+        n.done,
+        n.skipped,
+        n.waiting,
+        n.pending
+    )?;
+    writeln!(w, "             {} not applicable", n.not_applicable)?;
+
+    if !r.facts.is_empty() {
+        writeln!(w, "\nFacts")?;
+        for fact in &r.facts {
+            let answer = match (&fact.answer, &fact.answer_label) {
+                (Some(_), Some(label)) => label.clone(),
+                (Some(answer), None) => answer.clone(),
+                (None, _) => "not answered".to_owned(),
+            };
+            wrapped(w, "  ", &format!("{} — {answer}", fact.question))?;
+            if let (Some(at), Some(by)) = (fact.answered_at, &fact.answered_by) {
+                writeln!(w, "    {} · answered {} by {by}", fact.id, local_time(at, zone))?;
+            }
+            for earlier in &fact.earlier_answers {
+                writeln!(w, "    earlier: {} ({} by {})", earlier.text, local_time(earlier.at, zone), earlier.by)?;
+            }
+        }
+    }
+
+    for stage in &r.stages {
+        writeln!(w, "\nStage {}/{} · {}", stage.number, r.stages.len(), stage.title)?;
+        for step in &stage.steps {
+            let tag = format!("[{}]", step.status.as_str());
+            wrapped(w, "", &format!("  {:<5} {tag} {}", step.number, step.title))?;
+            let detail = "        ";
+            writeln!(w, "{detail}{} · {} · {}", step.id, step.actor, step.kind)?;
+            if step.status != crate::progress::Status::Pending {
+                let mut line = status_line(step, zone);
+                if let Some(when) = &step.when
+                    && step.status == crate::progress::Status::NotApplicable
+                {
+                    line += &format!(" (needs {when})");
+                }
+                if let Some(at) = step.at {
+                    line += &format!(" ({at})");
+                }
+                writeln!(w, "{detail}{line}")?;
+            }
+            if let Some(reason) = &step.skip_reason {
+                labelled(w, detail, "reason", reason)?;
+            }
+            if let Some(account) = &step.attested {
+                writeln!(w, "{detail}attested by typing the account {account}")?;
+            }
+            for evidence in &step.evidence {
+                labelled(w, detail, "evidence", &format!("{} ({} by {})", evidence.text, evidence.at, evidence.by))?;
+            }
+            for note in &step.notes {
+                labelled(w, detail, "note", &format!("{} ({} by {})", note.text, note.at, note.by))?;
+            }
+        }
+    }
+
+    if !r.key_dates.is_empty() {
+        writeln!(w, "\nKey dates")?;
+        for date in &r.key_dates {
+            let passed = if date.passed { " (passed)" } else { "" };
+            writeln!(w, "  {}{passed} · step {}", key_date_when(date, zone), date.step_number)?;
+            wrapped(w, "    ", &date.text)?;
+        }
+    }
+
+    if !r.checklist_changes.is_empty() || !r.pending_checklist_changes.is_empty() {
+        writeln!(w, "\nChecklist changes")?;
+        for change in &r.checklist_changes {
+            writeln!(w, "  accepted {} by {}:", local_time(change.at, zone), change.by)?;
+            for line in &change.changes {
+                wrapped(w, "    ", line)?;
+            }
+        }
+        for line in &r.pending_checklist_changes {
+            wrapped(w, "  not yet accepted: ", line)?;
+        }
+    }
+
+    writeln!(w, "\nRecord")?;
+    writeln!(w, "  State file   {}", r.run.state_file)?;
+    writeln!(w, "  Events       {}", r.run.events)?;
+    writeln!(w, "  Last hash    {}", r.run.last_hash)?;
+    writeln!(w, "  Checklist    sha256 {}", c.sha256)?;
+    writeln!(w, "  Generated    {} ({})", local_time(r.generated_at, zone), r.generated_at)?;
+    Ok(())
+}

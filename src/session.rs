@@ -1,0 +1,307 @@
+//! Opening runs: where they live, which account is meant, the lock, and the checklist a run is
+//! pinned to. Commands and the wizard go through here so the rules are the same for both.
+
+use std::path::PathBuf;
+
+use crate::checklist::Loaded;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::progress::diff_checklists;
+use crate::state::{
+    self, Appender, Event, EventKind, LogEnd, Replay, RunLock, StateDir, create_private_dir, pin_checklist,
+};
+
+/// Notes, evidence and reasons longer than this are refused: a note is not a file dump.
+pub const MAX_TEXT_CHARS: usize = 4000;
+
+/// The resolved settings every run command shares.
+pub struct Session {
+    pub state: StateDir,
+    pub checklist: Loaded,
+    pub operator: String,
+}
+
+/// What to do when the checklist changed since the run began.
+pub enum OnChange<'a> {
+    /// Refuse (exit 5).
+    Refuse,
+    /// Go on with the new checklist, recording that the change was accepted.
+    Accept,
+    /// Ask; the callback sees the changes and says whether to go on.
+    Ask(&'a mut dyn FnMut(&[String]) -> Result<bool>),
+}
+
+/// A run opened for writing: locked, replayed, with its log ready to append to.
+pub struct ActiveRun {
+    pub provider: String,
+    pub account: String,
+    pub dir: PathBuf,
+    pub replay: Replay,
+    /// Bytes of a torn last line that were set aside when the run was opened.
+    pub torn_set_aside: Option<usize>,
+    appender: Appender,
+    _lock: RunLock,
+}
+
+/// A run opened for reading only: no lock is taken and nothing is written.
+pub struct ReadRun {
+    pub provider: String,
+    pub account: String,
+    pub dir: PathBuf,
+    pub replay: Replay,
+    pub end: LogEnd,
+    /// The checklist the run is pinned to (the current one, or the pinned copy if it changed).
+    pub checklist: Loaded,
+    /// Differences between the pinned checklist and the current one, if any.
+    pub pending_changes: Vec<String>,
+}
+
+/// Checks an account argument: `[A-Za-z0-9][A-Za-z0-9._@-]{0,63}`.
+pub fn validate_account(account: &str) -> Result<()> {
+    let bytes = account.as_bytes();
+    let ok = !bytes.is_empty()
+        && bytes.len() <= 64
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'@' | b'-'));
+    if ok { Ok(()) } else { Err(Error::InvalidAccount { account: account.escape_debug().to_string() }) }
+}
+
+/// Refuses a note, evidence or reason that is too long or looks like a secret, before anything is
+/// written. `what` names the field for the message (`the note for step 3.2`).
+pub fn screen_text(what: &str, text: &str) -> Result<()> {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(Error::RefusedInput {
+            message: format!("refusing to record {what}: it is longer than {MAX_TEXT_CHARS} characters"),
+        });
+    }
+    if let Some(kind) = crate::secrets::find_secret(text) {
+        return Err(Error::RefusedInput {
+            message: format!(
+                "refusing to record {what}: it contains what looks like {kind}; record where the secret is kept, not the secret"
+            ),
+        });
+    }
+    Ok(())
+}
+
+impl Session {
+    /// The provider id: the checklist's id.
+    pub fn provider(&self) -> &str {
+        self.checklist.id()
+    }
+
+    /// The account meant: the one given, or the only run of this provider. `None` when there is
+    /// no run and none was given.
+    pub fn resolve_account(&self, given: Option<&str>) -> Result<Option<String>> {
+        if let Some(account) = given {
+            validate_account(account)?;
+            return Ok(Some(account.to_owned()));
+        }
+        let runs = self.state.runs(Some(self.provider()))?;
+        match runs.as_slice() {
+            [] => Ok(None),
+            [(_, account)] => Ok(Some(account.clone())),
+            many => {
+                let accounts: Vec<&str> = many.iter().map(|(_, a)| a.as_str()).collect();
+                Err(Error::usage(format!(
+                    "provider `{}` has {} runs ({}); say which with --account",
+                    self.provider(),
+                    many.len(),
+                    accounts.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// Like `resolve_account`, but a missing run is an error (exit 66).
+    pub fn require_account(&self, given: Option<&str>) -> Result<String> {
+        self.resolve_account(given)?.ok_or_else(|| Error::NoSuchRun {
+            provider: self.provider().to_owned(),
+            account: "(none)".to_owned(),
+            hint: format!("; start one with `closeacct wizard --provider {}` or `closeacct start`", self.provider()),
+        })
+    }
+
+    /// Whether a run exists for the account.
+    pub fn run_exists(&self, account: &str) -> bool {
+        self.state.run_dir(self.provider(), account).join(state::EVENTS_FILE).exists()
+    }
+
+    /// Starts a new run: creates its directory and log, pins the checklist.
+    pub fn create(&self, account: &str) -> Result<ActiveRun> {
+        validate_account(account)?;
+        let provider = self.provider().to_owned();
+        let dir = self.state.run_dir(&provider, account);
+        create_private_dir(&self.state.root, &dir)?;
+        let lock = RunLock::acquire(&dir, &provider, account)?;
+        pin_checklist(&dir, &self.checklist.sha256, &self.checklist.text)?;
+        let first = EventKind::RunStarted {
+            provider: provider.clone(),
+            account: account.to_owned(),
+            checklist_version: self.checklist.checklist.version,
+            checklist_sha256: self.checklist.sha256.clone(),
+        };
+        let (appender, event) = state::create_log(&dir, clock::now(), &self.operator, first)?;
+        let mut replay = Replay::default();
+        replay.apply(&event);
+        replay.last_hash = appender.last_hash().to_owned();
+        Ok(ActiveRun {
+            provider,
+            account: account.to_owned(),
+            dir,
+            replay,
+            torn_set_aside: None,
+            appender,
+            _lock: lock,
+        })
+    }
+
+    /// Opens an existing run for writing. A changed checklist is handled by `on_change`.
+    pub fn open(&self, account: &str, on_change: OnChange<'_>) -> Result<ActiveRun> {
+        validate_account(account)?;
+        let provider = self.provider().to_owned();
+        let dir = self.state.run_dir(&provider, account);
+        if !dir.join(state::EVENTS_FILE).exists() {
+            return Err(self.no_such_run(account));
+        }
+        create_private_dir(&self.state.root, &dir)?;
+        let lock = RunLock::acquire(&dir, &provider, account)?;
+        let (replay, end) = state::replay(&dir)?;
+        let appender = state::open_log_for_append(&dir, &end)?;
+        let mut run = ActiveRun {
+            provider,
+            account: account.to_owned(),
+            dir,
+            replay,
+            torn_set_aside: end.torn.as_ref().map(Vec::len),
+            appender,
+            _lock: lock,
+        };
+        if run.replay.checklist_sha256 != self.checklist.sha256 {
+            let changes = self.changes_since(&run.dir, &run.replay)?;
+            let accepted = match on_change {
+                OnChange::Accept => true,
+                OnChange::Refuse => false,
+                OnChange::Ask(ask) => ask(&changes)?,
+            };
+            if !accepted {
+                return Err(Error::ChecklistChanged {
+                    checklist: self.provider().to_owned(),
+                    summary: changes.join("; "),
+                });
+            }
+            pin_checklist(&run.dir, &self.checklist.sha256, &self.checklist.text)?;
+            run.record(
+                &self.operator,
+                EventKind::ChecklistAccepted {
+                    checklist_version: self.checklist.checklist.version,
+                    checklist_sha256: self.checklist.sha256.clone(),
+                    changes,
+                },
+            )?;
+        }
+        Ok(run)
+    }
+
+    /// Opens a run for reading: no lock, nothing written, a torn tail ignored.
+    pub fn read(&self, account: &str) -> Result<ReadRun> {
+        validate_account(account)?;
+        let provider = self.provider().to_owned();
+        let dir = self.state.run_dir(&provider, account);
+        if !dir.join(state::EVENTS_FILE).exists() {
+            return Err(self.no_such_run(account));
+        }
+        let (replay, end) = state::replay(&dir)?;
+        let (checklist, pending_changes) = if replay.checklist_sha256 == self.checklist.sha256 {
+            (self.checklist.clone(), Vec::new())
+        } else {
+            let changes = self.changes_since(&dir, &replay)?;
+            (self.pinned(&dir, &replay)?.unwrap_or_else(|| self.checklist.clone()), changes)
+        };
+        Ok(ReadRun { provider, account: account.to_owned(), dir, replay, end, checklist, pending_changes })
+    }
+
+    fn pinned(&self, dir: &std::path::Path, replay: &Replay) -> Result<Option<Loaded>> {
+        let path = state::pinned_checklist_path(dir, &replay.checklist_sha256);
+        if !path.exists() {
+            return Ok(None);
+        }
+        Loaded::from_file(&path).map(Some)
+    }
+
+    fn changes_since(&self, dir: &std::path::Path, replay: &Replay) -> Result<Vec<String>> {
+        Ok(match self.pinned(dir, replay)? {
+            Some(old) => diff_checklists(&old, &self.checklist),
+            None => vec![format!(
+                "checklist sha256 {} → {} (the earlier copy is missing, so the steps cannot be compared)",
+                short(&replay.checklist_sha256),
+                short(&self.checklist.sha256)
+            )],
+        })
+    }
+
+    fn no_such_run(&self, account: &str) -> Error {
+        Error::NoSuchRun {
+            provider: self.provider().to_owned(),
+            account: account.to_owned(),
+            hint: format!(
+                " in {}; start it with `closeacct wizard --provider {} --account {account}`",
+                self.state.root.display(),
+                self.provider()
+            ),
+        }
+    }
+}
+
+fn short(hash: &str) -> &str {
+    &hash[..hash.len().min(12)]
+}
+
+impl ActiveRun {
+    /// Writes one event durably, then folds it into the replay. Every text in it is screened
+    /// first, so nothing that looks like a secret reaches the log whatever the caller.
+    pub fn record(&mut self, operator: &str, kind: EventKind) -> Result<Event> {
+        for (what, text) in texts(&kind) {
+            screen_text(&what, text)?;
+        }
+        let event = self.appender.append(clock::now(), operator, kind)?;
+        self.replay.apply(&event);
+        self.replay.last_hash = self.appender.last_hash().to_owned();
+        Ok(event)
+    }
+}
+
+/// The free texts of an event, each with a phrase naming it for messages.
+fn texts(kind: &EventKind) -> Vec<(String, &str)> {
+    let mut texts = Vec::new();
+    match kind {
+        EventKind::StepDone { step, note, evidence, attested } => {
+            texts.extend(note.as_deref().map(|t| (format!("the note for step `{step}`"), t)));
+            texts.extend(evidence.as_deref().map(|t| (format!("the evidence for step `{step}`"), t)));
+            texts.extend(attested.as_deref().map(|t| (format!("the attestation for step `{step}`"), t)));
+        }
+        EventKind::StepSkipped { step, reason } => {
+            texts.push((format!("the reason for skipping step `{step}`"), reason))
+        }
+        EventKind::StepWaiting { step, note: Some(note) } | EventKind::NoteAdded { step, note } => {
+            texts.push((format!("the note for step `{step}`"), note));
+        }
+        _ => {}
+    }
+    texts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_are_checked() {
+        for good in ["111122223333", "prod.main", "ops@example.com", "a", &"a".repeat(64)] {
+            assert!(validate_account(good).is_ok(), "{good}");
+        }
+        for bad in ["", "..", ".hidden", "a/b", "../x", "a b", "a\nb", "é", &"a".repeat(65), "-x"] {
+            assert_eq!(validate_account(bad).unwrap_err().exit_code(), 2, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,534 @@
+//! The interactive walk through a checklist.
+//!
+//! The loop talks to the operator only through [`Prompter`], so unit tests drive it with a script
+//! and the terminal implementation (`terminal.rs`) is the only caller of dialoguer. Every answer
+//! is recorded (written and fsynced) before the next step is shown.
+
+use std::collections::VecDeque;
+
+use crate::checklist::{FactKind, Loaded, Step, StepKind, StepRef};
+use crate::clock;
+use crate::dates;
+use crate::error::{Error, Result};
+use crate::progress::{Progress, Status};
+use crate::session::{ActiveRun, OnChange, Session, validate_account};
+use crate::state::{self, EventKind, create_private_dir, sync_dir};
+
+/// Everything the wizard asks of, and shows to, the operator.
+pub trait Prompter {
+    /// A yes/no question.
+    fn confirm(&mut self, prompt: &str) -> Result<bool>;
+    /// A menu; returns the index chosen. The first item is highlighted.
+    fn select(&mut self, prompt: &str, items: &[&str]) -> Result<usize>;
+    /// A line of text (may be empty; callers decide whether that is allowed).
+    fn input(&mut self, prompt: &str) -> Result<String>;
+    /// Shows text (step details, status lines).
+    fn say(&mut self, text: &str);
+    /// Shows progress: a label and `pos` of `len` steps resolved.
+    fn progress(&mut self, label: &str, pos: u64, len: u64);
+}
+
+/// How a wizard session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every step is resolved.
+    Complete,
+    /// Saved with steps still open (exit 3).
+    Saved,
+}
+
+/// Options from the command line.
+pub struct Options<'a> {
+    pub account: Option<&'a str>,
+    pub restart: bool,
+}
+
+/// Runs the wizard to completion, or until the operator saves and quits.
+pub fn run(session: &Session, options: &Options<'_>, p: &mut dyn Prompter) -> Result<Outcome> {
+    let c = &session.checklist;
+    p.say(&format!(
+        "closeacct · {} (checklist {} v{}, {} stages, {} steps)",
+        c.checklist.name,
+        c.id(),
+        c.checklist.version,
+        c.checklist.stages.len(),
+        c.step_count()
+    ));
+    let account = match session.resolve_account(options.account)? {
+        Some(account) => account,
+        None => ask_account(p)?,
+    };
+    let mut run = open_or_create(session, &account, options.restart, p)?;
+    Walk { session, checklist: c, p }.walk(&mut run)
+}
+
+fn ask_account(p: &mut dyn Prompter) -> Result<String> {
+    loop {
+        let account = p.input("Account ID or alias to close")?;
+        match validate_account(account.trim()) {
+            Ok(()) => return Ok(account.trim().to_owned()),
+            Err(e) => p.say(&format!("✘ {e}")),
+        }
+    }
+}
+
+fn open_or_create(session: &Session, account: &str, restart: bool, p: &mut dyn Prompter) -> Result<ActiveRun> {
+    let provider = session.provider();
+    if session.run_exists(account) && restart {
+        let dir = session.state.run_dir(provider, account);
+        // Hold the lock while moving the run aside, so no other closeacct writes to it meanwhile.
+        let old = session.open(account, OnChange::Accept).or_else(|e| match e {
+            Error::ChecklistChanged { .. } => session.open(account, OnChange::Accept),
+            e => Err(e),
+        });
+        let old = old?;
+        let progress = Progress::new(&session.checklist, &old.replay);
+        let counts = progress.counts();
+        let question = format!(
+            "Archive the run for {provider}/{account} ({} of {} steps resolved) and start a new one?",
+            counts.resolved_applicable(),
+            counts.applicable
+        );
+        if !p.confirm(&question)? {
+            p.say("Nothing changed.");
+            return Err(Error::Silent { code: 3 });
+        }
+        let stamp = clock::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+        let archive = session.state.archive_dir(provider, account, &stamp);
+        if let Some(parent) = archive.parent() {
+            create_private_dir(&session.state.root, parent)?;
+        }
+        std::fs::rename(&dir, &archive).map_err(|e| Error::io("archive run", &dir, e))?;
+        if let Some(parent) = archive.parent() {
+            sync_dir(parent)?;
+        }
+        if let Some(parent) = dir.parent() {
+            sync_dir(parent)?;
+        }
+        drop(old);
+        p.say(&format!("Archived the old run to {}", archive.display()));
+    }
+    if session.run_exists(account) {
+        let mut ask = |changes: &[String]| -> Result<bool> {
+            p.say("The checklist changed since this run began:");
+            for change in changes {
+                p.say(&format!("  · {change}"));
+            }
+            p.confirm("Go on with the new checklist? (steps already recorded stay recorded)")
+        };
+        let run = session.open(account, OnChange::Ask(&mut ask))?;
+        if let Some(bytes) = run.torn_set_aside {
+            p.say(&format!(
+                "The last line of the log was cut short by a crash ({bytes} bytes, never confirmed); it was moved to {}.torn",
+                state::EVENTS_FILE
+            ));
+        }
+        say_resume(session, &run, p);
+        Ok(run)
+    } else {
+        let run = session.create(account)?;
+        p.say(&format!("Run stored in {}", run.dir.display()));
+        Ok(run)
+    }
+}
+
+fn say_resume(session: &Session, run: &ActiveRun, p: &mut dyn Prompter) {
+    let progress = Progress::new(&session.checklist, &run.replay);
+    let counts = progress.counts();
+    let zone = clock::local_zone();
+    let local = |t: jiff::Timestamp| t.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string();
+    let mut line = format!(
+        "Resuming run started {} — {} of {} steps resolved",
+        run.replay.started_at.map(local).unwrap_or_default(),
+        counts.resolved_applicable(),
+        counts.applicable
+    );
+    if let (Some(at), Some(step)) = (run.replay.last_at, &run.replay.last_step) {
+        let number = session.checklist.find(step).map(StepRef::number).unwrap_or_default();
+        line += &format!(", last at {} (step {number})", local(at));
+    }
+    p.say(&format!("{line}."));
+    if let Some(r) = progress.first_open() {
+        let stage = &session.checklist.checklist.stages[r.stage];
+        let step = session.checklist.step(r);
+        p.say(&format!(
+            "Next: Stage {}/{} · {} · Step {} {}",
+            r.stage + 1,
+            session.checklist.checklist.stages.len(),
+            stage.title,
+            r.number(),
+            step.title
+        ));
+    }
+}
+
+struct Walk<'a, 'p> {
+    session: &'a Session,
+    checklist: &'a Loaded,
+    p: &'p mut dyn Prompter,
+}
+
+/// What the operator chose for one step.
+enum Choice {
+    Next,
+    Quit,
+}
+
+impl Walk<'_, '_> {
+    fn walk(&mut self, run: &mut ActiveRun) -> Result<Outcome> {
+        if Progress::new(self.checklist, &run.replay).is_complete() {
+            self.record_completion(run)?;
+            self.summary(run);
+            return Ok(Outcome::Complete);
+        }
+        self.ask_facts(run)?;
+        self.say_reminders(run);
+        let steps: Vec<StepRef> = self.checklist.steps().map(|(r, _)| r).collect();
+        for r in steps {
+            let progress = Progress::new(self.checklist, &run.replay);
+            let step = self.checklist.step(r);
+            if progress.status(step).is_resolved() || !progress.unmet_requirements(step).is_empty() {
+                continue;
+            }
+            if let Choice::Quit = self.step(run, r)? {
+                return Ok(self.saved(run));
+            }
+            if self.record_completion(run)? {
+                break;
+            }
+        }
+        if Progress::new(self.checklist, &run.replay).is_complete() {
+            self.summary(run);
+            Ok(Outcome::Complete)
+        } else {
+            Ok(self.saved(run))
+        }
+    }
+
+    fn ask_facts(&mut self, run: &mut ActiveRun) -> Result<()> {
+        let unanswered: Vec<String> =
+            Progress::new(self.checklist, &run.replay).unanswered_facts().into_iter().map(str::to_owned).collect();
+        if unanswered.is_empty() {
+            return Ok(());
+        }
+        self.p.say("\nA few questions decide which steps apply to this account.");
+        for id in unanswered {
+            let fact = self.checklist.fact(&id).expect("unanswered facts come from the checklist");
+            if let Some(help) = &fact.help {
+                self.p.say(&format!("  {help}"));
+            }
+            let question = fact.question.replace("{account}", &run.account);
+            let value = match fact.kind {
+                FactKind::YesNo => if self.p.confirm(&question)? { "yes" } else { "no" }.to_owned(),
+                FactKind::Choice => {
+                    let labels: Vec<&str> = fact.choices.iter().map(|c| c.label.as_str()).collect();
+                    let index = self.p.select(&question, &labels)?;
+                    fact.choices[index].id.get_ref().clone()
+                }
+            };
+            run.record(&self.session.operator, EventKind::FactAnswered { fact: id, value })?;
+        }
+        let counts = Progress::new(self.checklist, &run.replay).counts();
+        self.p.say(&format!(
+            "  → {} steps apply, {} do not (shown as not applicable in the report)",
+            counts.applicable, counts.not_applicable
+        ));
+        Ok(())
+    }
+
+    fn say_reminders(&mut self, run: &ActiveRun) {
+        let zone = clock::local_zone();
+        for due in dates::due_reminders(self.checklist, &run.replay, clock::now(), &zone) {
+            self.p.say(&format!("! {}", crate::commands::reminder_line(&due)));
+        }
+    }
+
+    fn show_step(&mut self, run: &ActiveRun, r: StepRef) {
+        let c = &self.checklist.checklist;
+        let step = self.checklist.step(r);
+        let counts = Progress::new(self.checklist, &run.replay).counts();
+        let stage = &c.stages[r.stage];
+        self.p.say("");
+        self.p.progress(
+            &format!("Stage {}/{} · {}", r.stage + 1, c.stages.len(), stage.title),
+            counts.resolved_applicable() as u64,
+            counts.applicable as u64,
+        );
+        let who = match step.kind {
+            StepKind::Wait => format!("{} acts", step.actor),
+            _ if step.actor == crate::checklist::Actor::Customer => "you do this · customer".to_owned(),
+            _ => format!("{}", step.actor),
+        };
+        self.p.say(&format!("  Step {}  {}   ({who})", r.number(), step.title));
+        self.p.say("");
+        self.p.say(&indent(&step.detail, "  "));
+        if let Some(warning) = &step.warning {
+            self.p.say("");
+            self.p.say(&indent(&format!("! {warning}"), "  "));
+        }
+        for link in &step.links {
+            self.p.say(&format!("  → {}: {}", link.label, link.url));
+        }
+        self.p.say("");
+    }
+
+    fn step(&mut self, run: &mut ActiveRun, r: StepRef) -> Result<Choice> {
+        self.show_step(run, r);
+        let step = self.checklist.step(r);
+        let number = r.number();
+        let waiting = Progress::new(self.checklist, &run.replay).status(step) == Status::Waiting;
+        loop {
+            let (items, actions): (Vec<&str>, Vec<Action>) = if step.kind == StepKind::Wait {
+                (
+                    vec![
+                        "Yes — it happened (record now)",
+                        "Not yet — keep waiting, remind me",
+                        "Skip (give a reason)",
+                        "Add a note first",
+                        "Save and quit",
+                    ],
+                    vec![Action::Done, Action::Wait, Action::Skip, Action::Note, Action::Quit],
+                )
+            } else {
+                (
+                    vec!["Done", "Skip (give a reason)", "Add a note first", "Save and quit"],
+                    vec![Action::Done, Action::Skip, Action::Note, Action::Quit],
+                )
+            };
+            let prompt = if step.kind == StepKind::Wait {
+                format!("Step {number} · has it happened?")
+            } else {
+                format!("Step {number}")
+            };
+            let chosen = actions[self.p.select(&prompt, &items)?];
+            match chosen {
+                Action::Done => {
+                    if let Some(kind) = self.done(run, step)? {
+                        return Ok(kind);
+                    }
+                }
+                Action::Wait => {
+                    if !waiting {
+                        let event = run.record(
+                            &self.session.operator,
+                            EventKind::StepWaiting { step: step.id.get_ref().clone(), note: None },
+                        )?;
+                        self.recorded(&event, "waiting");
+                    }
+                    self.p.say("  Still waiting; the next run of the wizard asks again.");
+                    return Ok(Choice::Next);
+                }
+                Action::Skip => {
+                    let Some(reason) = self.ask_text(
+                        "Why is this step skipped? (empty to go back)",
+                        |reason| EventKind::StepSkipped { step: step.id.get_ref().clone(), reason },
+                        run,
+                    )?
+                    else {
+                        continue;
+                    };
+                    self.recorded(&reason, "skipped");
+                    return Ok(Choice::Next);
+                }
+                Action::Note => {
+                    if let Some(event) = self.ask_text(
+                        "Note (empty to go back)",
+                        |note| EventKind::NoteAdded { step: step.id.get_ref().clone(), note },
+                        run,
+                    )? {
+                        self.recorded(&event, "note");
+                    }
+                }
+                Action::Quit => return Ok(Choice::Quit),
+            }
+        }
+    }
+
+    /// Marks a step done, asking for the attestation or evidence its kind needs. `None` means
+    /// the operator went back to the menu.
+    fn done(&mut self, run: &mut ActiveRun, step: &Step) -> Result<Option<Choice>> {
+        let id = step.id.get_ref().clone();
+        let event = match step.kind {
+            StepKind::Attest => {
+                self.p.say("  ! This cannot be undone.");
+                let prompt = format!("Type the account {} to confirm (empty to go back)", run.account);
+                loop {
+                    let typed = self.p.input(&prompt)?;
+                    if typed.trim().is_empty() {
+                        return Ok(None);
+                    }
+                    if typed.trim() == run.account {
+                        break;
+                    }
+                    self.p.say(&format!("  ✘ that is not {}; type it exactly", run.account));
+                }
+                let account = run.account.clone();
+                run.record(
+                    &self.session.operator,
+                    EventKind::StepDone { step: id, note: None, evidence: None, attested: Some(account) },
+                )?
+            }
+            StepKind::Evidence => {
+                let what = step.evidence.as_deref().unwrap_or("Evidence (ticket number, e-mail date)");
+                loop {
+                    let text = self.p.input(what)?;
+                    let text = text.trim();
+                    if text.is_empty() {
+                        self.p.say("  ✘ evidence is required for this step");
+                        continue;
+                    }
+                    let kind = EventKind::StepDone {
+                        step: id.clone(),
+                        note: None,
+                        evidence: Some(text.to_owned()),
+                        attested: None,
+                    };
+                    match run.record(&self.session.operator, kind) {
+                        Ok(event) => break event,
+                        Err(e @ Error::RefusedInput { .. }) => self.p.say(&format!("  ✘ {e}")),
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            StepKind::Confirm | StepKind::Wait => run.record(
+                &self.session.operator,
+                EventKind::StepDone { step: id, note: None, evidence: None, attested: None },
+            )?,
+        };
+        self.recorded(&event, "done");
+        Ok(Some(Choice::Next))
+    }
+
+    /// Asks for a non-empty text and records the event built from it; a refused text (a secret)
+    /// is explained and asked again. `None` when the operator leaves it empty.
+    fn ask_text(
+        &mut self,
+        prompt: &str,
+        make: impl Fn(String) -> EventKind,
+        run: &mut ActiveRun,
+    ) -> Result<Option<state::Event>> {
+        loop {
+            let text = self.p.input(prompt)?;
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            match run.record(&self.session.operator, make(text.to_owned())) {
+                Ok(event) => return Ok(Some(event)),
+                Err(e @ Error::RefusedInput { .. }) => self.p.say(&format!("  ✘ {e}")),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn recorded(&mut self, event: &state::Event, what: &str) {
+        let time = event.at.to_zoned_datetime(clock::local_zone()).strftime("%H:%M:%S").to_string();
+        self.p.say(&format!("✔ recorded {what} {time} (seq {})", event.seq));
+    }
+
+    fn record_completion(&mut self, run: &mut ActiveRun) -> Result<bool> {
+        let complete = Progress::new(self.checklist, &run.replay).is_complete();
+        if complete && run.replay.completed_at.is_none() {
+            run.record(&self.session.operator, EventKind::RunCompleted {})?;
+        }
+        Ok(complete)
+    }
+
+    fn summary(&mut self, run: &ActiveRun) {
+        let counts = Progress::new(self.checklist, &run.replay).counts();
+        self.p.say(&format!(
+            "\n✔ Checklist complete: {} done, {} skipped, {} not applicable.",
+            counts.done, counts.skipped, counts.not_applicable
+        ));
+        self.key_dates(run);
+        self.p.say(&format!(
+            "Report: closeacct report --provider {} --account {} --format markdown",
+            run.provider, run.account
+        ));
+    }
+
+    fn key_dates(&mut self, run: &ActiveRun) {
+        let zone = clock::local_zone();
+        let dates = dates::key_dates(self.checklist, &run.replay, clock::now(), &zone);
+        if dates.is_empty() {
+            return;
+        }
+        self.p.say("Key dates");
+        for date in dates {
+            let when = date.date.map_or_else(
+                || "(undated)".to_owned(),
+                |d| d.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string(),
+            );
+            self.p.say(&format!("  {when:<16}  {}", date.text));
+        }
+    }
+
+    fn saved(&mut self, run: &ActiveRun) -> Outcome {
+        let progress = Progress::new(self.checklist, &run.replay);
+        let counts = progress.counts();
+        let mut line = format!("\nSaved: {} of {} steps resolved", counts.resolved_applicable(), counts.applicable);
+        if counts.waiting > 0 {
+            line += &format!(", {} waiting on someone else", counts.waiting);
+        }
+        self.p.say(&format!("{line}."));
+        self.p.say(&format!("Resume with: closeacct wizard --provider {} --account {}", run.provider, run.account));
+        Outcome::Saved
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Action {
+    Done,
+    Wait,
+    Skip,
+    Note,
+    Quit,
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    let width = console::Term::stderr().size_checked().map_or(80, |(_, cols)| usize::from(cols)).clamp(30, 100);
+    let options = textwrap::Options::new(width.saturating_sub(1)).initial_indent(prefix).subsequent_indent(prefix);
+    text.trim().split("\n\n").map(|paragraph| textwrap::fill(paragraph, &options)).collect::<Vec<_>>().join("\n\n")
+}
+
+/// A prompter that answers from a script, for tests.
+#[derive(Default)]
+pub struct Scripted {
+    pub answers: VecDeque<String>,
+    pub transcript: Vec<String>,
+}
+
+impl Scripted {
+    /// A prompter that gives these answers in order; running out is an interruption.
+    pub fn new(answers: &[&str]) -> Scripted {
+        Scripted { answers: answers.iter().map(|a| (*a).to_owned()).collect(), transcript: Vec::new() }
+    }
+
+    fn next(&mut self, prompt: &str) -> Result<String> {
+        let answer = self.answers.pop_front().ok_or(Error::Interrupted)?;
+        self.transcript.push(format!("? {prompt} › {answer}"));
+        Ok(answer)
+    }
+}
+
+impl Prompter for Scripted {
+    fn confirm(&mut self, prompt: &str) -> Result<bool> {
+        Ok(self.next(prompt)? == "y")
+    }
+    fn select(&mut self, prompt: &str, items: &[&str]) -> Result<usize> {
+        let answer = self.next(prompt)?;
+        items
+            .iter()
+            .position(|item| item.starts_with(&answer))
+            .ok_or_else(|| Error::Internal { message: format!("no menu item starts with {answer:?} in {items:?}") })
+    }
+    fn input(&mut self, prompt: &str) -> Result<String> {
+        self.next(prompt)
+    }
+    fn say(&mut self, text: &str) {
+        self.transcript.push(text.to_owned());
+    }
+    fn progress(&mut self, label: &str, pos: u64, len: u64) {
+        self.transcript.push(format!("{label} [{pos}/{len}]"));
+    }
+}
