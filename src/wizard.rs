@@ -41,6 +41,8 @@ pub enum Outcome {
 pub struct Options<'a> {
     pub account: Option<&'a str>,
     pub restart: bool,
+    /// Go on with a changed checklist without asking (`--accept-changes`).
+    pub accept_changes: bool,
 }
 
 /// Runs the wizard to completion, or until the operator saves and quits.
@@ -58,7 +60,7 @@ pub fn run(session: &Session, options: &Options<'_>, p: &mut dyn Prompter) -> Re
         Some(account) => account,
         None => ask_account(p)?,
     };
-    let mut run = open_or_create(session, &account, options.restart, p)?;
+    let mut run = open_or_create(session, &account, options, p)?;
     Walk { session, checklist: c, p }.walk(&mut run)
 }
 
@@ -72,16 +74,12 @@ fn ask_account(p: &mut dyn Prompter) -> Result<String> {
     }
 }
 
-fn open_or_create(session: &Session, account: &str, restart: bool, p: &mut dyn Prompter) -> Result<ActiveRun> {
+fn open_or_create(session: &Session, account: &str, options: &Options<'_>, p: &mut dyn Prompter) -> Result<ActiveRun> {
     let provider = session.provider();
-    if session.run_exists(account) && restart {
+    if session.run_exists(account) && options.restart {
         let dir = session.state.run_dir(provider, account);
         // Hold the lock while moving the run aside, so no other closeacct writes to it meanwhile.
-        let old = session.open(account, OnChange::Accept).or_else(|e| match e {
-            Error::ChecklistChanged { .. } => session.open(account, OnChange::Accept),
-            e => Err(e),
-        });
-        let old = old?;
+        let old = session.open(account, OnChange::Accept)?;
         let progress = Progress::new(&session.checklist, &old.replay);
         let counts = progress.counts();
         let question = format!(
@@ -116,7 +114,8 @@ fn open_or_create(session: &Session, account: &str, restart: bool, p: &mut dyn P
             }
             p.confirm("Go on with the new checklist? (steps already recorded stay recorded)")
         };
-        let run = session.open(account, OnChange::Ask(&mut ask))?;
+        let policy = if options.accept_changes { OnChange::Accept } else { OnChange::Ask(&mut ask) };
+        let run = session.open(account, policy)?;
         if let Some(bytes) = run.torn_set_aside {
             p.say(&format!(
                 "The last line of the log was cut short by a crash ({bytes} bytes, never confirmed); it was moved to {}.torn",
@@ -215,9 +214,15 @@ impl Walk<'_, '_> {
         for id in unanswered {
             let fact = self.checklist.fact(&id).expect("unanswered facts come from the checklist");
             if let Some(help) = &fact.help {
-                self.p.say(&format!("  {help}"));
+                self.p.say(&indent(help, "  "));
             }
-            let question = fact.question.replace("{account}", &run.account);
+            let mut question = fact.question.replace("{account}", &run.account);
+            // dialoguer redraws a prompt as one line; a prompt wider than the terminal would
+            // leave copies of itself behind, so a long question is shown first and asked short.
+            if question.chars().count() + 20 > terminal_width() {
+                self.p.say(&indent(&format!("? {question}"), ""));
+                question = "Your answer".to_owned();
+            }
             let value = match fact.kind {
                 FactKind::YesNo => if self.p.confirm(&question)? { "yes" } else { "no" }.to_owned(),
                 FactKind::Choice => {
@@ -485,8 +490,13 @@ enum Action {
     Quit,
 }
 
+/// The terminal's width in columns, kept between 30 and 100 so text stays readable.
+fn terminal_width() -> usize {
+    console::Term::stderr().size_checked().map_or(80, |(_, cols)| usize::from(cols)).clamp(30, 100)
+}
+
 fn indent(text: &str, prefix: &str) -> String {
-    let width = console::Term::stderr().size_checked().map_or(80, |(_, cols)| usize::from(cols)).clamp(30, 100);
+    let width = terminal_width();
     let options = textwrap::Options::new(width.saturating_sub(1)).initial_indent(prefix).subsequent_indent(prefix);
     text.trim().split("\n\n").map(|paragraph| textwrap::fill(paragraph, &options)).collect::<Vec<_>>().join("\n\n")
 }

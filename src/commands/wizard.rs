@@ -15,7 +15,11 @@ pub fn cmd_wizard(args: &WizardArgs) -> Result<()> {
     let session = session(&args.run, Some(&args.operator))?;
     terminal::install_interrupt_handler();
     let mut prompter = TerminalPrompter::default();
-    let options = Options { account: args.run.account.as_deref(), restart: args.restart };
+    let options = Options {
+        account: args.run.account.as_deref(),
+        restart: args.restart,
+        accept_changes: args.operator.accept_changes,
+    };
     match wizard::run(&session, &options, &mut prompter) {
         Ok(Outcome::Complete) => Ok(()),
         Ok(Outcome::Saved) => Err(Error::Silent { code: 3 }),
