@@ -4,7 +4,7 @@
 //! everything provider-specific — facts, stages, steps, warnings, follow-up dates — is here as
 //! plain fields. Validation errors carry `file:line:col` so an author can jump to the problem.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 
@@ -443,7 +443,7 @@ impl Loaded {
             .map(|id| (edit_distance(arg, id).min(if id.contains(arg) { 1 } else { usize::MAX }), id))
             .filter(|&(d, id)| d <= 3.max(id.len() / 3))
             .collect();
-        close.sort();
+        close.sort_unstable();
         let suggestion = if close.is_empty() {
             String::from("; `closeacct checklist show` lists the steps")
         } else {
@@ -520,6 +520,7 @@ impl Position {
 
     fn of_bytes(bytes: &[u8], offset: usize) -> Position {
         let before = &bytes[..offset.min(bytes.len())];
+        #[allow(clippy::naive_bytecount)] // once per error message; not worth a dependency
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
         let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
@@ -582,10 +583,10 @@ impl Validator<'_> {
                 }
                 _ => {}
             }
-            let mut seen = HashMap::new();
+            let mut seen = HashSet::new();
             for choice in &fact.choices {
                 self.check_id(&choice.id, "choice")?;
-                if seen.insert(choice.id.get_ref(), ()).is_some() {
+                if !seen.insert(choice.id.get_ref()) {
                     return self.error(choice.id.span(), format!("duplicate choice id `{}`", choice.id.get_ref()));
                 }
             }
@@ -597,7 +598,7 @@ impl Validator<'_> {
 
         let mut index: HashMap<String, StepRef> = HashMap::new();
         let mut order = Vec::new();
-        let mut stage_ids = HashMap::new();
+        let mut stage_ids = HashSet::new();
         for (s, stage) in checklist.stages.iter().enumerate() {
             self.check_id(&stage.id, "stage")?;
             if stage_ids.insert(stage.id.get_ref().as_str(), ()).is_some() {

@@ -54,7 +54,7 @@ pub enum Command {
 pub enum ChecklistCommand {
     /// Print a checklist
     Show(ChecklistShowArgs),
-    /// Check a checklist file; errors name file:line:col
+    /// Check a checklist file; errors name `file:line:col`
     Validate(ChecklistValidateArgs),
 }
 
@@ -76,7 +76,7 @@ pub enum ChecklistFormat {
 /// Where runs are stored.
 #[derive(Debug, Clone, Args)]
 pub struct StateArgs {
-    /// Directory holding the runs [default: $XDG_STATE_HOME/closeacct]
+    /// Directory holding the runs [default: `$XDG_STATE_HOME/closeacct`]
     #[arg(long, env = "CLOSEACCT_STATE_DIR", value_name = "DIR", global = true)]
     pub state_dir: Option<PathBuf>,
 }

@@ -246,10 +246,10 @@ text = "charged until the term ends"
 
         let requested =
             replay(vec![("2026-11-30T22:30:00Z", facts.clone()), ("2026-11-30T22:40:00Z", done("request"))]);
-        let dates = key_dates(&checklist, &requested, ts("2026-11-30T23:00:00Z"), &utc);
-        let dated: Vec<_> = dates.iter().map(|d| (d.step.as_str(), d.date, d.passed)).collect();
+        let requested_dates = key_dates(&checklist, &requested, ts("2026-11-30T23:00:00Z"), &utc);
+        let summary: Vec<_> = requested_dates.iter().map(|d| (d.step.as_str(), d.date, d.passed)).collect();
         assert_eq!(
-            dated,
+            summary,
             [
                 ("confirmation", Some(ts("2026-11-30T23:40:00Z")), false),
                 ("request", Some(ts("2026-12-01T00:00:00Z")), false),

@@ -318,8 +318,7 @@ requires = ["b"]
     }
 
     fn replay(kinds: Vec<EventKind>) -> Replay {
-        let mut replay = Replay::default();
-        replay.account = "acct".into();
+        let mut replay = Replay { account: "acct".into(), ..Replay::default() };
         for (i, kind) in kinds.into_iter().enumerate() {
             replay.apply(&event(i as u64 + 1, kind));
         }

@@ -144,7 +144,7 @@ impl Session {
         let (appender, event) = state::create_log(&dir, clock::now(), &self.operator, first)?;
         let mut replay = Replay::default();
         replay.apply(&event);
-        replay.last_hash = appender.last_hash().to_owned();
+        appender.last_hash().clone_into(&mut replay.last_hash);
         Ok(ActiveRun {
             provider,
             account: account.to_owned(),
@@ -216,12 +216,12 @@ impl Session {
             (self.checklist.clone(), Vec::new())
         } else {
             let changes = self.changes_since(&dir, &replay)?;
-            (self.pinned(&dir, &replay)?.unwrap_or_else(|| self.checklist.clone()), changes)
+            (Self::pinned(&dir, &replay)?.unwrap_or_else(|| self.checklist.clone()), changes)
         };
         Ok(ReadRun { provider, account: account.to_owned(), dir, replay, end, checklist, pending_changes })
     }
 
-    fn pinned(&self, dir: &std::path::Path, replay: &Replay) -> Result<Option<Loaded>> {
+    fn pinned(dir: &std::path::Path, replay: &Replay) -> Result<Option<Loaded>> {
         let path = state::pinned_checklist_path(dir, &replay.checklist_sha256);
         if !path.exists() {
             return Ok(None);
@@ -230,7 +230,7 @@ impl Session {
     }
 
     fn changes_since(&self, dir: &std::path::Path, replay: &Replay) -> Result<Vec<String>> {
-        Ok(match self.pinned(dir, replay)? {
+        Ok(match Self::pinned(dir, replay)? {
             Some(old) => diff_checklists(&old, &self.checklist),
             None => vec![format!(
                 "checklist sha256 {} → {} (the earlier copy is missing, so the steps cannot be compared)",
@@ -281,7 +281,7 @@ fn texts(kind: &EventKind) -> Vec<(String, &str)> {
             texts.extend(attested.as_deref().map(|t| (format!("the attestation for step `{step}`"), t)));
         }
         EventKind::StepSkipped { step, reason } => {
-            texts.push((format!("the reason for skipping step `{step}`"), reason))
+            texts.push((format!("the reason for skipping step `{step}`"), reason));
         }
         EventKind::StepWaiting { step, note: Some(note) } | EventKind::NoteAdded { step, note } => {
             texts.push((format!("the note for step `{step}`"), note));

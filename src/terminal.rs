@@ -58,8 +58,7 @@ impl Default for TerminalPrompter {
 fn prompt_error(error: dialoguer::Error) -> Error {
     let dialoguer::Error::IO(source) = error;
     match source.kind() {
-        io::ErrorKind::Interrupted => Error::Interrupted,
-        io::ErrorKind::UnexpectedEof => Error::Interrupted,
+        io::ErrorKind::Interrupted | io::ErrorKind::UnexpectedEof => Error::Interrupted,
         _ => Error::io("prompt on", "the terminal", source),
     }
 }

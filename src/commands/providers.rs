@@ -1,5 +1,7 @@
 //! `closeacct providers`: the built-in checklists.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use super::write_stdout;
@@ -38,8 +40,9 @@ pub fn cmd_providers(args: &ProvidersArgs) -> Result<()> {
             let name_width = rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(4).max(4);
             let mut out = format!("{:<width$}  {:<name_width$}  STAGES  STEPS  VERSION\n", "ID", "NAME");
             for r in &rows {
-                out += &format!(
-                    "{:<width$}  {:<name_width$}  {:>6}  {:>5}  {:>7}\n",
+                let _ = writeln!(
+                    out,
+                    "{:<width$}  {:<name_width$}  {:>6}  {:>5}  {:>7}",
                     r.id, r.name, r.stages, r.steps, r.version
                 );
             }
