@@ -601,7 +601,7 @@ impl Validator<'_> {
         let mut stage_ids = HashSet::new();
         for (s, stage) in checklist.stages.iter().enumerate() {
             self.check_id(&stage.id, "stage")?;
-            if stage_ids.insert(stage.id.get_ref().as_str(), ()).is_some() {
+            if !stage_ids.insert(stage.id.get_ref().as_str()) {
                 return self.error(stage.id.span(), format!("duplicate stage id `{}`", stage.id.get_ref()));
             }
             if stage.steps.is_empty() {

@@ -191,10 +191,12 @@ pub struct ConfirmArgs {
     /// The step's id or number (e.g. `backup-data` or `3.2`)
     pub step: String,
     /// A note to keep with the step
-    #[arg(long)]
+    // Texts may start with `-` (a pasted key block); without this clap would refuse them and
+    // echo the whole value in its error, before the secret screen could run.
+    #[arg(long, allow_hyphen_values = true)]
     pub note: Option<String>,
     /// Evidence (ticket number, confirmation e-mail date); required for evidence steps
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub evidence: Option<String>,
     /// The account, typed again; required for irreversible (attest) steps
     #[arg(long, value_name = "ACCOUNT")]
@@ -211,7 +213,7 @@ pub struct SkipArgs {
     /// The step's id or number
     pub step: String,
     /// Why the step is skipped (kept in the report)
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub reason: String,
 }
 
