@@ -17,8 +17,11 @@
 //!   digits (an AWS secret access key, unless it reads as a path or a `CamelCase` name).
 //! * **Assignments**: a secret-named field followed by a value: `password=…`, `"passwd": "…"`,
 //!   `DB_PASSWORD: …`, `api_key=…`, `client_secret …`, `token: …`, `--password …`,
-//!   `Authorization: Bearer …`, `비밀번호: …`. Keywords match in any case, with quotes and
-//!   whitespace tolerated around `=`, `:`, `:=` and `=>`.
+//!   `Authorization: Bearer …`, `비밀번호: …`, `--secret-string …`. Keywords match in any case,
+//!   with quotes and whitespace tolerated around `=`, `:`, `:=` and `=>`. Name/value pairs whose
+//!   name is such a field count too: `<add key="DbPassword" value="…"/>`,
+//!   `{"name": "DB_PASSWORD", "value": "…"}`, `ParameterKey=DBPassword,ParameterValue=…`,
+//!   `--name /prod/db/password --value …` (a bare value there must look random).
 //!
 //! An assignment only counts when an actual value follows, because operators legitimately write
 //! *about* secrets ("rotated the root password, stored in the vault", "token: see vault"). The
@@ -35,8 +38,9 @@
 //! How hard the value must look like a secret depends on how it was written. After `=`, inside
 //! quotes, or after a `--flag`, any remaining value is refused. After `:` and a space (which is
 //! also how prose reads: "password: reset by the customer"), the value must look random (letters
-//! mixed with digits, a symbol, or mixed case inside a word), or be a single word that ends the
-//! line. After "is"/"was" ("the password is …") it must look random.
+//! mixed with digits, a symbol, or mixed case inside a word other than a `CamelCase` name such as
+//! `OpsNow` or `GitHub`), or be a single word that ends the line. After "is"/"was" ("the password
+//! is …") it must look random.
 //!
 //! Borderline choices, deliberately made:
 //!
@@ -177,6 +181,7 @@ pub fn find_secret(text: &str) -> Option<SecretKind> {
     consider(first_basic(text), rank + 2);
     consider(first_url_password(text), rank + 3);
     consider(first_assignment(text), rank + 4);
+    consider(first_named_pair(text), rank + 5);
     best.map(|(_, _, kind)| kind)
 }
 
@@ -447,7 +452,7 @@ static ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
 /// A `--flag value` on a command line, for the same field names.
 static FLAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(?:^|\s)--(?P<key>[a-z0-9-]*(?:password|passwd|passphrase|secret|secret-access-key|secret-key|token|api-key|apikey))[ \t]+",
+        r"(?i)(?:^|\s)--(?P<key>[a-z0-9-]*(?:password|passwd|passphrase|secret|secret-access-key|secret-key|secret-string|token|api-key|apikey))[ \t]+",
     )
     .expect("compiles")
 });
@@ -538,6 +543,31 @@ fn is_pagination_token(key_and_prefix: &str) -> bool {
                 || key_and_prefix.contains(&format!("{p}-token"))
                 || key_and_prefix.contains(&format!("{p}_token"))
         })
+}
+
+/// A name/value pair whose *name* is a secret field: `<add key="DbPassword" value="…"/>`,
+/// `{"name": "DB_PASSWORD", "value": "…"}` (ECS, Kubernetes `env`), `ParameterKey=DBPassword,
+/// ParameterValue=…` (`CloudFormation`), `--name /prod/db/password --value …` (SSM).
+static NAMED_PAIR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r#"(?i){L}(?:["']?(?:parameter[_-]?key|key|name)["']?[ \t]*[=:][ \t]*|--name[ \t]+)["']?(?P<name>[A-Za-z0-9_./:-]{{0,80}}?(?:password|passwd|passphrase|pwd|secret|secret[_-]?key|token|api[_-]?key|apikey))["']?[ \t]*[,;]?\s*(?:-[ \t]+)?(?:["']?(?:parameter[_-]?value|value)["']?[ \t]*[=:][ \t]*|--value[ \t]+)"#
+    ))
+    .expect("compiles")
+});
+
+fn first_named_pair(text: &str) -> Option<(usize, SecretKind)> {
+    NAMED_PAIR.captures_iter(text).find_map(|caps| {
+        let name = caps.name("name")?.as_str();
+        if is_pagination_token(&name.to_ascii_lowercase()) {
+            return None;
+        }
+        let value_start = caps.get(0)?.end();
+        let value = take_value(&text[value_start..]);
+        // Quoted, it is plainly a value; bare (`Key=rotate-secret,Value=monthly` in a tag list),
+        // it must look random.
+        let form = if value.quoted { Form::Assigned } else { Form::Stated };
+        looks_like_value(value.text, form, value.rest).then_some((value_start + value.offset, kind_for_key(name)))
+    })
 }
 
 /// The keyword is the end of a field name, not the middle of a word: short keywords (`pw`, `pwd`,
@@ -638,13 +668,17 @@ fn looks_like_value(value: &str, form: Form, rest: &str) -> bool {
 
 /// Letters mixed with digits inside one word, a symbol, or a capital after a lower-case letter:
 /// `hunter2`, `Tr0ub4dor&3`, `cOrReCt`. Hyphenated names of plain words and numbers
-/// (`prod-billing-2026`, `2026-03-01`) do not count.
+/// (`prod-billing-2026`, `2026-03-01`) do not count, nor do `CamelCase` product names made of
+/// whole words (`OpsNow`, `GitHub`, `CenturyLink`, `PagerDuty`).
 fn looks_random(value: &str) -> bool {
+    static CAMEL_WORDS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[A-Z]?[a-z]+(?:[A-Z][a-z]{2,})+$").expect("compiles"));
     let symbol = value.chars().any(|c| !c.is_alphanumeric() && !matches!(c, '-' | '_' | '.' | '/' | '\''));
     let mixed_segment = value.split(['-', '_', '.', '/']).any(|segment| {
         let letters = segment.chars().any(char::is_alphabetic);
         let digits = segment.chars().any(|c| c.is_ascii_digit());
-        let humps = segment.as_bytes().windows(2).any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
+        let humps = segment.as_bytes().windows(2).any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+            && !CAMEL_WORDS.is_match(segment);
         (letters && digits) || humps
     });
     symbol || mixed_segment
@@ -773,4 +807,172 @@ fn names_a_vault(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[track_caller]
+    fn refused(text: &str, kind: SecretKind) {
+        assert_eq!(find_secret(text), Some(kind), "{text:?} should be refused as {kind:?}");
+    }
+
+    #[track_caller]
+    fn allowed(text: &str) {
+        assert_eq!(find_secret(text), None, "{text:?} should be allowed");
+    }
+
+    #[test]
+    fn placeholders_are_not_values() {
+        for text in [
+            "password=<redacted>",
+            "api_key=[REDACTED]",
+            "password=********",
+            "password=xxxxxx",
+            "DB_PASSWORD=${DB_PASSWORD}",
+            "password: $RDS_MASTER_PASSWORD",
+            "set PASSWORD=%PASSWORD%",
+            "token: {{ secrets.token }}",
+            "secret=null",
+            "password: n/a",
+            "api_key=your-api-key-here",
+            "Authorization: Bearer <token>",
+        ] {
+            allowed(text);
+        }
+        // The same fields with a real value are refused, so the above pass for the right reason.
+        refused("password=Hx8!kq2Lw", SecretKind::Password);
+        refused("api_key=Cc8Y3tLj1PhkOLdZ6C92", SecretKind::ApiToken);
+        refused("Authorization: Bearer Cc8Y3tLj1PhkOLdZ6C92", SecretKind::BearerToken);
+    }
+
+    #[test]
+    fn references_are_not_values() {
+        for text in [
+            "password: arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:prod/db/root-AbCdEf",
+            "token=https://vault.bespin.example/ui/vault/secrets/kv/show/closeacct",
+            "password=/etc/billing/db.pass",
+            "password=~/.pgpass",
+            "secret: prod/db/root",
+            "api_key: ops-admin@acme.example",
+            "token: op://Ops/AWS root acct-1/password",
+            "root password: 2026-11-20 (rotated)",
+        ] {
+            allowed(text);
+        }
+        // A URL is a reference only while it carries no password.
+        refused("token=https://admin:Hx8!kq2Lw@vault.bespin.example/", SecretKind::UrlWithPassword);
+    }
+
+    #[test]
+    fn status_words_are_not_values() {
+        for text in [
+            "password: rotated",
+            "token: revoked",
+            "secret=pending",
+            "password: unchanged",
+            "api key: deleted",
+            "token=expired",
+        ] {
+            allowed(text);
+        }
+        refused("password: Rotated2026!", SecretKind::Password);
+    }
+
+    #[test]
+    fn values_shorter_than_the_minimum_are_allowed() {
+        let short = "abc12";
+        let long = "abc123";
+        assert_eq!(short.len() + 1, MIN_VALUE_CHARS);
+        assert_eq!(long.len(), MIN_VALUE_CHARS);
+        allowed(&format!("pwd={short}"));
+        refused(&format!("pwd={long}"), SecretKind::Password);
+    }
+
+    #[test]
+    fn naming_where_the_secret_is_kept_is_allowed() {
+        for text in [
+            "token: see vault",
+            "password: in 1Password",
+            "secret: stored in the vault",
+            "password: Bitwarden, entry 'AWS root acct-1'",
+            "the root password is in the Bespin vault",
+            "rotated the root password, stored in 1Password",
+            "비밀번호: 고객이 직접 변경함",
+            "password=1Password",
+            "ssh passphrase: KeePassXC",
+        ] {
+            allowed(text);
+        }
+        // But an MFA serial after `token:` looks exactly like a token, and is refused.
+        refused("token: GAHT12345678", SecretKind::ApiToken);
+        allowed("MFA device serial GAHT12345678");
+    }
+
+    #[test]
+    fn labelled_prose_needs_a_random_looking_value() {
+        allowed("password: reset by the customer");
+        allowed("token: OpsNow integration removed");
+        allowed("API key: CenturyLink portal one, deleted");
+        refused("password: hunter22 (old)", SecretKind::Password);
+        refused("password: correct-horse-battery", SecretKind::Password);
+        refused("the password is cOrReCtHoRsE", SecretKind::Password);
+        allowed("the password is managed by AWS");
+    }
+
+    #[test]
+    fn hex_digests_uuids_and_resource_ids_are_not_aws_secret_keys() {
+        for text in [
+            "commit ccadb9f79d9f4bb837c0c60a0eb3a11ecbc9dae6",
+            "sha1 CCADB9F79D9F4BB837C0C60A0EB3A11ECBC9DAE6",
+            "sha256 41dff02cee737443e210471948d33296c87009e8a7f770d9106fd287db7f1adb",
+            "secret rotation job 3f9aa884-e594-49c1-8561-9fc017b4834c",
+            "secret version 2328cc2627c0b411304512e884a345d6a9ad7650",
+            "snap-0123456789abcdef0 i-0a1b2c3d4e5f67890 vol-049df61146c4d7901",
+            "prefix ExportsFromBillingAccount2026/November01 archived",
+        ] {
+            allowed(text);
+        }
+        // One character outside hex, with mixed case and digits, and it is a secret key.
+        refused("ccadb9f79d9f4bb837c0c60a0eb3a11ecbc9dZe6", SecretKind::AwsSecretAccessKey);
+        refused("TxoF54Fzbka8FRCztUjAwyuh1vauWv1zh87mTa5V", SecretKind::AwsSecretAccessKey);
+    }
+
+    #[test]
+    fn pagination_and_idempotency_tokens_are_not_secret_fields() {
+        allowed("NextToken=AAAAAHhKq4bGwZ1l2c2R4dGFnLWxpc3Q");
+        allowed("ClientToken=closeacct-acct-1-2026-11-24");
+        allowed("--next-token AAAAAHhKq4bGwZ1l2c2R4dGFnLWxpc3Q");
+        refused("SessionToken=AAAAAHhKq4bGwZ1l2c2R4dGFnLWxpc3Q", SecretKind::ApiToken);
+    }
+
+    #[test]
+    fn aws_unique_ids_share_the_access_key_shape() {
+        refused("user AIDACKCEVSQ6C2EXAMP1", SecretKind::AwsAccessKeyId);
+        refused("key AKIALACI35K21PEA9DJ2 deactivated", SecretKind::AwsAccessKeyId);
+        allowed("AKIALACI35K21PEA9DJ (truncated in the ticket)");
+    }
+
+    #[test]
+    fn the_more_specific_kind_wins_at_the_same_place() {
+        refused("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY", SecretKind::AwsSecretAccessKey);
+        refused("client_secret=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", SecretKind::GoogleOAuthClientSecret);
+        refused("GITHUB_TOKEN=ghp_3D5i3uFKcXn448gM0rsSIfZgPJ4Xh2XiVdvE", SecretKind::GitHubToken);
+    }
+
+    #[test]
+    fn name_value_pairs_count_when_the_name_is_a_secret_field() {
+        refused(r#"<add key="DbPassword" value="Zq8!vN3pLw" />"#, SecretKind::Password);
+        refused(r#"{"name": "OPSNOW_API_TOKEN", "value": "plainwords"}"#, SecretKind::ApiToken);
+        refused("ParameterKey=DBPassword,ParameterValue=Sup3rS3cret!", SecretKind::Password);
+        // Bare, the value must look random: tags are name/value pairs too.
+        allowed("--tags Key=rotate-secret,Value=monthly");
+        allowed(r#"{"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:ap-northeast-2:123456789012:parameter/db"}"#);
+        allowed(r#"{"name": "REGION", "value": "ap-northeast-2"}"#);
+    }
+
+    #[test]
+    fn kinds_name_themselves_without_any_secret() {
+        for kind in SecretKind::ALL {
+            let phrase = kind.to_string();
+            assert_eq!(phrase, kind.phrase());
+            assert!(phrase.starts_with("a ") || phrase.starts_with("an ") || phrase.starts_with("HTTP "), "{phrase}");
+        }
+    }
 }
