@@ -372,13 +372,16 @@ impl Loaded {
                 reason: format!("file is {} bytes; checklists are limited to {MAX_CHECKLIST_BYTES}", text.len()),
             });
         }
-        let checklist: Checklist = toml::from_str(text).map_err(|e| {
-            let location = match e.span() {
-                Some(span) => Position::of(text, span.start).at(origin),
-                None => origin.to_owned(),
-            };
-            Error::InvalidChecklist { location, reason: one_line(e.message()) }
-        })?;
+        let checklist = match parse_by_stage(text) {
+            Some(checklist) => checklist,
+            None => parse_whole(text).map_err(|e| {
+                let location = match e.span() {
+                    Some(span) => Position::of(text, span.start).at(origin),
+                    None => origin.to_owned(),
+                };
+                Error::InvalidChecklist { location, reason: one_line(e.message()) }
+            })?,
+        };
         Validator { text, origin }.validate(checklist)
     }
 
@@ -502,6 +505,112 @@ impl Fact {
                 FactKind::Choice => self.accepted().join(", "),
             },
         })
+    }
+}
+
+/// Parses a checklist document in one piece.
+pub fn parse_whole(text: &str) -> std::result::Result<Checklist, toml::de::Error> {
+    toml::from_str(text)
+}
+
+/// Parses a checklist a stage at a time, or `None` when that is not possible or fails (the
+/// caller then parses the whole document, which also gives the canonical error).
+///
+/// The toml crate holds every token and parse event of a document at once, about twenty times
+/// the text's size; parsing one `[[stages]]` section at a time keeps that peak to one stage, so a
+/// checklist of 10,000 steps loads in a few megabytes. It gives the same checklist as a whole
+/// parse because each section is a contiguous slice that only adds one element to `stages`:
+/// [`stage_sections`] refuses any document where a later header could reach outside its stage.
+pub fn parse_by_stage(text: &str) -> Option<Checklist> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Section {
+        stages: Vec<Stage>,
+    }
+    let starts = stage_sections(text)?;
+    let first = *starts.first()?;
+    let mut checklist: Checklist = toml::from_str(&text[..first]).ok()?;
+    if !checklist.stages.is_empty() {
+        return None;
+    }
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        let section: Section = toml::from_str(&text[start..end]).ok()?;
+        let [mut stage] = <[Stage; 1]>::try_from(section.stages).ok()?;
+        shift_stage_spans(&mut stage, start);
+        checklist.stages.push(stage);
+    }
+    Some(checklist)
+}
+
+/// Where each top-level `[[stages]]` header starts, if every header from the first of them on is
+/// `[[stages]]` or a table below `stages.` written with bare keys; `None` otherwise.
+fn stage_sections(text: &str) -> Option<Vec<usize>> {
+    use toml_parser::lexer::TokenKind;
+    let source = toml_parser::Source::new(text);
+    let mut tokens = source.lex().peekable();
+    let mut starts = Vec::new();
+    // Brackets and braces open inside a value: a `[` there starts an array, not a header.
+    let mut depth = 0usize;
+    let mut at_line_start = true;
+    while let Some(token) = tokens.next() {
+        match token.kind() {
+            TokenKind::Newline => at_line_start = depth == 0,
+            TokenKind::Whitespace | TokenKind::Comment => {}
+            TokenKind::LeftSquareBracket if at_line_start => {
+                at_line_start = false;
+                let header_start = token.span().start();
+                let array = tokens
+                    .next_if(|next| {
+                        next.kind() == TokenKind::LeftSquareBracket && next.span().start() == token.span().end()
+                    })
+                    .is_some();
+                let mut key = String::new();
+                loop {
+                    let part = tokens.next()?;
+                    match part.kind() {
+                        TokenKind::Atom | TokenKind::Dot => {
+                            key.push_str(source.input().get(part.span().start()..part.span().end())?)
+                        }
+                        TokenKind::Whitespace => {}
+                        TokenKind::RightSquareBracket => break,
+                        // Quoted keys, or anything odd: leave it to the whole-document parse.
+                        _ => return None,
+                    }
+                }
+                if array && key == "stages" {
+                    starts.push(header_start);
+                } else if !starts.is_empty() && !key.starts_with("stages.") {
+                    return None;
+                }
+            }
+            kind => {
+                at_line_start = false;
+                match kind {
+                    TokenKind::LeftSquareBracket | TokenKind::LeftCurlyBracket => depth += 1,
+                    TokenKind::RightSquareBracket | TokenKind::RightCurlyBracket => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Some(starts)
+}
+
+/// Moves the spans of a stage parsed from a slice starting at `offset` to the whole text.
+fn shift_stage_spans(stage: &mut Stage, offset: usize) {
+    fn shift<T: Default>(spanned: &mut Spanned<T>, offset: usize) {
+        let span = spanned.span();
+        let value = std::mem::take(spanned.get_mut());
+        *spanned = Spanned::new(span.start + offset..span.end + offset, value);
+    }
+    shift(&mut stage.id, offset);
+    for step in &mut stage.steps {
+        shift(&mut step.id, offset);
+        step.when.iter_mut().chain(step.requires.iter_mut()).for_each(|s| shift(s, offset));
+        for follow_up in &mut step.follow_up {
+            follow_up.after.iter_mut().chain(follow_up.from.iter_mut()).for_each(|s| shift(s, offset));
+        }
     }
 }
 
@@ -846,6 +955,88 @@ mod tests {
         assert!(is_valid_id("close-account_2"));
         for bad in ["", "-a", "A", "a b", "a.b", &"a".repeat(65)] {
             assert!(!is_valid_id(bad), "{bad:?}");
+        }
+    }
+
+    /// Every span a checklist carries, in order, so two parses can be compared span for span.
+    fn spans(c: &Checklist) -> Vec<std::ops::Range<usize>> {
+        let mut spans = vec![c.id.span()];
+        for stage in &c.stages {
+            spans.push(stage.id.span());
+            for step in &stage.steps {
+                spans.push(step.id.span());
+                spans.extend(step.when.iter().chain(&step.requires).map(Spanned::span));
+                for f in &step.follow_up {
+                    spans.extend(f.after.iter().chain(&f.from).map(Spanned::span));
+                }
+            }
+        }
+        spans
+    }
+
+    #[track_caller]
+    fn assert_same_parse(text: &str) {
+        let whole = parse_whole(text).expect("parses whole");
+        let by_stage = parse_by_stage(text).expect("parses a stage at a time");
+        assert_eq!(by_stage, whole);
+        assert_eq!(spans(&by_stage), spans(&whole));
+    }
+
+    #[test]
+    fn parsing_a_stage_at_a_time_gives_the_whole_parse_with_the_same_spans() {
+        for (_, _, text) in BUILTIN {
+            assert_same_parse(text);
+        }
+        assert_same_parse(&generate_for_benchmarks(1000));
+        // Comments, blank lines, a multi-line array, an inline table and a multi-line string
+        // holding something that looks like a header.
+        assert_same_parse(concat!(
+            "id = \"t\" # [[stages]] in a comment\nname = \"T\"\nversion = 1\n",
+            "source = { title = \"s\", publisher = \"p\" }\n\n",
+            "[[stages]] # first\nid = \"a\"\ntitle = \"A\"\n",
+            "  [[stages.steps]]\n  id = \"one\"\n  title = \"T\"\n",
+            "  detail = \"\"\"\n[[stages]]\nid = \\\"not-a-header\\\"\n\"\"\"\n",
+            "  actor = \"customer\"\n  kind = \"confirm\"\n",
+            "[[stages]]\nid = \"b\"\ntitle = \"B\"\n[[stages.steps]]\nid = \"two\"\ntitle = \"T\"\ndetail = \"d\"\n",
+            "actor = \"customer\"\nkind = \"confirm\"\nrequires = [\n  \"one\",\n]\n",
+            "[[stages.steps.follow_up]]\nafter = \"1h\"\ntext = \"x\"\n",
+        ));
+    }
+
+    #[test]
+    fn documents_a_stage_at_a_time_cannot_follow_are_left_to_the_whole_parse() {
+        let base = "id = \"t\"\nname = \"T\"\nversion = 1\n[[stages]]\nid = \"a\"\ntitle = \"A\"\n";
+        // A top-level table after the stages, a quoted header key, and `stages` given inline.
+        for text in [
+            format!("{base}[source]\ntitle = \"s\"\npublisher = \"p\"\n"),
+            format!("{base}[[\"stages\"]]\nid = \"b\"\ntitle = \"B\"\n"),
+            "stages = []\n[[stages]]\nid = \"a\"\ntitle = \"A\"\n".to_owned(),
+        ] {
+            assert!(parse_by_stage(&text).is_none(), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the document, a parse a stage at a time either steps aside or agrees with the
+        /// whole parse, and never succeeds where the whole parse fails.
+        #[test]
+        fn parsing_a_stage_at_a_time_never_disagrees(
+            cut in 0usize..8000,
+            insert in "[\\[\\]{}=\"'#\\n a-z0-9.]{0,16}",
+        ) {
+            let base = BUILTIN[1].2;
+            let mut at = cut.min(base.len());
+            while !base.is_char_boundary(at) {
+                at -= 1;
+            }
+            let text = format!("{}{insert}{}", &base[..at], &base[at..]);
+            if let Some(by_stage) = parse_by_stage(&text) {
+                let whole = parse_whole(&text);
+                proptest::prop_assert!(whole.is_ok(), "whole parse fails: {:?}", whole.err());
+                let whole = whole.unwrap();
+                proptest::prop_assert_eq!(spans(&by_stage), spans(&whole));
+                proptest::prop_assert_eq!(by_stage, whole);
+            }
         }
     }
 
