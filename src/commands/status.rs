@@ -146,10 +146,35 @@ fn render_lines(statuses: &[RunStatus], zone: &jiff::tz::TimeZone) -> String {
             local(s.last_activity, zone),
         );
         for due in &s.overdue {
-            let _ = writeln!(out, "  ! {}", reminder_line(due));
+            out += &reminder_lines(due);
         }
     }
     out
+}
+
+/// The status text is laid out for an 80-column terminal, like the report.
+const WIDTH: usize = 80;
+
+/// Wrapping at spaces only, so ids like `request-to-close` are never cut at a hyphen.
+fn wrap_options<'a>(initial: &'a str, subsequent: &'a str) -> textwrap::Options<'a> {
+    textwrap::Options::new(WIDTH)
+        .initial_indent(initial)
+        .subsequent_indent(subsequent)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(false)
+}
+
+/// `label` then `text`, wrapped with continuation lines under the text.
+fn labelled(out: &mut String, label: &str, text: &str) {
+    let hanging = " ".repeat(label.chars().count());
+    let options = wrap_options(label, &hanging);
+    let _ = writeln!(out, "{}", textwrap::fill(text, &options));
+}
+
+/// A due reminder as `  ! step …`, wrapped, continuation lines indented.
+fn reminder_lines(due: &KeyDate) -> String {
+    let options = wrap_options("  ! ", "    ");
+    textwrap::fill(&reminder_line(due), &options) + "\n"
 }
 
 fn render_detail(s: &RunStatus, zone: &jiff::tz::TimeZone) -> String {
@@ -158,36 +183,37 @@ fn render_detail(s: &RunStatus, zone: &jiff::tz::TimeZone) -> String {
     let _ = writeln!(out, "{}/{}: {}", s.provider, s.account, if s.complete { "complete" } else { "in progress" });
     let _ = writeln!(out, "  started        {}", local(s.started_at, zone));
     let _ = writeln!(out, "  last activity  {}", local(s.last_activity, zone));
+    let _ = writeln!(out, "  steps          {} of {} resolved", c.resolved_applicable(), c.applicable);
     let _ = writeln!(
         out,
-        "  steps          {} done, {} skipped, {} waiting, {} pending, {} not applicable ({} of {} resolved)",
-        c.done,
-        c.skipped,
-        c.waiting,
-        c.pending,
-        c.not_applicable,
-        c.resolved_applicable(),
-        c.applicable
+        "                 {} done, {} skipped, {} waiting, {} pending, {} not applicable",
+        c.done, c.skipped, c.waiting, c.pending, c.not_applicable
     );
     if let Some(next) = &s.next_step {
-        let _ = writeln!(out, "  next           {} {} — {}", next.number, next.id, next.title);
+        labelled(&mut out, "  next           ", &format!("{} {} — {}", next.number, next.id, next.title));
     }
     for w in &s.waiting {
-        let _ = writeln!(out, "  waiting        {} {} — {}", w.number, w.id, w.title);
+        labelled(&mut out, "  waiting        ", &format!("{} {} — {}", w.number, w.id, w.title));
     }
     for due in &s.overdue {
-        let _ = writeln!(out, "  ! {}", reminder_line(due));
+        out += &reminder_lines(due);
     }
     for change in &s.pending_checklist_changes {
-        let _ = writeln!(out, "  checklist changed since the run began: {change}");
+        labelled(&mut out, "  ", &format!("checklist changed since the run began: {change}"));
     }
     out
 }
 
-/// "step 5.2: overdue since 2026-11-24 15:00 — <text>"
+/// "step 3.3 is still open since 2026-11-24 13:40 (1h after `request-to-close`): <text>": the
+/// date the follow-up fell due, and how it was counted.
 pub fn reminder_line(due: &KeyDate) -> String {
     let when = due.date.map_or_else(String::new, |d| {
         format!(" since {}", d.to_zoned_datetime(clock::local_zone()).strftime("%Y-%m-%d %H:%M"))
     });
-    format!("step {} is still open{when}: {}", due.step_number, due.text)
+    let counted = match due.after.as_deref() {
+        Some("end-of-month") => format!(" (the end of the month of `{}`)", due.from_step),
+        Some(after) => format!(" ({after} after `{}`)", due.from_step),
+        None => String::new(),
+    };
+    format!("step {} is still open{when}{counted}: {}", due.step_number, due.text)
 }

@@ -1,5 +1,7 @@
 //! `closeacct verify`: walk the hash chain without changing anything.
 
+use std::fmt::Write as _;
+
 use super::{session, write_stdout};
 use crate::cli::VerifyArgs;
 use crate::error::Result;
@@ -20,8 +22,9 @@ pub fn cmd_verify(args: &VerifyArgs) -> Result<()> {
         run.end.last_hash
     );
     if let Some(torn) = &run.end.torn {
-        out += &format!(
-            "note: the last {} bytes are a torn line (a crash mid-write, never confirmed); the next command that records moves them to {EVENTS_FILE}.torn\n",
+        let _ = writeln!(
+            out,
+            "note: the last {} bytes are a torn line (a crash mid-write, never confirmed); the next command that records moves them to {EVENTS_FILE}.torn",
             torn.len()
         );
     }

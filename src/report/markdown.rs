@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use jiff::tz::TimeZone;
 
-use super::{Report, key_date_when, local_time, status_line};
+use super::{Report, entry_origin, key_date_passed, key_date_when, local_time, status_line};
+use crate::progress::Status;
 
 /// Makes free text safe inside a table cell: no pipes breaking the row, no line breaks, and no
 /// markdown that could render as a link or an image the operator did not write.
@@ -30,10 +31,10 @@ pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Resu
     writeln!(w, "| | |")?;
     writeln!(w, "|---|---|")?;
     writeln!(w, "| Checklist | {} (`{}` v{}) |", cell(&c.name), c.id, c.version)?;
-    let mut source = format!("{} — {}", cell(&c.source.title), cell(&c.source.publisher));
-    if let Some(date) = &c.source.date {
-        source += &format!(", {}", cell(date));
-    }
+    let source = match &c.source.date {
+        Some(date) => format!("{} — {}, {}", cell(&c.source.title), cell(&c.source.publisher), cell(date)),
+        None => format!("{} — {}", cell(&c.source.title), cell(&c.source.publisher)),
+    };
     writeln!(w, "| Source | {source} |")?;
     let started = r.run.started_at.map_or_else(|| "-".to_owned(), |at| local_time(at, zone));
     writeln!(w, "| Started | {started} by {} |", cell(&r.run.started_by))?;
@@ -79,17 +80,23 @@ pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Resu
             if step.at.is_some() || step.by.is_some() {
                 record.push(cell(&status_line(step, zone)));
             }
+            if let Some(when) = step.when.as_ref().filter(|_| step.status == Status::NotApplicable) {
+                // A code span keeps `!` and `_` as written; only a pipe needs its escape in a table.
+                record.push(format!("needs `{}`", when.replace('|', "\\|")));
+            }
             if let Some(reason) = &step.skip_reason {
                 record.push(format!("reason: {}", cell(reason)));
             }
             if let Some(account) = &step.attested {
                 record.push(format!("attested: {}", cell(account)));
             }
-            for evidence in &step.evidence {
-                record.push(format!("evidence: {} ({})", cell(&evidence.text), evidence.at));
-            }
-            for note in &step.notes {
-                record.push(format!("note: {} ({} by {})", cell(&note.text), note.at, cell(&note.by)));
+            for (label, entries) in [("evidence", &step.evidence), ("note", &step.notes)] {
+                for entry in entries {
+                    record.push(match entry_origin(entry, step, zone) {
+                        Some(origin) => format!("{label}: {} ({})", cell(&entry.text), cell(&origin)),
+                        None => format!("{label}: {}", cell(&entry.text)),
+                    });
+                }
             }
             writeln!(
                 w,
@@ -106,10 +113,10 @@ pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Resu
     if !r.key_dates.is_empty() {
         writeln!(w, "\n## Key dates\n")?;
         for date in &r.key_dates {
-            let passed = if date.passed { " (passed)" } else { "" };
+            let passed = key_date_passed(r, date);
             writeln!(
                 w,
-                "- **{}**{passed} (step {}): {}",
+                "- **{}**{passed} · step {}: {}",
                 key_date_when(date, zone),
                 date.step_number,
                 cell(&date.text)

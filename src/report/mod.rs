@@ -47,7 +47,8 @@ pub struct Report {
     pub counts: Counts,
     pub facts: Vec<FactReport>,
     pub stages: Vec<StageReport>,
-    /// Dated follow-ups first, by date; then the ones whose clock has not started.
+    /// Dated follow-ups first, by date; then the ones whose clock has not started. A follow-up
+    /// counted from a step that was skipped or does not apply is left out: it never gets a date.
     pub key_dates: Vec<KeyDate>,
     /// Changed checklists the operator accepted during the run.
     pub checklist_changes: Vec<AcceptedChange>,
@@ -251,7 +252,17 @@ pub fn build(run: &ReadRun, now: Timestamp, zone: &TimeZone) -> Report {
         counts: progress.counts(),
         facts,
         stages,
-        key_dates: dates::key_dates(checklist, replay, now, zone),
+        // A follow-up counted from a step that was skipped or does not apply never gets a date:
+        // it is not a date to watch, and listing it ("90d after step X is done") would mislead.
+        key_dates: dates::key_dates(checklist, replay, now, zone)
+            .into_iter()
+            .filter(|d| {
+                d.date.is_some()
+                    || checklist.find(&d.from_step).is_none_or(|r| {
+                        !matches!(progress.status(checklist.step(r)), Status::Skipped | Status::NotApplicable)
+                    })
+            })
+            .collect(),
         checklist_changes: replay
             .accepted_changes
             .iter()
@@ -278,21 +289,40 @@ pub(crate) fn local_time(at: Timestamp, zone: &TimeZone) -> String {
     at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
 }
 
-/// `done 2026-11-24 14:02 UTC by ana`, or the status alone.
+/// `done 2026-11-24 14:02 UTC by ana`, `waiting since … by …`, or the status alone.
 pub(crate) fn status_line(step: &StepReport, zone: &TimeZone) -> String {
     let mut line = step.status.as_str().to_owned();
-    if step.status == Status::Waiting {
-        line = "waiting".to_owned();
-        if let Some(at) = step.at {
-            line += &format!(" since {}", local_time(at, zone));
-        }
-    } else if let Some(at) = step.at {
-        line += &format!(" {}", local_time(at, zone));
+    if let Some(at) = step.at {
+        let since = if step.status == Status::Waiting { " since" } else { "" };
+        line = format!("{line}{since} {}", local_time(at, zone));
     }
     if let Some(by) = &step.by {
-        line += &format!(" by {by}");
+        line = format!("{line} by {by}");
     }
     line
+}
+
+/// `(2026-11-24 14:02 UTC by bo)` after a note or evidence, or `None` when it was recorded with
+/// the step's status (same time, same operator), which the status line already shows.
+pub(crate) fn entry_origin(entry: &Entry, step: &StepReport, zone: &TimeZone) -> Option<String> {
+    let same = step.at == Some(entry.at) && step.by.as_deref() == Some(entry.by.as_str());
+    (!same).then(|| format!("{} by {}", local_time(entry.at, zone), entry.by))
+}
+
+/// The step a key date belongs to.
+fn key_date_step<'a>(report: &'a Report, date: &KeyDate) -> Option<&'a StepReport> {
+    report.stages.iter().flat_map(|stage| &stage.steps).find(|step| step.id == date.step)
+}
+
+/// ` (passed)`, or ` (passed, still open)` when the step it belongs to is not resolved: the
+/// reminder is due.
+pub(crate) fn key_date_passed(report: &Report, date: &KeyDate) -> &'static str {
+    let open = key_date_step(report, date).is_some_and(|s| matches!(s.status, Status::Pending | Status::Waiting));
+    match (date.passed, open) {
+        (false, _) => "",
+        (true, false) => " (passed)",
+        (true, true) => " (passed, still open)",
+    }
 }
 
 /// How a key date reads: its date, or what starts its clock.

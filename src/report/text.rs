@@ -4,13 +4,23 @@ use std::io::{self, Write};
 
 use jiff::tz::TimeZone;
 
-use super::{Report, key_date_when, local_time, status_line};
+use super::{Report, entry_origin, key_date_passed, key_date_when, local_time, status_line};
 
 const WIDTH: usize = 80;
 
+/// Wrapping at spaces only: ids, dates and paths keep their hyphens and slashes, and a word too
+/// long for a line (a URL, a path) stays whole rather than being cut.
+fn options<'a>(initial: &'a str, subsequent: &'a str) -> textwrap::Options<'a> {
+    textwrap::Options::new(WIDTH)
+        .initial_indent(initial)
+        .subsequent_indent(subsequent)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .break_words(false)
+}
+
 /// Wraps `text` to the report width with `indent` before every line.
 fn wrapped(w: &mut dyn Write, indent: &str, text: &str) -> io::Result<()> {
-    let options = textwrap::Options::new(WIDTH).initial_indent(indent).subsequent_indent(indent);
+    let options = options(indent, indent);
     for paragraph in text.lines() {
         writeln!(w, "{}", textwrap::fill(paragraph, &options))?;
     }
@@ -20,7 +30,7 @@ fn wrapped(w: &mut dyn Write, indent: &str, text: &str) -> io::Result<()> {
 /// `first` then `text`, continuation lines indented to line up under the text.
 fn wrapped_hanging(w: &mut dyn Write, first: &str, text: &str) -> io::Result<()> {
     let hanging = " ".repeat(first.chars().count());
-    let options = textwrap::Options::new(WIDTH).initial_indent(first).subsequent_indent(&hanging);
+    let options = options(first, &hanging);
     writeln!(w, "{}", textwrap::fill(text, &options))
 }
 
@@ -36,10 +46,10 @@ pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Resu
     writeln!(w, "Provider     {}", r.provider)?;
     writeln!(w, "Account      {}", r.account)?;
     writeln!(w, "Checklist    {} v{}", c.id, c.version)?;
-    let mut source = format!("{} — {}", c.source.title, c.source.publisher);
-    if let Some(date) = &c.source.date {
-        source += &format!(", {date}");
-    }
+    let source = match &c.source.date {
+        Some(date) => format!("{} — {}, {date}", c.source.title, c.source.publisher),
+        None => format!("{} — {}", c.source.title, c.source.publisher),
+    };
     wrapped_hanging(w, "Source       ", &source)?;
     let started = r.run.started_at.map_or_else(|| "-".to_owned(), |at| local_time(at, zone));
     writeln!(w, "Started      {started} by {}", r.run.started_by)?;
@@ -82,21 +92,18 @@ pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Resu
     for stage in &r.stages {
         writeln!(w, "\nStage {}/{} · {}", stage.number, r.stages.len(), stage.title)?;
         for step in &stage.steps {
-            let tag = format!("[{}]", step.status.as_str());
-            wrapped(w, "", &format!("  {:<5} {tag} {}", step.number, step.title))?;
+            // A long title wraps under itself, not under the step number.
+            wrapped_hanging(w, &format!("  {:<5} [{}] ", step.number, step.status.as_str()), &step.title)?;
             let detail = "        ";
             writeln!(w, "{detail}{} · {} · {}", step.id, step.actor, step.kind)?;
             if step.status != crate::progress::Status::Pending {
-                let mut line = status_line(step, zone);
-                if let Some(when) = &step.when
-                    && step.status == crate::progress::Status::NotApplicable
-                {
-                    line += &format!(" (needs {when})");
-                }
-                if let Some(at) = step.at {
-                    line += &format!(" ({at})");
-                }
-                writeln!(w, "{detail}{line}")?;
+                let line = match &step.when {
+                    Some(when) if step.status == crate::progress::Status::NotApplicable => {
+                        format!("{} (needs {when})", status_line(step, zone))
+                    }
+                    _ => status_line(step, zone),
+                };
+                wrapped_hanging(w, detail, &line)?;
             }
             if let Some(reason) = &step.skip_reason {
                 labelled(w, detail, "reason", reason)?;
@@ -104,11 +111,14 @@ pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Resu
             if let Some(account) = &step.attested {
                 writeln!(w, "{detail}attested by typing the account {account}")?;
             }
-            for evidence in &step.evidence {
-                labelled(w, detail, "evidence", &format!("{} ({} by {})", evidence.text, evidence.at, evidence.by))?;
-            }
-            for note in &step.notes {
-                labelled(w, detail, "note", &format!("{} ({} by {})", note.text, note.at, note.by))?;
+            for (label, entries) in [("evidence", &step.evidence), ("note", &step.notes)] {
+                for entry in entries {
+                    let text = match entry_origin(entry, step, zone) {
+                        Some(origin) => format!("{} ({origin})", entry.text),
+                        None => entry.text.clone(),
+                    };
+                    labelled(w, detail, label, &text)?;
+                }
             }
         }
     }
@@ -116,8 +126,8 @@ pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Resu
     if !r.key_dates.is_empty() {
         writeln!(w, "\nKey dates")?;
         for date in &r.key_dates {
-            let passed = if date.passed { " (passed)" } else { "" };
-            writeln!(w, "  {}{passed} · step {}", key_date_when(date, zone), date.step_number)?;
+            let passed = key_date_passed(r, date);
+            wrapped_hanging(w, "  ", &format!("{}{passed} · step {}", key_date_when(date, zone), date.step_number))?;
             wrapped(w, "    ", &date.text)?;
         }
     }
