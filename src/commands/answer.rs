@@ -16,7 +16,7 @@ pub fn cmd_answer(args: &AnswerArgs) -> Result<()> {
         run.record(&session.operator, EventKind::FactAnswered { fact: args.fact.clone(), value: value.clone() })?;
     let counts = Progress::new(&session.checklist, &run.replay).counts();
     eprintln!(
-        "recorded {} = {value} (seq {}); {} steps apply, {} do not",
+        "✔ recorded {} = {value} (seq {}); {} steps apply, {} do not",
         args.fact, event.seq, counts.applicable, counts.not_applicable
     );
     complete_if_done(&session, &mut run)?;

@@ -24,7 +24,7 @@ pub fn cmd_skip(args: &SkipArgs) -> Result<()> {
     }
     progress.check_can_record(r)?;
     let event = run.record(&session.operator, EventKind::StepSkipped { step: id.clone(), reason })?;
-    eprintln!("recorded step {} `{id}` skipped (seq {})", r.number(), event.seq);
+    eprintln!("✔ recorded step {} `{id}` skipped (seq {})", r.number(), event.seq);
     complete_if_done(&session, &mut run)?;
     say_next(&session, &run);
     Ok(())

@@ -33,7 +33,7 @@ pub fn cmd_start(args: &StartArgs) -> Result<()> {
     for (fact, value) in facts {
         let event =
             run.record(&session.operator, EventKind::FactAnswered { fact: fact.clone(), value: value.clone() })?;
-        eprintln!("recorded {fact} = {value} (seq {})", event.seq);
+        eprintln!("✔ recorded {fact} = {value} (seq {})", event.seq);
     }
     say_next(&session, &run);
     Ok(())
