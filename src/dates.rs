@@ -54,21 +54,36 @@ pub fn add_delay(anchor: Timestamp, delay: Delay, zone: &TimeZone) -> Option<Tim
 
 /// Every follow-up of every step that applies (or was done), dated where its anchor is done,
 /// sorted: dated ones by date, then the undated ones in checklist order.
+///
+/// Left out: a follow-up counted from a step that was skipped or does not apply (its date can
+/// never come, and "90d after step X" would mislead), and a repeat of a date already listed with
+/// the same text (two routes to the same closure).
 pub fn key_dates(checklist: &Loaded, replay: &Replay, now: Timestamp, zone: &TimeZone) -> Vec<KeyDate> {
     let progress = Progress::new(checklist, replay);
-    let mut dates = Vec::new();
+    let never_done = |id: &str| {
+        checklist
+            .find(id)
+            .is_some_and(|r| matches!(progress.status(checklist.step(r)), Status::Skipped | Status::NotApplicable))
+    };
+    let mut dates: Vec<KeyDate> = Vec::new();
     for (r, step) in checklist.steps() {
         if progress.status(step) == Status::NotApplicable {
             continue;
         }
         for follow_up in &step.follow_up {
             let from_step = follow_up.from.as_ref().map_or_else(|| step.id.get_ref().clone(), |f| f.get_ref().clone());
+            if never_done(&from_step) {
+                continue;
+            }
             let anchor = done_at(replay, &from_step);
             let after = follow_up.after.as_ref().map(|a| a.get_ref().clone());
             let date = match (anchor, after.as_deref().and_then(Delay::parse)) {
                 (Some(anchor), Some(delay)) => add_delay(anchor, delay, zone),
                 _ => None,
             };
+            if date.is_some() && dates.iter().any(|d| d.date == date && d.text == follow_up.text) {
+                continue;
+            }
             dates.push(KeyDate {
                 step: step.id.get_ref().clone(),
                 step_number: r.number(),
@@ -231,6 +246,29 @@ text = "charged until the term ends"
 
     fn done(step: &str) -> EventKind {
         EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None }
+    }
+
+    #[test]
+    fn dates_that_can_never_come_and_repeats_are_left_out() {
+        let checklist = Loaded::parse(CHECKLIST, "t.toml").unwrap();
+        let utc = TimeZone::UTC;
+        let skipped = replay(vec![
+            ("2026-11-30T22:30:00Z", EventKind::FactAnswered { fact: "ri".into(), value: "no".into() }),
+            ("2026-11-30T22:40:00Z", EventKind::StepSkipped { step: "request".into(), reason: "by ticket".into() }),
+        ]);
+        assert!(key_dates(&checklist, &skipped, ts("2026-12-02T00:00:00Z"), &utc).is_empty());
+
+        // The same follow-up on two steps, counted from the same step: listed once.
+        let twice = CHECKLIST.replace(
+            "from = \"request\"\ntext = \"no confirmation: e-mail support\"",
+            "from = \"request\"\ntext = \"final invoice\"",
+        );
+        let twice = twice.replace("after = \"1h\"", "after = \"end-of-month\"");
+        let checklist = Loaded::parse(&twice, "t.toml").unwrap();
+        let requested = replay(vec![("2026-11-30T22:40:00Z", done("request"))]);
+        let dates = key_dates(&checklist, &requested, ts("2026-11-30T23:00:00Z"), &utc);
+        let dated: Vec<_> = dates.iter().filter(|d| d.date.is_some()).map(|d| d.text.as_str()).collect();
+        assert_eq!(dated, ["final invoice"]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! stderr so stdout stays free for data.
 
 use std::io::{self, IsTerminal};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
 
 use console::Term;
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
@@ -11,8 +11,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::error::{Error, Result};
 use crate::wizard::Prompter;
 
-/// Set once the interruption has been reported, so it is reported once.
-static INTERRUPT_REPORTED: AtomicBool = AtomicBool::new(false);
+/// The interruption is reported once. Ctrl-C reaches both the signal handler's thread and the
+/// prompt on the main thread, and either may exit the process: whichever comes second waits here
+/// until the first has finished writing, so the message and the cursor are never cut off.
+static INTERRUPT_REPORTED: Once = Once::new();
 
 /// Whether the wizard can prompt: stdin and stderr must both be terminals.
 pub fn can_prompt() -> bool {
@@ -29,15 +31,15 @@ pub fn install_interrupt_handler() {
     });
 }
 
-/// Shows the cursor again and says what was kept; only the first call prints.
+/// Shows the cursor again and says what was kept; only the first call prints, and every call
+/// returns only once it has been printed.
 pub fn report_interrupt() {
-    if INTERRUPT_REPORTED.swap(true, Ordering::SeqCst) {
-        return;
-    }
-    let term = Term::stderr();
-    let _ = term.show_cursor();
-    let _ = term.write_line("");
-    eprintln!("closeacct: {}", Error::Interrupted);
+    INTERRUPT_REPORTED.call_once(|| {
+        let term = Term::stderr();
+        let _ = term.show_cursor();
+        let _ = term.write_line("");
+        eprintln!("closeacct: {}", Error::Interrupted);
+    });
 }
 
 /// Prompts on the terminal with dialoguer.
@@ -63,8 +65,35 @@ fn prompt_error(error: dialoguer::Error) -> Error {
     }
 }
 
+impl TerminalPrompter {
+    /// The terminal's width in columns.
+    fn width(&self) -> usize {
+        self.term.size_checked().map_or(80, |(_, cols)| usize::from(cols))
+    }
+
+    /// dialoguer redraws a prompt by clearing the terminal row it ends on, so a prompt wider than
+    /// the terminal leaves its first rows behind and shows up twice. A long prompt is wrapped
+    /// here instead: all but its last row are printed as they are, and the last row, with
+    /// `reserve` columns to spare for the answer, is what dialoguer asks with.
+    fn fit(&self, prompt: &str, reserve: usize) -> String {
+        let room = self.width().saturating_sub(reserve).max(20);
+        if prompt.chars().count() <= room {
+            return prompt.to_owned();
+        }
+        let mut rows: Vec<String> =
+            textwrap::wrap(prompt, room).into_iter().map(std::borrow::Cow::into_owned).collect();
+        let last = rows.pop().unwrap_or_default();
+        for row in rows {
+            let _ = self.term.write_line(&row);
+        }
+        last
+    }
+}
+
 impl Prompter for TerminalPrompter {
     fn confirm(&mut self, prompt: &str) -> Result<bool> {
+        // Room for " [y/n] yes" and the colourful theme's marks.
+        let prompt = self.fit(prompt, 16);
         dialoguer::Confirm::with_theme(self.theme.as_ref())
             .with_prompt(prompt)
             .wait_for_newline(false)
@@ -73,6 +102,9 @@ impl Prompter for TerminalPrompter {
     }
 
     fn select(&mut self, prompt: &str, items: &[&str]) -> Result<usize> {
+        // The choice is reported on the prompt's row: "prompt: item".
+        let longest = items.iter().map(|item| item.chars().count()).max().unwrap_or(0);
+        let prompt = self.fit(prompt, longest + 6);
         dialoguer::Select::with_theme(self.theme.as_ref())
             .with_prompt(prompt)
             .items(items)
@@ -82,11 +114,25 @@ impl Prompter for TerminalPrompter {
     }
 
     fn input(&mut self, prompt: &str) -> Result<String> {
-        dialoguer::Input::<String>::with_theme(self.theme.as_ref())
-            .with_prompt(prompt)
+        // Leaves room to type an account ID or a ticket number on the prompt's row.
+        let prompt = self.fit(prompt, 16);
+        let value = dialoguer::Input::<String>::with_theme(self.theme.as_ref())
+            .with_prompt(&prompt)
             .allow_empty(true)
+            .report(false)
             .interact_text_on(&self.term)
-            .map_err(prompt_error)
+            .map_err(prompt_error)?;
+        // dialoguer clears only the row the cursor ends on, so the rows a long answer wrapped
+        // onto above it would stay on screen next to its report: clear them, then report once.
+        let mut typed = String::new();
+        let _ = self.theme.format_input_prompt(&mut typed, &prompt, None);
+        typed.push_str(&value);
+        let rows = console::measure_text_width(&typed).div_ceil(self.width().max(1)).max(1);
+        let _ = self.term.clear_last_lines(rows - 1);
+        let mut report = String::new();
+        let _ = self.theme.format_input_prompt_selection(&mut report, &prompt, &value);
+        let _ = self.term.write_line(&report);
+        Ok(value)
     }
 
     fn say(&mut self, text: &str) {

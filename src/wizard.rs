@@ -92,7 +92,13 @@ fn open_or_create(session: &Session, account: &str, options: &Options<'_>, p: &m
             return Err(Error::Silent { code: 3 });
         }
         let stamp = clock::now().strftime("%Y%m%dT%H%M%SZ").to_string();
-        let archive = session.state.archive_dir(provider, account, &stamp);
+        let mut archive = session.state.archive_dir(provider, account, &stamp);
+        // A second restart within the same second must not collide with the first archive.
+        let mut n = 1;
+        while archive.exists() {
+            n += 1;
+            archive = session.state.archive_dir(provider, account, &format!("{stamp}-{n}"));
+        }
         if let Some(parent) = archive.parent() {
             create_private_dir(&session.state.root, parent)?;
         }

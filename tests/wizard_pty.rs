@@ -1,1 +1,982 @@
-//! (being written)
+//! The wizard on a real pseudo-terminal: the real binary, driven key by key with `expectrl`, the
+//! way an operator drives it. What it shows is read off the screen (escape sequences stripped),
+//! what it records is read back from the log and through the scripted commands.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::ErrorKind;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use expectrl::Expect;
+use expectrl::process::unix::WaitStatus;
+use expectrl::session::OsSession;
+use regex::Regex;
+use serde_json::Value;
+
+use crate::common::{Env, NOW, SMALL, bin};
+
+/// How long any one expectation may take: generous, the CI machine is small and shared.
+const TIMEOUT: Duration = Duration::from_secs(20);
+/// How long the screen must stay still before a text prompt with no fixed wording counts as shown.
+const QUIET: Duration = Duration::from_millis(250);
+
+const ENTER: &str = "\r";
+const DOWN: &str = "\x1b[B";
+const CTRL_C: &str = "\x03";
+/// What console writes to show the cursor again.
+const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
+
+const STEP_MENU: [&str; 4] = ["Done", "Skip (give a reason)", "Add a note first", "Save and quit"];
+const WAIT_MENU: [&str; 5] = [
+    "Yes — it happened (record now)",
+    "Not yet — keep waiting, remind me",
+    "Skip (give a reason)",
+    "Add a note first",
+    "Save and quit",
+];
+
+/// The wizard's command line with the same clean environment the other tests use, and a terminal.
+fn wizard_cmd(env: &Env, args: &[&str]) -> Command {
+    let mut cmd = Command::new(bin());
+    clean_env(&mut cmd, env);
+    cmd.arg("wizard").args(args);
+    cmd
+}
+
+/// Like [`wizard_cmd`], with one of the wizard's standard streams (`fd` 0, 1 or 2) redirected to
+/// or from a file. (ptyprocess closes every inherited descriptor before exec, so a
+/// `Command::stderr(file)` never reaches the child; a shell redirects after that and execs.)
+fn wizard_cmd_redirected(env: &Env, args: &[&str], fd: u8, file: &Path) -> Command {
+    let file = file.to_str().expect("UTF-8 path");
+    assert!(!file.contains('\''), "{file}");
+    let op = if fd == 0 { '<' } else { '>' };
+    let mut cmd = Command::new("/bin/sh");
+    clean_env(&mut cmd, env);
+    cmd.arg("-c").arg(format!("exec \"$0\" \"$@\" {fd}{op}'{file}'")).arg(bin()).arg("wizard").args(args);
+    cmd
+}
+
+fn clean_env(cmd: &mut Command, env: &Env) {
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.dir.path())
+        .env("USER", "ana")
+        .env("TZ", "UTC")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env("CLOSEACCT_NOW", NOW)
+        .env("CLOSEACCT_STATE_DIR", env.state())
+        .current_dir(env.dir.path());
+}
+
+/// Removes escape sequences and carriage returns; an escape sequence or UTF-8 character cut off
+/// at the end is left out until the rest of it arrives, so the text only ever grows at its end.
+fn strip_ansi(raw: &[u8]) -> String {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            0x1b => {
+                let Some(&next) = raw.get(i + 1) else { break };
+                let end = match next {
+                    // CSI: parameters, then one final byte in 0x40..=0x7e.
+                    b'[' => raw[i + 2..].iter().position(|b| (0x40..=0x7e).contains(b)).map(|p| i + 2 + p + 1),
+                    // OSC: up to BEL or ESC \.
+                    b']' => raw[i + 2..].iter().position(|&b| b == 0x07 || b == 0x1b).map(|p| {
+                        let at = i + 2 + p;
+                        if raw[at] == 0x1b { at + 2 } else { at + 1 }
+                    }),
+                    _ => Some(i + 2),
+                };
+                match end {
+                    Some(end) if end <= raw.len() => i = end,
+                    _ => break,
+                }
+            }
+            b'\r' | 0x07 => i += 1,
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    match std::str::from_utf8(&out) {
+        Ok(text) => text.to_owned(),
+        Err(e) if e.error_len().is_none() => String::from_utf8_lossy(&out[..e.valid_up_to()]).into_owned(),
+        Err(_) => String::from_utf8_lossy(&out).into_owned(),
+    }
+}
+
+/// What the wizard is showing, as far as the driver is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Prompt {
+    /// A yes/no question (a fact, or a confirmation): its last row, the one dialoguer redraws
+    /// with the answer, and everything shown since the previous prompt (a help text, the rows of
+    /// a long question) on one line.
+    YesNo { row: String, shown: String },
+    /// A step's menu; `wait` for a step someone else acts on.
+    Menu { step: String, wait: bool },
+    /// "Type the account … to confirm".
+    Attest(String),
+    /// Any other line of text asked for (evidence).
+    Input(String),
+    /// "✔ recorded WHAT … (seq N)".
+    Recorded { what: String, seq: u64 },
+    /// "✘ …": an answer was refused.
+    Refused(String),
+    /// "✔ Checklist complete: …".
+    Complete,
+}
+
+/// The wizard running on a pseudo-terminal (80×24, as ptyprocess sets it up), and everything it
+/// has written so far.
+struct Pty {
+    session: OsSession,
+    raw: Vec<u8>,
+    text: String,
+    /// Where in `text` the next expectation starts looking.
+    pos: usize,
+    eof: bool,
+    last_output: Instant,
+    code: Option<i32>,
+}
+
+impl Pty {
+    fn spawn(cmd: Command) -> Pty {
+        let session = OsSession::spawn(cmd).expect("spawn closeacct on a pty");
+        Pty {
+            session,
+            raw: Vec::new(),
+            text: String::new(),
+            pos: 0,
+            eof: false,
+            last_output: Instant::now(),
+            code: None,
+        }
+    }
+
+    fn wizard(env: &Env, args: &[&str]) -> Pty {
+        Pty::spawn(wizard_cmd(env, args))
+    }
+
+    fn pid(&self) -> i32 {
+        self.session.get_process().pid().as_raw()
+    }
+
+    /// Reads whatever the wizard has written; returns whether there was anything.
+    fn pump(&mut self) -> bool {
+        let mut got = false;
+        let mut buf = [0u8; 8192];
+        while !self.eof {
+            match self.session.try_read(&mut buf) {
+                Ok(0) => self.eof = true,
+                Ok(n) => {
+                    self.raw.extend_from_slice(&buf[..n]);
+                    got = true;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                // EIO: the terminal's other end is closed; everything written has been read.
+                Err(_) => self.eof = true,
+            }
+        }
+        if got {
+            self.text = strip_ansi(&self.raw);
+            self.last_output = Instant::now();
+        }
+        got
+    }
+
+    /// The text not yet consumed by an expectation.
+    fn rest(&self) -> &str {
+        &self.text[self.pos..]
+    }
+
+    #[track_caller]
+    fn fail(&self, what: &str) -> ! {
+        let start = self.text.len().saturating_sub(4000);
+        let start = (start..self.text.len()).find(|&i| self.text.is_char_boundary(i)).unwrap_or(0);
+        panic!(
+            "{what}\n--- not yet matched ---\n{}\n--- screen (end of transcript) ---\n{}\n--- end (eof: {}) ---",
+            self.rest(),
+            &self.text[start..],
+            self.eof
+        );
+    }
+
+    /// Waits until `pattern` (a regex) shows up after what was matched before; returns its groups
+    /// (group 0 is the whole match) and moves past it.
+    #[track_caller]
+    fn expect(&mut self, pattern: &str) -> Vec<String> {
+        let re = Regex::new(pattern).expect("valid regex");
+        let start = Instant::now();
+        loop {
+            self.pump();
+            if let Some(c) = re.captures(self.rest()) {
+                let groups = c.iter().map(|m| m.map_or_else(String::new, |m| m.as_str().to_owned())).collect();
+                self.pos += c.get(0).expect("group 0").end();
+                return groups;
+            }
+            if self.eof {
+                self.fail(&format!("the wizard ended without showing /{pattern}/"));
+            }
+            if start.elapsed() > TIMEOUT {
+                self.fail(&format!("timed out waiting for /{pattern}/"));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits until nothing new has been written for `QUIET`.
+    fn settle(&mut self) {
+        let start = Instant::now();
+        loop {
+            self.pump();
+            if self.last_output.elapsed() >= QUIET || self.eof {
+                return;
+            }
+            if start.elapsed() > TIMEOUT {
+                self.fail("the wizard never stopped writing");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.session.send(keys).expect("write to the pty");
+    }
+
+    /// Types a line of text and Enter.
+    fn type_line(&mut self, text: &str) {
+        self.send(text);
+        self.send(ENTER);
+    }
+
+    /// Chooses `items[index]` in the menu being shown (whose prompt line was already matched),
+    /// one arrow key at a time, and waits for the menu to report the choice.
+    #[track_caller]
+    fn choose(&mut self, prompt: &str, items: &[&str], index: usize) {
+        for item in &items[1..=index] {
+            self.send(DOWN);
+            self.expect(&format!(r"(?m)^> {}$", regex::escape(item)));
+        }
+        self.send(ENTER);
+        self.expect(&format!(r"(?m)^{}: {}\n", regex::escape(prompt), regex::escape(items[index])));
+    }
+
+    /// Waits for the next thing the driver must react to.
+    #[track_caller]
+    fn next_prompt(&mut self) -> Prompt {
+        // Lines that report something: the earliest one comes first.
+        let lines = Regex::new(
+            r"(?m)^(?:✔ recorded (?<what>\w+) \d\d:\d\d:\d\d \(seq (?<seq>\d+)\)\n|  ✘ (?<refused>[^\n]*)\n|✔ (?<complete>Checklist complete))",
+        )
+        .expect("regex");
+        // Prompts: shown last, so they end the text.
+        let menu = Regex::new(&format!(
+            r"(?:^|\n)Step (?<step>[\d.]+):\n> {}\n  {}\n  {}\n  {}\n?$",
+            regex::escape(STEP_MENU[0]),
+            regex::escape(STEP_MENU[1]),
+            regex::escape(STEP_MENU[2]),
+            regex::escape(STEP_MENU[3])
+        ))
+        .expect("regex");
+        let wait_menu = Regex::new(&format!(
+            r"(?:^|\n)Step (?<step>[\d.]+) · has it happened\?:\n> {}\n  {}\n  {}\n  {}\n  {}\n?$",
+            regex::escape(WAIT_MENU[0]),
+            regex::escape(WAIT_MENU[1]),
+            regex::escape(WAIT_MENU[2]),
+            regex::escape(WAIT_MENU[3]),
+            regex::escape(WAIT_MENU[4])
+        ))
+        .expect("regex");
+        let yes_no = Regex::new(r"(?:^|\n)(?<q>[^\n]*) \[y/n\] $").expect("regex");
+        let attest =
+            Regex::new(r"(?:^|\n)Type the account (?<account>\S+) to confirm \(empty to go back\): $").expect("regex");
+        let input = Regex::new(r"(?:^|\n)(?<label>[^\n]+): $").expect("regex");
+        let start = Instant::now();
+        loop {
+            self.pump();
+            let rest = self.rest();
+            if let Some(c) = lines.captures(rest) {
+                let end = c.get(0).expect("group 0").end();
+                let prompt = if let Some(what) = c.name("what") {
+                    Prompt::Recorded { what: what.as_str().to_owned(), seq: c["seq"].parse().expect("seq") }
+                } else if let Some(refused) = c.name("refused") {
+                    Prompt::Refused(refused.as_str().to_owned())
+                } else {
+                    Prompt::Complete
+                };
+                self.pos += end;
+                return prompt;
+            }
+            let found = if let Some(c) = menu.captures(rest) {
+                Some((Prompt::Menu { step: c["step"].to_owned(), wait: false }, c.get(0).expect("0").end()))
+            } else if let Some(c) = wait_menu.captures(rest) {
+                Some((Prompt::Menu { step: c["step"].to_owned(), wait: true }, c.get(0).expect("0").end()))
+            } else if let Some(c) = yes_no.captures(rest) {
+                let shown = rest[..c.get(0).expect("0").end()].split_whitespace().collect::<Vec<_>>().join(" ");
+                Some((Prompt::YesNo { row: c["q"].to_owned(), shown }, c.get(0).expect("0").end()))
+            } else if let Some(c) = attest.captures(rest) {
+                Some((Prompt::Attest(c["account"].to_owned()), c.get(0).expect("0").end()))
+            } else if let Some(c) = input.captures(rest)
+                && self.last_output.elapsed() >= QUIET
+            {
+                Some((Prompt::Input(c["label"].to_owned()), c.get(0).expect("0").end()))
+            } else {
+                None
+            };
+            if let Some((prompt, end)) = found {
+                self.pos += end;
+                return prompt;
+            }
+            if self.eof {
+                self.fail("the wizard ended without showing a prompt");
+            }
+            if start.elapsed() > TIMEOUT {
+                self.fail("timed out waiting for a prompt");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits for the wizard to exit (reading what it writes meanwhile) and returns its exit code.
+    #[track_caller]
+    fn wait_exit(&mut self) -> i32 {
+        if let Some(code) = self.code {
+            return code;
+        }
+        let start = Instant::now();
+        loop {
+            self.pump();
+            match self.session.get_process().status() {
+                Ok(WaitStatus::StillAlive) => {}
+                Ok(WaitStatus::Exited(_, code)) => {
+                    // Whatever it wrote last is still in the terminal's buffer.
+                    while !self.eof && start.elapsed() < TIMEOUT {
+                        if !self.pump() {
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                    }
+                    self.code = Some(code);
+                    return code;
+                }
+                Ok(WaitStatus::Signaled(_, signal, _)) => {
+                    self.code = Some(128 + signal as i32);
+                    return 128 + signal as i32;
+                }
+                Ok(other) => self.fail(&format!("unexpected wait status {other:?}")),
+                Err(e) => self.fail(&format!("waitpid: {e}")),
+            }
+            if start.elapsed() > TIMEOUT {
+                self.fail("timed out waiting for the wizard to exit");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Kills the wizard with SIGKILL: no handler runs, nothing is flushed or cleaned up.
+    fn kill9(&mut self) {
+        self.session.get_process_mut().kill(expectrl::process::unix::Signal::SIGKILL).expect("kill -9");
+        assert_eq!(self.wait_exit(), 128 + 9, "killed by SIGKILL");
+    }
+}
+
+/// A regex for `text` (a `$` at the end anchors it) in which any space may also be a line break.
+fn loose(text: &str) -> String {
+    let (text, anchor) = text.strip_suffix('$').map_or((text, ""), |t| (t, "$"));
+    format!("{}{anchor}", regex::escape(text).replace(' ', r"\s+"))
+}
+
+/// The events of a run's log, each line parsed; panics on a line that is not JSON.
+fn parse_log(path: &Path) -> Vec<Value> {
+    let log = std::fs::read_to_string(path).expect("read the log");
+    log.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("line {} is not JSON: {e}\n{line}", i + 1))
+        })
+        .collect()
+}
+
+/// Step number ("3.2") → step id and kind, read from `checklist show --format json`; `checklist`
+/// is the provider, or `--checklist FILE`.
+fn step_index(env: &Env, checklist: &[&str]) -> Steps {
+    let args = [&["checklist", "show"][..], checklist, &["--format", "json"]].concat();
+    let (stdout, _) = env.expect(&args, 0);
+    let json: Value = serde_json::from_str(&stdout).expect("checklist JSON");
+    let mut index = BTreeMap::new();
+    for (s, stage) in json["stages"].as_array().expect("stages").iter().enumerate() {
+        for (t, step) in stage["steps"].as_array().expect("steps").iter().enumerate() {
+            let id = step["id"].as_str().expect("id").to_owned();
+            let kind = step["kind"].as_str().expect("kind").to_owned();
+            index.insert(format!("{}.{}", s + 1, t + 1), (id, kind));
+        }
+    }
+    index
+}
+
+/// Step number → (id, kind).
+type Steps = BTreeMap<String, (String, String)>;
+
+/// What a full run through the driver did.
+#[derive(Default, Debug)]
+struct Walked {
+    /// Every "✔ recorded" line, in order: (step number, what: done/skipped/note, seq).
+    recorded: Vec<(String, String, u64)>,
+    /// Each step menu shown, in order.
+    menus: Vec<String>,
+    facts: Vec<(String, bool)>,
+    attest_refused: bool,
+    evidence_refused: bool,
+    done: usize,
+    skipped: usize,
+}
+
+/// Walks the wizard to the end, reacting to whatever it shows: facts matching `yes` are answered
+/// yes and the others no; the first step gets a note, the next `confirm` step is skipped with a
+/// reason, every other step is done — an attest step first gets a wrong account and an evidence
+/// step first gets nothing, and both must be refused and asked again. `steps` (the checklist's
+/// numbers and kinds) only decides which step to skip.
+fn walk_to_the_end(pty: &mut Pty, yes: &Regex, steps: &Steps) -> Walked {
+    let mut w = Walked::default();
+    let mut current: Option<String> = None;
+    let mut resolved: BTreeSet<String> = BTreeSet::new();
+    let mut expect_refusal: Option<&str> = None;
+    loop {
+        let prompt = pty.next_prompt();
+        if let Some(refusal) = expect_refusal.take() {
+            match &prompt {
+                Prompt::Refused(text) if text.contains(refusal) => continue,
+                other => pty.fail(&format!("expected a refusal ({refusal}), got {other:?}")),
+            }
+        }
+        match prompt {
+            Prompt::Complete => return w,
+            Prompt::YesNo { row, shown } => {
+                assert!(w.menus.is_empty(), "every fact is asked before the steps: {shown}");
+                let answer = yes.is_match(&shown);
+                pty.send(if answer { "y" } else { "n" });
+                pty.expect(&format!(r"{} {}\n", regex::escape(&row), if answer { "yes" } else { "no" }));
+                w.facts.push((shown, answer));
+            }
+            Prompt::Menu { step, wait } => {
+                assert!(!resolved.contains(&step), "step {step} was asked again after it was recorded");
+                assert!(steps.contains_key(&step), "no step {step} in the checklist");
+                if current.as_ref() != Some(&step) {
+                    w.menus.push(step.clone());
+                }
+                current = Some(step.clone());
+                if wait {
+                    pty.choose(&format!("Step {step} · has it happened?"), &WAIT_MENU, 0);
+                } else if w.recorded.is_empty() {
+                    pty.choose(&format!("Step {step}"), &STEP_MENU, 2);
+                    pty.expect(r"(?m)^Note \(empty to go back\): $");
+                    pty.type_line(&format!("note on step {step}: checked with the team"));
+                } else if w.skipped == 0 && w.menus.len() > 1 && steps[&step].1 == "confirm" {
+                    pty.choose(&format!("Step {step}"), &STEP_MENU, 1);
+                    pty.expect(r"(?m)^Why is this step skipped\? \(empty to go back\): $");
+                    pty.type_line("not needed: nothing of this kind in the account");
+                } else {
+                    pty.choose(&format!("Step {step}"), &STEP_MENU, 0);
+                }
+            }
+            Prompt::Attest(account) => {
+                if w.attest_refused {
+                    pty.type_line(&account);
+                } else {
+                    pty.type_line(&format!("{account}x"));
+                    expect_refusal = Some("that is not");
+                    w.attest_refused = true;
+                }
+            }
+            Prompt::Input(label) => {
+                let step = current.clone().unwrap_or_else(|| pty.fail(&format!("text asked outside a step: {label}")));
+                if w.evidence_refused {
+                    pty.type_line(&format!("evidence for {step}: CS-2026-{}", step.replace('.', "-")));
+                } else {
+                    pty.send(ENTER);
+                    expect_refusal = Some("evidence is required");
+                    w.evidence_refused = true;
+                }
+            }
+            Prompt::Recorded { what, seq } => {
+                let step = current.clone().unwrap_or_else(|| pty.fail("recorded outside a step"));
+                match what.as_str() {
+                    "done" => w.done += 1,
+                    "skipped" => w.skipped += 1,
+                    "note" => {}
+                    other => pty.fail(&format!("unexpected record {other}")),
+                }
+                if what != "note" {
+                    resolved.insert(step.clone());
+                }
+                w.recorded.push((step, what, seq));
+            }
+            Prompt::Refused(text) => pty.fail(&format!("unexpected refusal: {text}")),
+        }
+    }
+}
+
+/// Checks a finished run: `status --check`, `verify`, the log, and that every "recorded" the
+/// wizard printed is the matching line of the log. `run` selects the run
+/// (`--provider P --account A`).
+fn check_complete_run(env: &Env, run: &[&str], steps: &Steps, account: &str, log: &Path, w: &Walked) {
+    env.expect(&[&["status"][..], run, &["--check"]].concat(), 0);
+    env.expect(&[&["verify"][..], run].concat(), 0);
+    let events = parse_log(log);
+    for (i, event) in events.iter().enumerate() {
+        assert_eq!(event["seq"].as_u64(), Some(i as u64 + 1), "sequence numbers count up: {event}");
+        assert_eq!(event["by"], "ana");
+    }
+    assert_eq!(events.last().expect("events")["event"], "run_completed");
+    assert_eq!(events.iter().filter(|e| e["event"] == "run_completed").count(), 1);
+    for (number, what, seq) in &w.recorded {
+        let event = &events[usize::try_from(*seq).expect("seq") - 1];
+        let kind = match what.as_str() {
+            "done" => "step_done",
+            "skipped" => "step_skipped",
+            _ => "note_added",
+        };
+        assert_eq!(event["event"], kind, "seq {seq} reported as {what} for step {number}: {event}");
+        assert_eq!(event["step"], steps[number].0.as_str(), "seq {seq} is step {number}");
+        match (steps[number].1.as_str(), what.as_str()) {
+            ("attest", "done") => assert_eq!(event["attested"], account),
+            ("evidence", "done") => {
+                assert!(event["evidence"].as_str().is_some_and(|e| e.starts_with("evidence for ")), "{event}");
+            }
+            (_, "skipped") => assert_eq!(event["reason"], "not needed: nothing of this kind in the account"),
+            (_, "note") => assert!(event["note"].as_str().is_some_and(|n| n.starts_with("note on step")), "{event}"),
+            _ => {}
+        }
+    }
+    let recorded: usize = events
+        .iter()
+        .filter(|e| matches!(e["event"].as_str(), Some("step_done" | "step_skipped" | "note_added")))
+        .count();
+    assert_eq!(recorded, w.recorded.len(), "every step event was reported as recorded");
+    let facts: Vec<&str> =
+        events.iter().filter(|e| e["event"] == "fact_answered").map(|e| e["value"].as_str().expect("value")).collect();
+    let answers: Vec<&str> = w.facts.iter().map(|(_, yes)| if *yes { "yes" } else { "no" }).collect();
+    assert_eq!(facts, answers);
+}
+
+/// The walk met every kind of step, a refused attestation and evidence, a skip and a note.
+#[track_caller]
+fn assert_all_kinds_walked(steps: &Steps, w: &Walked) {
+    let kinds: BTreeSet<&str> = w
+        .recorded
+        .iter()
+        .filter(|(_, what, _)| what == "done")
+        .map(|(number, _, _)| steps[number].1.as_str())
+        .collect();
+    assert_eq!(kinds, BTreeSet::from(["attest", "confirm", "evidence", "wait"]), "{w:?}");
+    assert!(w.attest_refused && w.evidence_refused, "{w:?}");
+    assert_eq!(w.skipped, 1, "{w:?}");
+    assert!(w.recorded.iter().any(|(_, what, _)| what == "note"), "{w:?}");
+}
+
+/// Runs the wizard through a built-in checklist to the end and checks everything it recorded.
+fn full_run(provider: &str, account: &str, yes: &str) {
+    let env = Env::new();
+    let steps = step_index(&env, &[provider]);
+    let stdout = env.dir.path().join("stdout");
+    let mut pty = Pty::spawn(wizard_cmd_redirected(&env, &["--provider", provider, "--account", account], 1, &stdout));
+    pty.expect(&format!(r"closeacct · [^\n]* \(checklist {provider} v\d+, \d+ stages, \d+ steps\)\n"));
+    pty.expect(r"Run stored in [^\n]+\n");
+    let walked = walk_to_the_end(&mut pty, &Regex::new(yes).expect("regex"), &steps);
+    let summary = pty.expect(r": (\d+) done, (\d+) skipped, (\d+) not applicable\.\n");
+    assert_eq!(summary[1].parse::<usize>().expect("done"), walked.done);
+    assert_eq!(summary[2].parse::<usize>().expect("skipped"), walked.skipped);
+    pty.expect(&format!(r"Report: closeacct report --provider {provider} --account {account} --format markdown\n"));
+    assert_eq!(pty.wait_exit(), 0, "a complete checklist exits 0");
+    assert_all_kinds_walked(&steps, &walked);
+    let run = ["--provider", provider, "--account", account];
+    check_complete_run(&env, &run, &steps, account, &env.log(provider, account), &walked);
+    assert_eq!(std::fs::read_to_string(&stdout).expect("stdout"), "", "prompts and progress go to stderr");
+}
+
+#[test]
+fn a_full_aws_run_answers_every_kind_of_step() {
+    // A member account served through the partner: the other facts are no.
+    full_run("aws", "111122223333", r"Is 111122223333 a member account");
+}
+
+#[test]
+fn a_full_centurylink_run_answers_every_kind_of_step() {
+    full_run("centurylink", "CL-4242", r"^$");
+}
+
+/// A test environment with the SMALL checklist written to a file.
+struct Small {
+    env: Env,
+    file: String,
+}
+
+impl Small {
+    fn new() -> Small {
+        let env = Env::new();
+        let file = env.write("small.toml", SMALL).display().to_string();
+        Small { env, file }
+    }
+
+    fn wizard(&self, extra: &[&str]) -> Pty {
+        let mut args = vec!["--checklist", self.file.as_str(), "--account", "acct-1"];
+        args.extend_from_slice(extra);
+        Pty::wizard(&self.env, &args)
+    }
+
+    #[track_caller]
+    fn expect(&self, command: &str, rest: &[&str], code: i32) -> (String, String) {
+        let mut args = vec![command, "--checklist", &self.file, "--account", "acct-1"];
+        args.extend_from_slice(rest);
+        self.env.expect(&args, code)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.env.log("small", "acct-1")).expect("read the log")
+    }
+
+    fn events(&self) -> Vec<Value> {
+        parse_log(&self.env.log("small", "acct-1"))
+    }
+}
+
+/// Answers the SMALL checklist's one fact.
+fn answer_org(pty: &mut Pty, yes: bool) {
+    pty.expect(r"Is acct-1 an organization's management account\? \[y/n\] $");
+    pty.send(if yes { "y" } else { "n" });
+    pty.expect(if yes { r"account\? yes\n" } else { r"account\? no\n" });
+}
+
+/// Waits for a step's menu and chooses `index` in it.
+fn at_step(pty: &mut Pty, step: &str, index: usize) {
+    pty.expect(&format!(r"(?m)^Step {}:\n> Done\n(?:  [^\n]*\n){{2}}  Save and quit\n", regex::escape(step)));
+    pty.choose(&format!("Step {step}"), &STEP_MENU, index);
+}
+
+/// "✔ recorded WHAT … (seq N)" → N.
+fn recorded(pty: &mut Pty, what: &str) -> u64 {
+    pty.expect(&format!(r"✔ recorded {what} 13:40:00 \(seq (\d+)\)\n"))[1].parse().expect("seq")
+}
+
+#[test]
+fn a_full_small_run_records_every_kind_of_step() {
+    let s = Small::new();
+    let steps = step_index(&s.env, &["--checklist", &s.file]);
+    let mut pty = s.wizard(&[]);
+    pty.expect(r"closeacct · Small test checklist \(checklist small v1, 2 stages, 5 steps\)\n");
+    let walked = walk_to_the_end(&mut pty, &Regex::new("management").expect("regex"), &steps);
+    assert_eq!(walked.menus, ["1.1", "1.2", "2.1", "2.2", "2.3"]);
+    pty.expect(r": 4 done, 1 skipped, 0 not applicable\.\n");
+    assert_eq!(pty.wait_exit(), 0);
+    assert_all_kinds_walked(&steps, &walked);
+    let run = ["--checklist", s.file.as_str(), "--account", "acct-1"];
+    check_complete_run(&s.env, &run, &steps, "acct-1", &s.env.log("small", "acct-1"), &walked);
+}
+
+#[test]
+fn a_kill_9_loses_nothing_recorded_and_the_rerun_resumes_at_the_next_step() {
+    let s = Small::new();
+    let mut pty = s.wizard(&[]);
+    answer_org(&mut pty, true);
+    pty.expect(r"→ 5 steps apply, 0 do not");
+    let mut seen = Vec::new();
+    at_step(&mut pty, "1.1", 0);
+    seen.push(("backup", recorded(&mut pty, "done")));
+    at_step(&mut pty, "1.2", 0);
+    seen.push(("remove-members", recorded(&mut pty, "done")));
+    at_step(&mut pty, "2.1", 0);
+    pty.expect(r"Ticket number: $");
+    pty.type_line("CS-77");
+    seen.push(("ticket", recorded(&mut pty, "done")));
+    // Waiting at the next menu; the process gets no chance to clean up.
+    pty.expect(r"(?m)^Step 2\.2:\n> Done\n(?:  [^\n]*\n){2}  Save and quit\n");
+    pty.kill9();
+
+    let events = s.events();
+    for (step, seq) in &seen {
+        let event = &events[usize::try_from(*seq).expect("seq") - 1];
+        assert_eq!((event["event"].as_str(), event["step"].as_str()), (Some("step_done"), Some(*step)), "{event}");
+    }
+    assert_eq!(events.len(), 5, "run started, fact, three steps");
+
+    let mut pty = s.wizard(&[]);
+    pty.expect(
+        r"Resuming run started 2026-11-24 13:40 — 3 of 5 steps resolved, last at 2026-11-24 13:40 \(step 2\.1\)\.\n",
+    );
+    pty.expect(r"Next: Stage 2/2 · Close · Step 2\.2 Close the account\n");
+    // The first thing asked is step 2.2: no fact, no earlier step.
+    assert_eq!(pty.next_prompt(), Prompt::Menu { step: "2.2".into(), wait: false });
+    assert!(!pty.text.contains("[y/n]"), "the fact is not asked again");
+    pty.choose("Step 2.2", &STEP_MENU, 0);
+    assert_eq!(pty.next_prompt(), Prompt::Attest("acct-1".into()));
+    pty.type_line("acct-1");
+    assert!(matches!(pty.next_prompt(), Prompt::Recorded { ref what, seq: 6 } if what == "done"));
+    assert_eq!(pty.next_prompt(), Prompt::Menu { step: "2.3".into(), wait: true });
+    pty.choose("Step 2.3 · has it happened?", &WAIT_MENU, 0);
+    assert!(matches!(pty.next_prompt(), Prompt::Recorded { ref what, seq: 7 } if what == "done"));
+    assert_eq!(pty.next_prompt(), Prompt::Complete);
+    assert_eq!(pty.wait_exit(), 0);
+    for step in ["Step 1.1:", "Step 1.2:", "Step 2.1:"] {
+        assert!(!pty.text.contains(step), "{step} asked again after the kill:\n{}", pty.text);
+    }
+    s.expect("verify", &[], 0);
+    s.expect("status", &["--check"], 0);
+}
+
+/// Sends Ctrl-C once the screen is still, and checks the wizard restores the cursor, says it was
+/// interrupted and exits 4.
+fn interrupt(pty: &mut Pty) {
+    pty.settle();
+    let mark = pty.raw.len();
+    pty.send(CTRL_C);
+    pty.expect(r"closeacct: interrupted; everything recorded before the interruption is kept\n");
+    assert_eq!(pty.wait_exit(), 4, "Ctrl-C exits 4");
+    let after = &pty.raw[mark..];
+    assert!(after.windows(SHOW_CURSOR.len()).any(|w| w == SHOW_CURSOR), "cursor shown again after Ctrl-C: {after:?}");
+}
+
+#[test]
+fn ctrl_c_at_a_menu_exits_4_shows_the_cursor_and_keeps_the_answers() {
+    let s = Small::new();
+    let mut pty = s.wizard(&[]);
+    answer_org(&mut pty, false);
+    at_step(&mut pty, "1.1", 0);
+    let seq = recorded(&mut pty, "done");
+    pty.expect(r"(?m)^Step 2\.1:\n> Done\n(?:  [^\n]*\n){2}  Save and quit\n");
+    interrupt(&mut pty);
+    let events = s.events();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[2]["seq"].as_u64(), Some(seq));
+    assert_eq!((events[2]["event"].as_str(), events[2]["step"].as_str()), (Some("step_done"), Some("backup")));
+    s.expect("verify", &[], 0);
+}
+
+#[test]
+fn ctrl_c_at_a_text_prompt_exits_4_and_records_nothing_half_typed() {
+    let s = Small::new();
+    s.expect("start", &["--fact", "org=no"], 0);
+    s.expect("confirm", &["backup"], 0);
+    let before = s.log();
+    let mut pty = s.wizard(&[]);
+    pty.expect(r"Resuming run started");
+    at_step(&mut pty, "2.1", 0);
+    pty.expect(r"Ticket number: $");
+    pty.send("CS-12");
+    pty.expect(r"CS-12$");
+    interrupt(&mut pty);
+    assert_eq!(s.log(), before, "nothing half-typed is recorded");
+}
+
+#[test]
+fn ctrl_c_at_a_yes_no_question_exits_4_and_keeps_the_run() {
+    let s = Small::new();
+    let mut pty = s.wizard(&[]);
+    pty.expect(r"Is acct-1 an organization's management account\? \[y/n\] $");
+    interrupt(&mut pty);
+    let events = s.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["event"], "run_started");
+}
+
+#[test]
+fn without_a_terminal_the_wizard_exits_2_at_once_and_points_to_the_scripted_commands() {
+    let s = Small::new();
+    let check = |stderr: &str| {
+        for word in ["closeacct start", "confirm", "skip"] {
+            assert!(stderr.contains(word), "{word} in {stderr:?}");
+        }
+    };
+    // stdin /dev/null.
+    let started = Instant::now();
+    let (_, stderr) = s.env.expect(&["wizard", "--checklist", &s.file, "--account", "acct-1"], 2);
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    check(&stderr);
+
+    // stdin an open pipe nobody writes to: waiting on it would hang.
+    let mut child = wizard_cmd(&s.env, &["--checklist", &s.file, "--account", "acct-1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!("the wizard waits on a pipe instead of exiting");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let out = child.wait_with_output().expect("output");
+    assert_eq!(status.code(), Some(2));
+    check(&String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty());
+
+    // stderr a terminal, stdin /dev/null.
+    let mut pty = Pty::spawn(wizard_cmd_redirected(
+        &s.env,
+        &["--checklist", &s.file, "--account", "acct-1"],
+        0,
+        Path::new("/dev/null"),
+    ));
+    assert_eq!(pty.wait_exit(), 2);
+    check(&pty.text);
+
+    // stdin a terminal, stderr a file: the prompts would go nowhere.
+    let stderr_file = s.env.dir.path().join("stderr");
+    let mut pty =
+        Pty::spawn(wizard_cmd_redirected(&s.env, &["--checklist", &s.file, "--account", "acct-1"], 2, &stderr_file));
+    assert_eq!(pty.wait_exit(), 2);
+    check(&std::fs::read_to_string(&stderr_file).expect("stderr"));
+    assert!(!s.env.run_dir("small", "acct-1").exists(), "nothing is started");
+}
+
+#[test]
+fn a_second_process_on_the_same_run_exits_75_naming_the_holder() {
+    let s = Small::new();
+    let mut first = s.wizard(&[]);
+    answer_org(&mut first, false);
+    first.expect(r"(?m)^Step 1\.1:\n> Done\n(?:  [^\n]*\n){2}  Save and quit\n");
+    let pid = first.pid();
+    let before = s.log();
+
+    let (_, stderr) = s.expect("confirm", &["backup"], 75);
+    assert!(stderr.contains(&format!("the run small/acct-1 is in use by another closeacct (pid {pid})")), "{stderr}");
+
+    let mut second = s.wizard(&[]);
+    assert_eq!(second.wait_exit(), 75);
+    assert!(second.text.contains(&format!("(pid {pid})")), "{}", second.text);
+    assert_eq!(s.log(), before, "neither wrote anything");
+
+    // The first goes on undisturbed.
+    first.choose("Step 1.1", &STEP_MENU, 0);
+    recorded(&mut first, "done");
+    at_step(&mut first, "2.1", 3);
+    assert_eq!(first.wait_exit(), 3);
+    // Released: a scripted command gets the run now.
+    s.expect("skip", &["ticket", "--reason", "opened by phone"], 0);
+}
+
+#[test]
+fn save_and_quit_exits_3_and_the_next_run_resumes_and_asks_a_waiting_step_again() {
+    let s = Small::new();
+    let mut pty = s.wizard(&[]);
+    answer_org(&mut pty, false);
+    pty.expect(r"→ 4 steps apply, 1 do not \(shown as not applicable in the report\)\n");
+    at_step(&mut pty, "1.1", 0);
+    recorded(&mut pty, "done");
+    at_step(&mut pty, "2.1", 3);
+    pty.expect(r"Saved: 1 of 4 steps resolved\.\n");
+    pty.expect(r"Resume with: closeacct wizard --provider small --account acct-1\n");
+    assert_eq!(pty.wait_exit(), 3);
+    s.expect("status", &["--check"], 3);
+
+    // Resumed: the step after the last one done, then leave the wait step waiting.
+    let mut pty = s.wizard(&[]);
+    pty.expect(
+        r"Resuming run started 2026-11-24 13:40 — 1 of 4 steps resolved, last at 2026-11-24 13:40 \(step 1\.1\)\.\n",
+    );
+    pty.expect(r"Next: Stage 2/2 · Close · Step 2\.1 Open the closure ticket\n");
+    at_step(&mut pty, "2.1", 0);
+    pty.expect(r"Ticket number: $");
+    pty.type_line("CS-1");
+    recorded(&mut pty, "done");
+    at_step(&mut pty, "2.2", 0);
+    pty.expect(r"Type the account acct-1 to confirm \(empty to go back\): $");
+    pty.type_line("acct-1");
+    recorded(&mut pty, "done");
+    pty.expect(r"Step 2\.3 · has it happened\?:\n> ");
+    pty.choose("Step 2.3 · has it happened?", &WAIT_MENU, 1);
+    recorded(&mut pty, "waiting");
+    pty.expect(r"Still waiting; the next run of the wizard asks again\.\n");
+    pty.expect(r"Saved: 3 of 4 steps resolved, 1 waiting on someone else\.\n");
+    assert_eq!(pty.wait_exit(), 3, "a step still waiting keeps the run open");
+    s.expect("status", &["--check"], 3);
+
+    // The wait step is asked again, and now it happened.
+    let mut pty = s.wizard(&[]);
+    pty.expect(r"Resuming run started [^\n]* — 3 of 4 steps resolved");
+    assert_eq!(pty.next_prompt(), Prompt::Menu { step: "2.3".into(), wait: true });
+    pty.choose("Step 2.3 · has it happened?", &WAIT_MENU, 0);
+    recorded(&mut pty, "done");
+    pty.expect(r"✔ Checklist complete: 4 done, 0 skipped, 1 not applicable\.\n");
+    assert_eq!(pty.wait_exit(), 0);
+    s.expect("status", &["--check"], 0);
+}
+
+#[test]
+fn restart_asks_first_no_changes_nothing_and_yes_archives_the_old_run() {
+    let s = Small::new();
+    s.expect("start", &["--fact", "org=no"], 0);
+    s.expect("confirm", &["backup", "--note", "first run"], 0);
+    let before = s.log();
+    let archive = s.env.state().join("archive").join("small").join("acct-1");
+
+    let mut pty = s.wizard(&["--restart"]);
+    // A long question is wrapped to the terminal's width: any space may be a line break.
+    pty.expect(&loose("Archive the run for small/acct-1 (1 of 4 steps resolved) and start a new one? [y/n] $"));
+    pty.send("n");
+    pty.expect(r"start a new one\? no\n");
+    pty.expect(r"Nothing changed\.\n");
+    assert_eq!(pty.wait_exit(), 3);
+    assert_eq!(s.log(), before);
+    assert!(!archive.exists(), "nothing archived");
+
+    let mut pty = s.wizard(&["--restart"]);
+    pty.expect(&loose("and start a new one? [y/n] $"));
+    pty.send("y");
+    pty.expect(r"start a new one\? yes\n");
+    let moved = pty.expect(r"Archived the old run to ([^\n]+)\n")[1].clone();
+    pty.expect(r"Run stored in [^\n]+\n");
+    // A fresh run: the fact is asked again.
+    answer_org(&mut pty, false);
+    at_step(&mut pty, "1.1", 3);
+    assert_eq!(pty.wait_exit(), 3);
+
+    let moved = Path::new(&moved);
+    assert!(moved.starts_with(&archive), "{} under {}", moved.display(), archive.display());
+    assert_eq!(std::fs::read_to_string(moved.join("events.jsonl")).expect("archived log"), before);
+    let events = s.events();
+    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().expect("event")).collect();
+    assert_eq!(kinds, ["run_started", "fact_answered"], "the new run starts from scratch");
+    s.expect("verify", &[], 0);
+
+    // Restarting again in the same second (the clock is pinned) keeps both archives.
+    let second = s.log();
+    let mut pty = s.wizard(&["--restart"]);
+    pty.expect(&loose("and start a new one? [y/n] $"));
+    pty.send("y");
+    let again = pty.expect(r"Archived the old run to ([^\n]+)\n")[1].clone();
+    answer_org(&mut pty, true);
+    at_step(&mut pty, "1.1", 3);
+    assert_eq!(pty.wait_exit(), 3);
+    assert_ne!(Path::new(&again), moved);
+    assert!(Path::new(&again).starts_with(&archive), "{again}");
+    assert_eq!(std::fs::read_to_string(moved.join("events.jsonl")).expect("first archive"), before);
+    assert_eq!(std::fs::read_to_string(Path::new(&again).join("events.jsonl")).expect("second archive"), second);
+}
+
+#[test]
+fn the_wizard_on_a_complete_run_shows_the_summary_and_exits_0() {
+    let s = Small::new();
+    s.expect("start", &["--fact", "org=no"], 0);
+    s.expect("confirm", &["backup"], 0);
+    s.expect("confirm", &["ticket", "--evidence", "T-1"], 0);
+    s.expect("confirm", &["close-account", "--attest", "acct-1"], 0);
+    s.expect("skip", &["confirmation", "--reason", "e-mail lost; checked in the console"], 0);
+    let before = s.log();
+    let mut pty = s.wizard(&[]);
+    pty.expect(r"✔ Checklist complete: 3 done, 1 skipped, 1 not applicable\.\n");
+    pty.expect(r"Key dates\n");
+    pty.expect(r"content is deleted\n");
+    pty.expect(r"Report: closeacct report --provider small --account acct-1 --format markdown\n");
+    assert_eq!(pty.wait_exit(), 0);
+    assert!(!pty.text.contains("[y/n]") && !pty.text.contains("> Done"), "nothing is asked:\n{}", pty.text);
+    assert_eq!(s.log(), before, "nothing is written");
+}

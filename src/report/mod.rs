@@ -252,17 +252,7 @@ pub fn build(run: &ReadRun, now: Timestamp, zone: &TimeZone) -> Report {
         counts: progress.counts(),
         facts,
         stages,
-        // A follow-up counted from a step that was skipped or does not apply never gets a date:
-        // it is not a date to watch, and listing it ("90d after step X is done") would mislead.
-        key_dates: dates::key_dates(checklist, replay, now, zone)
-            .into_iter()
-            .filter(|d| {
-                d.date.is_some()
-                    || checklist.find(&d.from_step).is_none_or(|r| {
-                        !matches!(progress.status(checklist.step(r)), Status::Skipped | Status::NotApplicable)
-                    })
-            })
-            .collect(),
+        key_dates: dates::key_dates(checklist, replay, now, zone),
         checklist_changes: replay
             .accepted_changes
             .iter()
