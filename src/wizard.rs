@@ -5,8 +5,9 @@
 //! is recorded (written and fsynced) before the next step is shown.
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 
-use crate::checklist::{FactKind, Loaded, Step, StepKind, StepRef};
+use crate::checklist::{BUILTIN, FactKind, Loaded, Step, StepKind, StepRef};
 use crate::clock;
 use crate::dates;
 use crate::error::{Error, Result};
@@ -48,14 +49,17 @@ pub struct Options<'a> {
 /// Runs the wizard to completion, or until the operator saves and quits.
 pub fn run(session: &Session, options: &Options<'_>, p: &mut dyn Prompter) -> Result<Outcome> {
     let c = &session.checklist;
-    p.say(&format!(
-        "closeacct · {} (checklist {} v{}, {} stages, {} steps)",
-        c.checklist.name,
-        c.id(),
-        c.checklist.version,
-        c.checklist.stages.len(),
-        c.step_count()
-    ));
+    say_wrapped(
+        p,
+        &format!(
+            "closeacct · {} (checklist {} v{}, {} stages, {} steps)",
+            c.checklist.name,
+            c.id(),
+            c.checklist.version,
+            c.checklist.stages.len(),
+            c.step_count()
+        ),
+    );
     let account = match session.resolve_account(options.account)? {
         Some(account) => account,
         None => ask_account(p)?,
@@ -69,7 +73,7 @@ fn ask_account(p: &mut dyn Prompter) -> Result<String> {
         let account = p.input("Account ID or alias to close")?;
         match validate_account(account.trim()) {
             Ok(()) => return Ok(account.trim().to_owned()),
-            Err(e) => p.say(&format!("✘ {e}")),
+            Err(e) => say_wrapped(p, &format!("✘ {e}")),
         }
     }
 }
@@ -116,17 +120,20 @@ fn open_or_create(session: &Session, account: &str, options: &Options<'_>, p: &m
         let mut ask = |changes: &[String]| -> Result<bool> {
             p.say("The checklist changed since this run began:");
             for change in changes {
-                p.say(&format!("  · {change}"));
+                say_wrapped(p, &format!("  · {change}"));
             }
             p.confirm("Go on with the new checklist? (steps already recorded stay recorded)")
         };
         let policy = if options.accept_changes { OnChange::Accept } else { OnChange::Ask(&mut ask) };
         let run = session.open(account, policy)?;
         if let Some(bytes) = run.torn_set_aside {
-            p.say(&format!(
-                "The last line of the log was cut short by a crash ({bytes} bytes, never confirmed); it was moved to {}.torn",
-                state::EVENTS_FILE
-            ));
+            say_wrapped(
+                p,
+                &format!(
+                    "The last line of the log was cut short by a crash ({bytes} bytes, never confirmed); it was moved to {}.torn",
+                    state::EVENTS_FILE
+                ),
+            );
         }
         say_resume(session, &run, p);
         Ok(run)
@@ -150,20 +157,23 @@ fn say_resume(session: &Session, run: &ActiveRun, p: &mut dyn Prompter) {
     );
     if let (Some(at), Some(step)) = (run.replay.last_at, &run.replay.last_step) {
         let number = session.checklist.find(step).map(StepRef::number).unwrap_or_default();
-        line += &format!(", last at {} (step {number})", local(at));
+        let _ = write!(line, ", last at {} (step {number})", local(at));
     }
-    p.say(&format!("{line}."));
+    say_wrapped(p, &format!("{line}."));
     if let Some(r) = progress.first_open() {
         let stage = &session.checklist.checklist.stages[r.stage];
         let step = session.checklist.step(r);
-        p.say(&format!(
-            "Next: Stage {}/{} · {} · Step {} {}",
-            r.stage + 1,
-            session.checklist.checklist.stages.len(),
-            stage.title,
-            r.number(),
-            step.title
-        ));
+        say_wrapped(
+            p,
+            &format!(
+                "Next: Stage {}/{} · {} · Step {} {}",
+                r.stage + 1,
+                session.checklist.checklist.stages.len(),
+                stage.title,
+                r.number(),
+                step.title
+            ),
+        );
     }
 }
 
@@ -222,13 +232,7 @@ impl Walk<'_, '_> {
             if let Some(help) = &fact.help {
                 self.p.say(&indent(help, "  "));
             }
-            let mut question = fact.question.replace("{account}", &run.account);
-            // dialoguer redraws a prompt as one line; a prompt wider than the terminal would
-            // leave copies of itself behind, so a long question is shown first and asked short.
-            if question.chars().count() + 20 > terminal_width() {
-                self.p.say(&indent(&format!("? {question}"), ""));
-                question = "Your answer".to_owned();
-            }
+            let question = fact.question.replace("{account}", &run.account);
             let value = match fact.kind {
                 FactKind::YesNo => if self.p.confirm(&question)? { "yes" } else { "no" }.to_owned(),
                 FactKind::Choice => {
@@ -240,17 +244,20 @@ impl Walk<'_, '_> {
             run.record(&self.session.operator, EventKind::FactAnswered { fact: id, value })?;
         }
         let counts = Progress::new(self.checklist, &run.replay).counts();
-        self.p.say(&format!(
-            "  → {} steps apply, {} do not (shown as not applicable in the report)",
-            counts.applicable, counts.not_applicable
-        ));
+        say_wrapped(
+            self.p,
+            &format!(
+                "  → {} steps apply, {} do not (shown as not applicable in the report)",
+                counts.applicable, counts.not_applicable
+            ),
+        );
         Ok(())
     }
 
     fn say_reminders(&mut self, run: &ActiveRun) {
         let zone = clock::local_zone();
         for due in dates::due_reminders(self.checklist, &run.replay, clock::now(), &zone) {
-            self.p.say(&format!("! {}", crate::commands::reminder_line(&due)));
+            say_wrapped(self.p, &format!("! {}", crate::commands::reminder_line(&due)));
         }
     }
 
@@ -270,7 +277,7 @@ impl Walk<'_, '_> {
             _ if step.actor == crate::checklist::Actor::Customer => "you do this · customer".to_owned(),
             _ => format!("{}", step.actor),
         };
-        self.p.say(&format!("  Step {}  {}   ({who})", r.number(), step.title));
+        say_wrapped(self.p, &format!("  Step {}  {}   ({who})", r.number(), step.title));
         self.p.say("");
         self.p.say(&indent(&step.detail, "  "));
         if let Some(warning) = &step.warning {
@@ -371,7 +378,7 @@ impl Walk<'_, '_> {
                     if typed.trim() == run.account {
                         break;
                     }
-                    self.p.say(&format!("  ✘ that is not {}; type it exactly", run.account));
+                    say_wrapped(self.p, &format!("  ✘ that is not {}; type it exactly", run.account));
                 }
                 let account = run.account.clone();
                 run.record(
@@ -396,7 +403,7 @@ impl Walk<'_, '_> {
                     };
                     match run.record(&self.session.operator, kind) {
                         Ok(event) => break event,
-                        Err(e @ Error::RefusedInput { .. }) => self.p.say(&format!("  ✘ {e}")),
+                        Err(e @ Error::RefusedInput { .. }) => say_wrapped(self.p, &format!("  ✘ {e}")),
                         Err(e) => return Err(e),
                     }
                 }
@@ -426,7 +433,7 @@ impl Walk<'_, '_> {
             }
             match run.record(&self.session.operator, make(text.to_owned())) {
                 Ok(event) => return Ok(Some(event)),
-                Err(e @ Error::RefusedInput { .. }) => self.p.say(&format!("  ✘ {e}")),
+                Err(e @ Error::RefusedInput { .. }) => say_wrapped(self.p, &format!("  ✘ {e}")),
                 Err(e) => return Err(e),
             }
         }
@@ -452,10 +459,7 @@ impl Walk<'_, '_> {
             counts.done, counts.skipped, counts.not_applicable
         ));
         self.key_dates(run);
-        self.p.say(&format!(
-            "Report: closeacct report --provider {} --account {} --format markdown",
-            run.provider, run.account
-        ));
+        self.p.say(&format!("Report: closeacct report {} --format markdown", self.run_args(run)));
     }
 
     fn key_dates(&mut self, run: &ActiveRun) {
@@ -470,7 +474,15 @@ impl Walk<'_, '_> {
                 || "(undated)".to_owned(),
                 |d| d.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string(),
             );
-            self.p.say(&format!("  {when:<16}  {}", date.text));
+            // The text hangs under itself, clear of the date column.
+            let width = terminal_columns().max(40) - 1;
+            let first = format!("  {when:<16}  ");
+            let options = textwrap::Options::new(width)
+                .initial_indent(&first)
+                .subsequent_indent("                    ")
+                .word_splitter(textwrap::WordSplitter::NoHyphenation)
+                .break_words(false);
+            self.p.say(&textwrap::fill(&date.text, &options));
         }
     }
 
@@ -479,11 +491,39 @@ impl Walk<'_, '_> {
         let counts = progress.counts();
         let mut line = format!("\nSaved: {} of {} steps resolved", counts.resolved_applicable(), counts.applicable);
         if counts.waiting > 0 {
-            line += &format!(", {} waiting on someone else", counts.waiting);
+            let _ = write!(line, ", {} waiting on someone else", counts.waiting);
         }
-        self.p.say(&format!("{line}."));
-        self.p.say(&format!("Resume with: closeacct wizard --provider {} --account {}", run.provider, run.account));
+        say_wrapped(self.p, &format!("{line}."));
+        let blocked = self
+            .checklist
+            .steps()
+            .filter(|(_, step)| {
+                progress.status(step) == Status::Pending && !progress.unmet_requirements(step).is_empty()
+            })
+            .count();
+        let first_waiting = self.checklist.steps().find(|(_, step)| progress.status(step) == Status::Waiting);
+        if let (true, Some((r, step))) = (blocked > 0, first_waiting) {
+            say_wrapped(
+                self.p,
+                &format!(
+                    "{blocked} later steps can only follow once step {} `{}` has happened.",
+                    r.number(),
+                    step.id.get_ref()
+                ),
+            );
+        }
+        self.p.say(&format!("Resume with: closeacct wizard {}", self.run_args(run)));
         Outcome::Saved
+    }
+
+    /// `--provider P --account A`, and `--checklist FILE` when the checklist is not a built-in
+    /// one, for the commands the wizard suggests.
+    fn run_args(&self, run: &ActiveRun) -> String {
+        let mut args = format!("--provider {} --account {}", run.provider, run.account);
+        if !BUILTIN.iter().any(|(_, file, _)| *file == self.checklist.origin) {
+            let _ = write!(args, " --checklist {}", self.checklist.origin);
+        }
+        args
     }
 }
 
@@ -496,13 +536,33 @@ enum Action {
     Quit,
 }
 
-/// The terminal's width in columns, kept between 30 and 100 so text stays readable.
-fn terminal_width() -> usize {
-    console::Term::stderr().size_checked().map_or(80, |(_, cols)| usize::from(cols)).clamp(30, 100)
+/// The width of the terminal the wizard writes to (stderr); 80 when it has none.
+fn terminal_columns() -> usize {
+    console::Term::stderr().size_checked().map_or(80, |(_, cols)| usize::from(cols))
+}
+
+/// Says one or more lines, each wrapped at spaces to the terminal's width with its indentation
+/// kept, rather than cut mid-word by the terminal. Words (ids, paths) are never split.
+fn say_wrapped(p: &mut dyn Prompter, text: &str) {
+    let width = terminal_columns().max(20) - 1;
+    let wrapped: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            let body = line.trim_start();
+            let indent = &line[..line.len() - body.len()];
+            let options = textwrap::Options::new(width)
+                .initial_indent(indent)
+                .subsequent_indent(indent)
+                .word_splitter(textwrap::WordSplitter::NoHyphenation)
+                .break_words(false);
+            textwrap::fill(body, &options)
+        })
+        .collect();
+    p.say(&wrapped.join("\n"));
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    let width = terminal_width();
+    let width = terminal_columns().clamp(30, 100);
     let options = textwrap::Options::new(width.saturating_sub(1)).initial_indent(prefix).subsequent_indent(prefix);
     text.trim().split("\n\n").map(|paragraph| textwrap::fill(paragraph, &options)).collect::<Vec<_>>().join("\n\n")
 }

@@ -142,6 +142,29 @@ struct Pty {
     code: Option<i32>,
 }
 
+/// The wizard wraps long lines at spaces to the terminal's width, so a space in an expected
+/// pattern (outside a character class) also matches a line break and the next line's indent.
+fn wrappable(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let (mut in_class, mut escaped) = (false, false);
+    for ch in pattern.chars() {
+        match ch {
+            ' ' if !in_class && !escaped => out.push_str("[ \\n]+"),
+            _ => out.push(ch),
+        }
+        if escaped {
+            escaped = false;
+        } else if ch == '\\' {
+            escaped = true;
+        } else if ch == '[' {
+            in_class = true;
+        } else if ch == ']' {
+            in_class = false;
+        }
+    }
+    out
+}
+
 impl Pty {
     fn spawn(cmd: Command) -> Pty {
         let session = OsSession::spawn(cmd).expect("spawn closeacct on a pty");
@@ -209,7 +232,7 @@ impl Pty {
     /// (group 0 is the whole match) and moves past it.
     #[track_caller]
     fn expect(&mut self, pattern: &str) -> Vec<String> {
-        let re = Regex::new(pattern).expect("valid regex");
+        let re = Regex::new(&wrappable(pattern)).expect("valid regex");
         let start = Instant::now();
         loop {
             self.pump();
@@ -873,7 +896,8 @@ fn save_and_quit_exits_3_and_the_next_run_resumes_and_asks_a_waiting_step_again(
     recorded(&mut pty, "done");
     at_step(&mut pty, "2.1", 3);
     pty.expect(r"Saved: 1 of 4 steps resolved\.\n");
-    pty.expect(r"Resume with: closeacct wizard --provider small --account acct-1\n");
+    // A checklist file is named again, so the line can be pasted as it is.
+    pty.expect(r"Resume with: closeacct wizard --provider small --account acct-1 --checklist \S+/small\.toml\n");
     assert_eq!(pty.wait_exit(), 3);
     s.expect("status", &["--check"], 3);
 
@@ -975,7 +999,9 @@ fn the_wizard_on_a_complete_run_shows_the_summary_and_exits_0() {
     pty.expect(r"✔ Checklist complete: 3 done, 1 skipped, 1 not applicable\.\n");
     pty.expect(r"Key dates\n");
     pty.expect(r"content is deleted\n");
-    pty.expect(r"Report: closeacct report --provider small --account acct-1 --format markdown\n");
+    pty.expect(
+        r"Report: closeacct report --provider small --account acct-1 --checklist \S+/small\.toml --format markdown\n",
+    );
     assert_eq!(pty.wait_exit(), 0);
     assert!(!pty.text.contains("[y/n]") && !pty.text.contains("> Done"), "nothing is asked:\n{}", pty.text);
     assert_eq!(s.log(), before, "nothing is written");
