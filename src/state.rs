@@ -413,13 +413,25 @@ pub struct LogEnd {
 
 /// Reads and checks the whole log, handing each event to `visit` in order. Any damage other than a
 /// torn last line is an error naming the line.
-pub fn read_log(path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+pub fn read_log(path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
     refuse_symlink(path)?;
     let file = File::open(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
         _ => Error::io("read", path, e),
     })?;
-    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    read_log_from(BufReader::with_capacity(64 * 1024, file), path, visit)
+}
+
+/// `read_log` over bytes already in memory (fuzzing, tests); `path` only names them in errors.
+pub fn parse_log(bytes: &[u8], path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+    read_log_from(bytes, path, visit)
+}
+
+fn read_log_from(
+    mut reader: impl BufRead,
+    path: &Path,
+    mut visit: impl FnMut(&EventRef<'_>) -> Result<()>,
+) -> Result<LogEnd> {
     let mut line = Vec::with_capacity(512);
     let mut end = LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None };
     // The chain is checked on raw digests; hex is made once, for the head.
@@ -460,8 +472,11 @@ pub fn read_log(path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>)
     if end.count > 0 {
         end.last_hash = to_hex(&last_digest);
     }
-    if end.count == 0 && end.torn.is_none() {
-        return Err(damaged(1, "the log is empty (a run always starts with a `run_started` line)".into()));
+    if end.count == 0 {
+        // Not even the first line is whole: there is no run to resume (`create_log` never leaves
+        // this behind), and "repairing" it would cut the file to nothing.
+        let reason = if end.torn.is_some() { "the log has no complete line" } else { "the log is empty" };
+        return Err(damaged(1, format!("{reason} (a run always starts with a `run_started` line)")));
     }
     Ok(end)
 }
@@ -572,7 +587,9 @@ impl Appender {
             return Err(Error::io(
                 "append to",
                 &self.path,
-                io::Error::other("an earlier write to this log failed; nothing more is written in this session"),
+                io::Error::other(
+                    "an earlier write to this log failed; nothing was recorded (nothing more is written in this session)",
+                ),
             ));
         }
         let event =
@@ -584,9 +601,16 @@ impl Appender {
         let written = self.sink.append(&line).and_then(|()| self.sink.sync());
         if let Err(source) = written {
             self.failed = true;
-            // Best effort: drop whatever part of the line reached the file. If this fails too,
-            // the line has no newline or no fsync behind it and is set aside as torn next time.
-            let _ = self.sink.truncate(self.len);
+            // Drop whatever part of the line reached the file. If that fails too, the line may
+            // still be there, whole (only the fsync failed) or torn, so the message cannot promise
+            // that nothing was recorded.
+            let outcome = match self.sink.truncate(self.len) {
+                Ok(()) => "nothing was recorded".to_owned(),
+                Err(e) => format!(
+                    "the line could not be removed again ({e}), so it may have been recorded; check with `closeacct status` before retrying"
+                ),
+            };
+            let source = io::Error::new(source.kind(), format!("{source}; {outcome}"));
             return Err(Error::io("record to", &self.path, source));
         }
         self.len += line.len() as u64;
@@ -650,23 +674,25 @@ fn holder_pid(path: &Path) -> String {
 }
 
 /// Creates the log of a new run with its first event; the file is 0600, created exclusively, and
-/// the directory is fsynced so the file's existence survives a crash.
+/// the directory is fsynced so the file's existence survives a crash. The first line is written
+/// and fsynced in a temporary file that is then linked into place, so a crash never leaves an
+/// empty or torn `events.jsonl` behind (a log without a whole first line cannot be resumed).
 pub fn create_log(dir: &Path, at: Timestamp, by: &str, first: EventKind) -> Result<(Appender, Event)> {
     let path = dir.join(EVENTS_FILE);
-    let file = OpenOptions::new()
-        .append(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(|e| Error::io("create", &path, e))?;
-    let mut appender = Appender::new(
-        Box::new(FileSink { file }),
-        path,
-        &LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None },
-    );
-    let event = appender.append(at, by, first)?;
+    let temp = tempfile::Builder::new()
+        .prefix(".closeacct-")
+        .permissions(fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)
+        .map_err(|e| Error::io("create a temporary file in", dir, e))?;
+    let file = temp.as_file().try_clone().map_err(|e| Error::io("create", temp.path(), e))?;
+    let empty = LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None };
+    let mut first_line = Appender::new(Box::new(FileSink { file }), temp.path().to_owned(), &empty);
+    let event = first_line.append(at, by, first)?;
+    let end = LogEnd { count: 1, last_hash: first_line.last_hash.clone(), len: first_line.len, torn: None };
+    temp.persist_noclobber(&path).map_err(|e| Error::io("create", &path, e.error))?;
     sync_dir(dir)?;
-    Ok((appender, event))
+    let file = OpenOptions::new().append(true).open(&path).map_err(|e| Error::io("open", &path, e))?;
+    Ok((Appender::new(Box::new(FileSink { file }), path, &end), event))
 }
 
 /// Opens an existing log for appending after it was read, first moving a torn tail aside.
@@ -797,7 +823,7 @@ impl Replay {
                 set(&mut self.provider, provider);
                 set(&mut self.account, account);
                 self.started_at = Some(at);
-                self.started_by = by.to_owned();
+                by.clone_into(&mut self.started_by);
                 set(&mut self.checklist_sha256, checklist_sha256);
                 self.checklist_version = *checklist_version;
             }
