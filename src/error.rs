@@ -74,6 +74,10 @@ pub enum Error {
     #[error("{message}")]
     RefusedInput { message: String },
 
+    /// A run was to be started where one already exists.
+    #[error("a run for {provider}/{account} already exists")]
+    RunExists { provider: String, account: String },
+
     /// No run exists for this provider and account.
     #[error("no run for {provider}/{account}{hint}")]
     NoSuchRun { provider: String, account: String, hint: String },
@@ -116,6 +120,7 @@ impl Error {
             | Error::InvalidFactValue { .. }
             | Error::InvalidAccount { .. }
             | Error::Refused { .. }
+            | Error::RunExists { .. }
             | Error::NoTerminal => 2,
             Error::Incomplete { .. } => 3,
             Error::Interrupted => 4,
@@ -163,6 +168,7 @@ mod tests {
             (Error::InvalidAccount { account: "..".into() }, 2),
             (Error::refused("x"), 2),
             (Error::NoTerminal, 2),
+            (Error::RunExists { provider: "aws".into(), account: "a".into() }, 2),
             (Error::Incomplete { message: String::new() }, 3),
             (Error::Interrupted, 4),
             (Error::ChecklistChanged { checklist: "aws".into(), summary: String::new() }, 5),

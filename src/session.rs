@@ -134,6 +134,10 @@ impl Session {
         let dir = self.state.run_dir(&provider, account);
         create_private_dir(&self.state.root, &dir)?;
         let lock = RunLock::acquire(&dir, &provider, account)?;
+        // Another closeacct may have started this run between the caller's check and the lock.
+        if dir.join(state::EVENTS_FILE).exists() {
+            return Err(Error::RunExists { provider, account: account.to_owned() });
+        }
         pin_checklist(&dir, &self.checklist.sha256, &self.checklist.text)?;
         let first = EventKind::RunStarted {
             provider: provider.clone(),
@@ -211,6 +215,7 @@ impl Session {
         if !dir.join(state::EVENTS_FILE).exists() {
             return Err(self.no_such_run(account));
         }
+        state::refuse_symlinked_dirs(&self.state.root, &dir)?;
         let (replay, end) = state::replay(&dir)?;
         let (checklist, pending_changes) = if replay.checklist_sha256 == self.checklist.sha256 {
             (self.checklist.clone(), Vec::new())
@@ -294,6 +299,22 @@ fn texts(kind: &EventKind) -> Vec<(String, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn creating_a_run_that_exists_says_so_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = Session {
+            state: StateDir { root: dir.path().to_path_buf() },
+            checklist: Loaded::builtin("aws").unwrap(),
+            operator: "ana".into(),
+        };
+        drop(session.create("111122223333").unwrap());
+        let log = dir.path().join("runs/aws/111122223333").join(state::EVENTS_FILE);
+        let before = std::fs::read(&log).unwrap();
+        let Err(e) = session.create("111122223333") else { panic!("a second create succeeded") };
+        assert!(matches!(e, Error::RunExists { .. }), "{e}");
+        assert_eq!(std::fs::read(&log).unwrap(), before);
+    }
 
     #[test]
     fn accounts_are_checked() {

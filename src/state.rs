@@ -370,6 +370,12 @@ pub fn create_private_dir(root: &Path, dir: &Path) -> Result<()> {
         }
     }
     // Refuse symlinks between the root and the run directory even when they already existed.
+    refuse_symlinked_dirs(root, dir)
+}
+
+/// Refuses a symbolic link anywhere below `root` on the way to `dir` (which must exist), so a
+/// run is never read or written through a link planted in the state directory.
+pub fn refuse_symlinked_dirs(root: &Path, dir: &Path) -> Result<()> {
     let mut check = dir.to_path_buf();
     while check.starts_with(root) && check != root {
         let meta = fs::symlink_metadata(&check).map_err(|e| Error::io("inspect", &check, e))?;

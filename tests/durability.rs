@@ -1238,6 +1238,8 @@ fn symlinked_state_files_and_run_directories_are_refused() {
         symlink(&target, &link).unwrap();
         let log_target = if link == run_dir { target.join("events.jsonl") } else { target.join("acct-1/events.jsonl") };
         expect_refused(&writers, &link, &log_target);
+        // Reading through a linked directory is refused too (`status` names the run).
+        expect_refused(&[&["verify"], &["report"]], &link, &log_target);
         fs::remove_file(&link).unwrap();
         fs::rename(&target, &link).unwrap();
     }

@@ -3,7 +3,7 @@
 use super::{note_torn, say_next, session};
 use crate::cli::StartArgs;
 use crate::error::{Error, Result};
-use crate::session::{OnChange, Session};
+use crate::session::{ActiveRun, OnChange, Session};
 use crate::state::EventKind;
 
 /// Starts a run (or says it exists) and records any `--fact` given.
@@ -15,7 +15,7 @@ pub fn cmd_start(args: &StartArgs) -> Result<()> {
     crate::session::validate_account(account)?;
     // Check every answer before writing anything, so a bad one leaves no half-started run.
     let facts = parse_facts(&session, &args.facts)?;
-    let mut run = if session.run_exists(account) {
+    let open_existing = || -> Result<ActiveRun> {
         let policy = if args.operator.accept_changes { OnChange::Accept } else { OnChange::Refuse };
         let run = session.open(account, policy)?;
         note_torn(&run);
@@ -24,11 +24,20 @@ pub fn cmd_start(args: &StartArgs) -> Result<()> {
             session.provider(),
             run.dir.display()
         );
-        run
+        Ok(run)
+    };
+    let mut run = if session.run_exists(account) {
+        open_existing()?
     } else {
-        let run = session.create(account)?;
-        eprintln!("Started run {}/{account} in {}", session.provider(), run.dir.display());
-        run
+        match session.create(account) {
+            Ok(run) => {
+                eprintln!("Started run {}/{account} in {}", session.provider(), run.dir.display());
+                run
+            }
+            // Another `start` got there first.
+            Err(Error::RunExists { .. }) => open_existing()?,
+            Err(e) => return Err(e),
+        }
     };
     for (fact, value) in facts {
         let event =
