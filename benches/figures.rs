@@ -4,7 +4,10 @@
 //! `cargo bench --bench figures` (add `-- --quick` for fewer repetitions).
 //!
 //! Heap figures come from a counting allocator around the library call; process figures run the
-//! release binary and read its peak RSS with `getrusage(RUSAGE_CHILDREN)`.
+//! release binary under GNU time (`/usr/bin/time -f %M`) and read its own peak RSS.
+
+// Figures are printed for people: a cast to f64 losing bits past 2^52 does not matter here.
+#![allow(clippy::cast_precision_loss)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
@@ -143,7 +146,7 @@ fn main() {
     let runs = if quick { 5 } else { 21 };
     let dir = tempfile::tempdir().unwrap();
     let binary = release_binary();
-    println!("closeacct figures ({} repetitions each, median)", runs);
+    println!("closeacct figures ({runs} repetitions each, median)");
 
     // Issue 3: load and validate a generated checklist of 10,000 steps.
     let text = generate_for_benchmarks(10_000);
@@ -185,7 +188,7 @@ fn main() {
     });
     println!(
         "resume (lock, replay, first open step), 100,000 events ({:.1} MiB log): {:.1} ms, peak heap {:.1} MiB  [target < 100 ms, < 32 MB]",
-        log_len as f64 / 1048576.0,
+        log_len as f64 / 1_048_576.0,
         ms(time),
         mib(heap)
     );
@@ -228,7 +231,7 @@ fn main() {
         time_command(runs, || closeacct(&["report", "--account", "mid-run", "--format", "json"]));
     println!(
         "status/report on 10,000 events ({:.1} MiB log), measured side by side:",
-        std::fs::metadata(&log).unwrap().len() as f64 / 1048576.0
+        std::fs::metadata(&log).unwrap().len() as f64 / 1_048_576.0
     );
     println!("  cat                    {:.2} ms", ms(cat));
     println!(

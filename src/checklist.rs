@@ -570,7 +570,7 @@ fn stage_sections(text: &str) -> Option<Vec<usize>> {
                     let part = tokens.next()?;
                     match part.kind() {
                         TokenKind::Atom | TokenKind::Dot => {
-                            key.push_str(source.input().get(part.span().start()..part.span().end())?)
+                            key.push_str(source.input().get(part.span().start()..part.span().end())?);
                         }
                         TokenKind::Whitespace => {}
                         TokenKind::RightSquareBracket => break,

@@ -267,8 +267,8 @@ text = "charged until the term ends"
         let checklist = Loaded::parse(&twice, "t.toml").unwrap();
         let requested = replay(vec![("2026-11-30T22:40:00Z", done("request"))]);
         let dates = key_dates(&checklist, &requested, ts("2026-11-30T23:00:00Z"), &utc);
-        let dated: Vec<_> = dates.iter().filter(|d| d.date.is_some()).map(|d| d.text.as_str()).collect();
-        assert_eq!(dated, ["final invoice"]);
+        let texts: Vec<_> = dates.iter().filter(|d| d.date.is_some()).map(|d| d.text.as_str()).collect();
+        assert_eq!(texts, ["final invoice"]);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `checklist validate|show` and `providers`: every validation error kind with its position, the
 //! round trip through `show --format toml`, and hostile input to the loader.
 
+use std::fmt::Write as _;
+
 use closeacct::checklist::{BUILTIN, Loaded};
 use proptest::prelude::*;
 
@@ -24,7 +26,7 @@ fn every_invalid_fixture_fails_with_its_position_and_exit_65() {
         assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert_eq!(stderr.lines().count(), 1, "{name}: one line\n{stderr}");
-        transcript += &format!("[{}] {stderr}", out.status.code().unwrap());
+        let _ = write!(transcript, "[{}] {stderr}", out.status.code().unwrap());
     }
     insta::assert_snapshot!(transcript);
 }

@@ -8,6 +8,7 @@
 //! Figures (kills, offsets, trials) are printed on stderr; see them with `-- --nocapture`.
 
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -628,7 +629,7 @@ fn printed(error: &Error) -> String {
     let mut text = format!("closeacct: {error}");
     let mut source = std::error::Error::source(error).and_then(std::error::Error::source);
     while let Some(cause) = source {
-        text += &format!("\nCaused by: {cause}");
+        let _ = write!(text, "\nCaused by: {cause}");
         source = cause.source();
     }
     text
