@@ -226,7 +226,7 @@ impl Walk<'_, '_> {
         if unanswered.is_empty() {
             return Ok(());
         }
-        self.p.say("\nA few questions decide which steps apply to this account.");
+        say_wrapped(self.p, "\nA few questions decide which steps apply to this account.");
         for id in unanswered {
             let fact = self.checklist.fact(&id).expect("unanswered facts come from the checklist");
             if let Some(help) = &fact.help {

@@ -1006,3 +1006,58 @@ fn the_wizard_on_a_complete_run_shows_the_summary_and_exits_0() {
     assert!(!pty.text.contains("[y/n]") && !pty.text.contains("> Done"), "nothing is asked:\n{}", pty.text);
     assert_eq!(s.log(), before, "nothing is written");
 }
+
+/// The wizard on `cols` columns of terminal, with or without `NO_COLOR`. ptyprocess sets its
+/// default 80 columns from the parent once the child has started, so the child waits for a line
+/// on stdin, sent only after the size is set, before it execs the wizard: the very first line the
+/// wizard writes already sees the narrow terminal.
+fn narrow_wizard(env: &Env, cols: u16, no_color: bool, args: &[&str]) -> Pty {
+    let mut cmd = Command::new("/bin/sh");
+    clean_env(&mut cmd, env);
+    if !no_color {
+        cmd.env_remove("NO_COLOR");
+    }
+    cmd.arg("-c").arg("read -r _; exec \"$0\" \"$@\"").arg(bin()).arg("wizard").args(args);
+    let mut pty = Pty::spawn(cmd);
+    pty.session.get_process_mut().set_window_size(cols, 40).expect("set the terminal size");
+    pty.send(ENTER);
+    pty
+}
+
+#[test]
+fn a_narrow_terminal_gets_lines_wrapped_at_spaces_and_no_color_means_none() {
+    for no_color in [true, false] {
+        let env = Env::new();
+        let mut pty = narrow_wizard(&env, 50, no_color, &["--provider", "aws", "--account", "111122223333"]);
+        // Long lines wrap at a space (a space in an expected pattern also matches a line break).
+        pty.expect(
+            r"closeacct · AWS account closure through Bespin Global \(checklist aws v\d+, 7 stages, \d+ steps\)\n",
+        );
+        pty.expect(r"A management account can only be closed once every member account");
+        pty.settle();
+        pty.send("n");
+        pty.settle();
+        pty.send("n");
+        pty.settle();
+        pty.send("n");
+        pty.expect(r"Step 1\.1  Make sure you can log in as the account's root user   \(you do this · customer\)\n");
+        pty.settle();
+        // No line is wider than the terminal, but a path or a progress bar (redrawn in place,
+        // so its drawings run together in the transcript).
+        let wide: Vec<&str> = pty
+            .text
+            .lines()
+            .filter(|line| line.chars().count() > 50 && !line.contains('/') && !line.contains("] "))
+            .collect();
+        assert!(wide.is_empty(), "lines wider than 50 columns: {wide:#?}");
+        let coloured = pty.raw.windows(4).any(|w| w[0] == 0x1b && w[1] == b'[' && (w[2] == b'3' || w[2] == b'9'));
+        assert_eq!(
+            coloured,
+            !no_color,
+            "NO_COLOR={no_color}: colour codes {}",
+            if coloured { "seen" } else { "missing" }
+        );
+        pty.send("\x03");
+        assert_eq!(pty.wait_exit(), 4);
+    }
+}
