@@ -9,6 +9,7 @@ pub mod clock;
 mod commands;
 pub mod dates;
 pub mod error;
+pub mod layout;
 pub mod progress;
 pub mod report;
 pub mod secrets;

@@ -11,6 +11,7 @@ use crate::checklist::{BUILTIN, FactKind, Loaded, Step, StepKind, StepRef};
 use crate::clock;
 use crate::dates;
 use crate::error::{Error, Result};
+use crate::layout::fill;
 use crate::progress::{Progress, Status};
 use crate::session::{ActiveRun, OnChange, Session, validate_account};
 use crate::state::{self, EventKind, create_private_dir, sync_dir};
@@ -475,14 +476,8 @@ impl Walk<'_, '_> {
                 |d| d.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string(),
             );
             // The text hangs under itself, clear of the date column.
-            let width = terminal_columns().max(40) - 1;
             let first = format!("  {when:<16}  ");
-            let options = textwrap::Options::new(width)
-                .initial_indent(&first)
-                .subsequent_indent("                    ")
-                .word_splitter(textwrap::WordSplitter::NoHyphenation)
-                .break_words(false);
-            self.p.say(&textwrap::fill(&date.text, &options));
+            self.p.say(&fill(&date.text, terminal_columns().max(40) - 1, &first, &" ".repeat(20)));
         }
     }
 
@@ -550,21 +545,15 @@ fn say_wrapped(p: &mut dyn Prompter, text: &str) {
         .map(|line| {
             let body = line.trim_start();
             let indent = &line[..line.len() - body.len()];
-            let options = textwrap::Options::new(width)
-                .initial_indent(indent)
-                .subsequent_indent(indent)
-                .word_splitter(textwrap::WordSplitter::NoHyphenation)
-                .break_words(false);
-            textwrap::fill(body, &options)
+            fill(body, width, indent, indent)
         })
         .collect();
     p.say(&wrapped.join("\n"));
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    let width = terminal_columns().clamp(30, 100);
-    let options = textwrap::Options::new(width.saturating_sub(1)).initial_indent(prefix).subsequent_indent(prefix);
-    text.trim().split("\n\n").map(|paragraph| textwrap::fill(paragraph, &options)).collect::<Vec<_>>().join("\n\n")
+    let width = terminal_columns().clamp(30, 100) - 1;
+    text.trim().split("\n\n").map(|paragraph| fill(paragraph, width, prefix, prefix)).collect::<Vec<_>>().join("\n\n")
 }
 
 /// A prompter that answers from a script, for tests.

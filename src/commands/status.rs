@@ -11,6 +11,7 @@ use crate::cli::{DataFormat, StatusArgs};
 use crate::clock;
 use crate::dates::{self, KeyDate};
 use crate::error::{Error, Result};
+use crate::layout::fill;
 use crate::progress::{Counts, Progress, Status};
 use crate::session::{ReadRun, Session};
 use crate::state::{self, StateDir};
@@ -155,26 +156,15 @@ fn render_lines(statuses: &[RunStatus], zone: &jiff::tz::TimeZone) -> String {
 /// The status text is laid out for an 80-column terminal, like the report.
 const WIDTH: usize = 80;
 
-/// Wrapping at spaces only, so ids like `request-to-close` are never cut at a hyphen.
-fn wrap_options<'a>(initial: &'a str, subsequent: &'a str) -> textwrap::Options<'a> {
-    textwrap::Options::new(WIDTH)
-        .initial_indent(initial)
-        .subsequent_indent(subsequent)
-        .word_splitter(textwrap::WordSplitter::NoHyphenation)
-        .break_words(false)
-}
-
 /// `label` then `text`, wrapped with continuation lines under the text.
 fn labelled(out: &mut String, label: &str, text: &str) {
     let hanging = " ".repeat(label.chars().count());
-    let options = wrap_options(label, &hanging);
-    let _ = writeln!(out, "{}", textwrap::fill(text, &options));
+    let _ = writeln!(out, "{}", fill(text, WIDTH, label, &hanging));
 }
 
 /// A due reminder as `  ! step …`, wrapped, continuation lines indented.
 fn reminder_lines(due: &KeyDate) -> String {
-    let options = wrap_options("  ! ", "    ");
-    textwrap::fill(&reminder_line(due), &options) + "\n"
+    fill(&reminder_line(due), WIDTH, "  ! ", "    ") + "\n"
 }
 
 fn render_detail(s: &RunStatus, zone: &jiff::tz::TimeZone) -> String {

@@ -5,24 +5,14 @@ use std::io::{self, Write};
 use jiff::tz::TimeZone;
 
 use super::{Report, entry_origin, key_date_passed, key_date_when, local_time, status_line};
+use crate::layout::fill;
 
 const WIDTH: usize = 80;
 
-/// Wrapping at spaces only: ids, dates and paths keep their hyphens and slashes, and a word too
-/// long for a line (a URL, a path) stays whole rather than being cut.
-fn options<'a>(initial: &'a str, subsequent: &'a str) -> textwrap::Options<'a> {
-    textwrap::Options::new(WIDTH)
-        .initial_indent(initial)
-        .subsequent_indent(subsequent)
-        .word_splitter(textwrap::WordSplitter::NoHyphenation)
-        .break_words(false)
-}
-
 /// Wraps `text` to the report width with `indent` before every line.
 fn wrapped(w: &mut dyn Write, indent: &str, text: &str) -> io::Result<()> {
-    let options = options(indent, indent);
     for paragraph in text.lines() {
-        writeln!(w, "{}", textwrap::fill(paragraph, &options))?;
+        writeln!(w, "{}", fill(paragraph, WIDTH, indent, indent))?;
     }
     Ok(())
 }
@@ -30,8 +20,7 @@ fn wrapped(w: &mut dyn Write, indent: &str, text: &str) -> io::Result<()> {
 /// `first` then `text`, continuation lines indented to line up under the text.
 fn wrapped_hanging(w: &mut dyn Write, first: &str, text: &str) -> io::Result<()> {
     let hanging = " ".repeat(first.chars().count());
-    let options = options(first, &hanging);
-    writeln!(w, "{}", textwrap::fill(text, &options))
+    writeln!(w, "{}", fill(text, WIDTH, first, &hanging))
 }
 
 /// A labelled text whose continuation lines line up under the first.
