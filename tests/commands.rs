@@ -1,31 +1,6 @@
 //! The scripted commands: start, answer, confirm, skip, status --check, and their refusals.
 
-use crate::common::{Env, SMALL};
-
-struct Small {
-    env: Env,
-    file: String,
-}
-
-impl Small {
-    fn new() -> Small {
-        let env = Env::new();
-        let file = env.write("small.toml", SMALL).display().to_string();
-        Small { env, file }
-    }
-
-    /// Runs `closeacct <command> --checklist small.toml --account acct-1 <rest>`.
-    #[track_caller]
-    fn expect(&self, command: &str, rest: &[&str], code: i32) -> (String, String) {
-        let mut args = vec![command, "--checklist", &self.file, "--account", "acct-1"];
-        args.extend_from_slice(rest);
-        self.env.expect(&args, code)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.env.log("small", "acct-1")).unwrap()
-    }
-}
+use crate::common::{Env, SMALL, Small};
 
 #[test]
 fn a_scripted_run_goes_from_start_to_complete() {

@@ -27,7 +27,7 @@ use closeacct::state::{
 };
 use proptest::prelude::*;
 
-use crate::common::{Env, NOW, SMALL, bin};
+use crate::common::{Env, SMALL, bin};
 
 /// Whether the long versions run (`CLOSEACCT_LONG_TESTS=1`).
 fn long() -> bool {
@@ -40,18 +40,8 @@ fn scaled(normal: usize, long_run: usize) -> usize {
 
 /// The binary as `Env::cmd` runs it, as a plain `std` command so it can be spawned and killed.
 fn command(env: &Env, args: &[&str]) -> Command {
-    let mut cmd = Command::new(bin());
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.dir.path())
-        .env("USER", "ana")
-        .env("TZ", "UTC")
-        .env("NO_COLOR", "1")
-        .env("CLOSEACCT_NOW", NOW)
-        .env("CLOSEACCT_STATE_DIR", env.state())
-        .current_dir(env.dir.path())
-        .args(args)
-        .stdin(Stdio::null());
+    let mut cmd = env.std_cmd(bin());
+    cmd.args(args).stdin(Stdio::null());
     cmd
 }
 

@@ -873,18 +873,10 @@ fn report_output_that_cannot_be_written_exits_74_and_leaves_nothing() {
     assert_eq!(leftovers(dir), Vec::<String>::new());
 }
 
-/// `program` with the same clean environment as `Env::cmd`, as a std `Command` to spawn.
+/// `program` with the same clean environment as `Env::cmd`, at the complete AWS run's time.
 fn spawnable(env: &Env, program: &str) -> StdCommand {
-    let mut cmd = StdCommand::new(program);
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.dir.path())
-        .env("USER", "ana")
-        .env("TZ", "UTC")
-        .env("NO_COLOR", "1")
-        .env("CLOSEACCT_NOW", AWS_COMPLETE_AT)
-        .env("CLOSEACCT_STATE_DIR", env.state())
-        .current_dir(env.dir.path());
+    let mut cmd = env.std_cmd(program);
+    cmd.env("CLOSEACCT_NOW", AWS_COMPLETE_AT);
     cmd
 }
 

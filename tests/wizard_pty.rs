@@ -14,7 +14,7 @@ use expectrl::session::OsSession;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::common::{Env, NOW, SMALL, bin};
+use crate::common::{Env, Small, bin};
 
 /// How long any one expectation may take: generous, the CI machine is small and shared.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -38,8 +38,7 @@ const WAIT_MENU: [&str; 5] = [
 
 /// The wizard's command line with the same clean environment the other tests use, and a terminal.
 fn wizard_cmd(env: &Env, args: &[&str]) -> Command {
-    let mut cmd = Command::new(bin());
-    clean_env(&mut cmd, env);
+    let mut cmd = term_cmd(env, bin());
     cmd.arg("wizard").args(args);
     cmd
 }
@@ -51,23 +50,16 @@ fn wizard_cmd_redirected(env: &Env, args: &[&str], fd: u8, file: &Path) -> Comma
     let file = file.to_str().expect("UTF-8 path");
     assert!(!file.contains('\''), "{file}");
     let op = if fd == 0 { '<' } else { '>' };
-    let mut cmd = Command::new("/bin/sh");
-    clean_env(&mut cmd, env);
+    let mut cmd = term_cmd(env, "/bin/sh");
     cmd.arg("-c").arg(format!("exec \"$0\" \"$@\" {fd}{op}'{file}'")).arg(bin()).arg("wizard").args(args);
     cmd
 }
 
-fn clean_env(cmd: &mut Command, env: &Env) {
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.dir.path())
-        .env("USER", "ana")
-        .env("TZ", "UTC")
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .env("CLOSEACCT_NOW", NOW)
-        .env("CLOSEACCT_STATE_DIR", env.state())
-        .current_dir(env.dir.path());
+/// `program` with the clean environment of [`Env::std_cmd`], on a terminal that draws menus.
+fn term_cmd(env: &Env, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = env.std_cmd(program);
+    cmd.env("TERM", "xterm");
+    cmd
 }
 
 /// Removes escape sequences and carriage returns; an escape sequence or UTF-8 character cut off
@@ -631,34 +623,12 @@ fn a_full_centurylink_run_answers_every_kind_of_step() {
     full_run("centurylink", "CL-4242", r"^$");
 }
 
-/// A test environment with the SMALL checklist written to a file.
-struct Small {
-    env: Env,
-    file: String,
-}
-
+/// The wizard and the log, for the SMALL checklist's run.
 impl Small {
-    fn new() -> Small {
-        let env = Env::new();
-        let file = env.write("small.toml", SMALL).display().to_string();
-        Small { env, file }
-    }
-
     fn wizard(&self, extra: &[&str]) -> Pty {
         let mut args = vec!["--checklist", self.file.as_str(), "--account", "acct-1"];
         args.extend_from_slice(extra);
         Pty::wizard(&self.env, &args)
-    }
-
-    #[track_caller]
-    fn expect(&self, command: &str, rest: &[&str], code: i32) -> (String, String) {
-        let mut args = vec![command, "--checklist", &self.file, "--account", "acct-1"];
-        args.extend_from_slice(rest);
-        self.env.expect(&args, code)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.env.log("small", "acct-1")).expect("read the log")
     }
 
     fn events(&self) -> Vec<Value> {
@@ -1012,8 +982,7 @@ fn the_wizard_on_a_complete_run_shows_the_summary_and_exits_0() {
 /// on stdin, sent only after the size is set, before it execs the wizard: the very first line the
 /// wizard writes already sees the narrow terminal.
 fn narrow_wizard(env: &Env, cols: u16, no_color: bool, args: &[&str]) -> Pty {
-    let mut cmd = Command::new("/bin/sh");
-    clean_env(&mut cmd, env);
+    let mut cmd = term_cmd(env, "/bin/sh");
     if !no_color {
         cmd.env_remove("NO_COLOR");
     }

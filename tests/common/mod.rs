@@ -40,9 +40,11 @@ impl Env {
         self.run_dir(provider, account).join("events.jsonl")
     }
 
-    /// The binary with a clean environment.
-    pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(bin());
+    /// `program` with a clean environment: only `PATH`, a home and a state dir in the temp dir,
+    /// operator `ana`, UTC, no colour and the clock pinned at [`NOW`]; as a plain `std` command,
+    /// so it can be spawned, killed or wrapped.
+    pub fn std_cmd(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
@@ -51,9 +53,15 @@ impl Env {
             .env("NO_COLOR", "1")
             .env("CLOSEACCT_NOW", NOW)
             .env("CLOSEACCT_STATE_DIR", self.state())
-            .current_dir(self.dir.path())
-            .args(args);
+            .current_dir(self.dir.path());
         cmd
+    }
+
+    /// The binary with a clean environment (see [`Env::std_cmd`]).
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = self.std_cmd(bin());
+        cmd.args(args);
+        Command::from_std(cmd)
     }
 
     /// Runs a command and returns its output, whatever the exit code.
@@ -156,3 +164,32 @@ after = "1h"
 from = "close-account"
 text = "no confirmation: e-mail support"
 "#;
+
+/// A test environment with the [`SMALL`] checklist written to a file, and the run `acct-1`.
+pub struct Small {
+    pub env: Env,
+    /// The checklist file's path.
+    pub file: String,
+}
+
+impl Small {
+    pub fn new() -> Small {
+        let env = Env::new();
+        let file = env.write("small.toml", SMALL).display().to_string();
+        Small { env, file }
+    }
+
+    /// Runs `closeacct <command> --checklist small.toml --account acct-1 <rest>`, which must exit
+    /// with `code`; returns stdout and stderr.
+    #[track_caller]
+    pub fn expect(&self, command: &str, rest: &[&str], code: i32) -> (String, String) {
+        let mut args = vec![command, "--checklist", &self.file, "--account", "acct-1"];
+        args.extend_from_slice(rest);
+        self.env.expect(&args, code)
+    }
+
+    /// The run's event log, as text.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.env.log("small", "acct-1")).expect("read the log")
+    }
+}
