@@ -128,21 +128,28 @@ fn local(ts: Option<Timestamp>, zone: &jiff::tz::TimeZone) -> String {
     ts.map_or_else(|| "-".to_owned(), |t| t.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string())
 }
 
+/// One row per run, the columns as wide as their longest value so a row fits in 80 columns.
 fn render_lines(statuses: &[RunStatus], zone: &jiff::tz::TimeZone) -> String {
-    let mut out = String::from("PROVIDER      ACCOUNT              DONE     WAITING  LAST ACTIVITY     NEXT\n");
+    let provider_width = statuses.iter().map(|s| s.provider.len()).max().unwrap_or(0).max("PROVIDER".len());
+    let account_width = statuses.iter().map(|s| s.account.len()).max().unwrap_or(0).max("ACCOUNT".len());
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<provider_width$}  {:<account_width$}  RESOLVED  WAITING  LAST ACTIVITY     NEXT",
+        "PROVIDER", "ACCOUNT"
+    );
     for s in statuses {
         let next = match (&s.next_step, s.complete) {
             (_, true) => "complete".to_owned(),
             (Some(step), false) => format!("{} {}", step.number, step.id),
             (None, false) => "-".to_owned(),
         };
+        let resolved = format!("{}/{}", s.counts.resolved_applicable(), s.counts.applicable);
         let _ = writeln!(
             out,
-            "{:<13} {:<20} {:>3}/{:<4} {:>7}  {:<16}  {next}",
+            "{:<provider_width$}  {:<account_width$}  {resolved:>8}  {:>7}  {:<16}  {next}",
             s.provider,
             s.account,
-            s.counts.resolved_applicable(),
-            s.counts.applicable,
             s.counts.waiting,
             local(s.last_activity, zone),
         );
