@@ -635,7 +635,15 @@ impl Appender {
 /// dies, so a lock left by a dead process never blocks.
 #[derive(Debug)]
 pub struct RunLock {
-    _file: File,
+    file: File,
+}
+
+impl Drop for RunLock {
+    /// Clears the pid before the lock goes, so a process that finds the run locked a moment
+    /// later waits for the next holder's pid rather than naming this one.
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+    }
 }
 
 impl RunLock {
@@ -662,7 +670,7 @@ impl RunLock {
         file.set_len(0)
             .and_then(|()| write!(file, "{}", std::process::id()))
             .map_err(|e| Error::io("write lock", &path, e))?;
-        Ok(RunLock { _file: file })
+        Ok(RunLock { file })
     }
 }
 

@@ -374,13 +374,15 @@ fn small_session(root: &Path) -> Session {
 
 /// Opens `acct-1` for writing. The lock is an `flock` on an open file: a child that another test
 /// thread is spawning holds a copy of every descriptor between its fork and its exec, so a lock
-/// this process has just let go of can look held by this very process for a moment. Only that case
-/// is retried; a lock named by any other pid is a failure.
+/// this process has just let go of can look held by this very process for a moment (its pid, or
+/// no pid at all, since a released lock's pid is cleared). Only that case is retried; a lock named
+/// by any other pid is a failure.
 fn open_run(session: &Session) -> ActiveRun {
     let deadline = Instant::now() + Duration::from_secs(5);
+    let own = std::process::id().to_string();
     loop {
         match session.open("acct-1", OnChange::Refuse) {
-            Err(Error::Locked { pid, .. }) if pid == std::process::id().to_string() && Instant::now() < deadline => {
+            Err(Error::Locked { pid, .. }) if (pid == own || pid == "unknown") && Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(2));
             }
             result => return result.unwrap(),
