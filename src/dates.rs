@@ -10,7 +10,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, ZonedDateTime};
 use serde::Serialize;
 
-use crate::checklist::{Delay, Loaded};
+use crate::checklist::{Delay, Loaded, StepKind};
 use crate::progress::{Progress, Status};
 use crate::state::{RecordedStatus, Replay};
 
@@ -67,12 +67,20 @@ pub fn key_dates(checklist: &Loaded, replay: &Replay, now: Timestamp, zone: &Tim
     };
     let mut dates: Vec<KeyDate> = Vec::new();
     for (r, step) in checklist.steps() {
-        if progress.status(step) == Status::NotApplicable {
+        let status = progress.status(step);
+        if status == Status::NotApplicable {
             continue;
         }
         for follow_up in &step.follow_up {
             let from_step = follow_up.from.as_ref().map_or_else(|| step.id.get_ref().clone(), |f| f.get_ref().clone());
             if never_done(&from_step) {
+                continue;
+            }
+            // On a step someone else acts on, a date counted from an earlier step is a deadline
+            // for that wait ("no confirmation after 1 hour: e-mail support"); once the wait is
+            // over it is nothing to watch.
+            let chases_the_wait = step.kind == StepKind::Wait && from_step != *step.id.get_ref();
+            if chases_the_wait && status.is_resolved() {
                 continue;
             }
             let anchor = done_at(replay, &from_step);
@@ -305,6 +313,9 @@ text = "charged until the term ends"
             ("2026-12-01T09:00:00Z", done("confirmation")),
         ]);
         assert!(due_reminders(&checklist, &confirmed, ts("2026-12-02T00:00:00Z"), &utc).is_empty());
+        let left: Vec<_> =
+            key_dates(&checklist, &confirmed, ts("2026-12-02T00:00:00Z"), &utc).into_iter().map(|d| d.step).collect();
+        assert_eq!(left, ["request", "ri-term"], "the confirmation came: its deadline is nothing to watch");
 
         let no_ri =
             replay(vec![("2026-11-30T22:30:00Z", EventKind::FactAnswered { fact: "ri".into(), value: "no".into() })]);
