@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::checklist::Loaded;
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::progress::diff_checklists;
+use crate::progress::{Progress, diff_checklists};
 use crate::state::{
     self, Appender, Event, EventKind, LogEnd, Replay, RunLock, StateDir, create_private_dir, pin_checklist,
 };
@@ -207,6 +207,16 @@ impl Session {
         Ok(run)
     }
 
+    /// Records `run_completed` once every step is resolved (and not already recorded); returns
+    /// whether the run is complete. The wizard and the scripted commands both end a step here.
+    pub fn complete_if_done(&self, run: &mut ActiveRun) -> Result<bool> {
+        let complete = Progress::new(&self.checklist, &run.replay).is_complete();
+        if complete && run.replay.completed_at.is_none() {
+            run.record(&self.operator, EventKind::RunCompleted {})?;
+        }
+        Ok(complete)
+    }
+
     /// Opens a run for reading: no lock, nothing written, a torn tail ignored.
     pub fn read(&self, account: &str) -> Result<ReadRun> {
         validate_account(account)?;
@@ -263,6 +273,16 @@ fn short(hash: &str) -> &str {
 }
 
 impl ActiveRun {
+    /// What to tell the operator when a torn last line was set aside on opening, if one was.
+    pub fn torn_notice(&self) -> Option<String> {
+        self.torn_set_aside.map(|bytes| {
+            format!(
+                "the last line of the log was cut short by a crash ({bytes} bytes, never confirmed); it was moved to {}.torn",
+                state::EVENTS_FILE
+            )
+        })
+    }
+
     /// Writes one event durably, then folds it into the replay. Every text in it is screened
     /// first, so nothing that looks like a secret reaches the log whatever the caller.
     pub fn record(&mut self, operator: &str, kind: EventKind) -> Result<Event> {

@@ -127,14 +127,8 @@ fn open_or_create(session: &Session, account: &str, options: &Options<'_>, p: &m
         };
         let policy = if options.accept_changes { OnChange::Accept } else { OnChange::Ask(&mut ask) };
         let run = session.open(account, policy)?;
-        if let Some(bytes) = run.torn_set_aside {
-            say_wrapped(
-                p,
-                &format!(
-                    "The last line of the log was cut short by a crash ({bytes} bytes, never confirmed); it was moved to {}.torn",
-                    state::EVENTS_FILE
-                ),
-            );
+        if let Some(notice) = run.torn_notice() {
+            say_wrapped(p, &format!("! {notice}"));
         }
         say_resume(session, &run, p);
         Ok(run)
@@ -193,7 +187,7 @@ enum Choice {
 impl Walk<'_, '_> {
     fn walk(&mut self, run: &mut ActiveRun) -> Result<Outcome> {
         if Progress::new(self.checklist, &run.replay).is_complete() {
-            self.record_completion(run)?;
+            self.session.complete_if_done(run)?;
             self.summary(run);
             return Ok(Outcome::Complete);
         }
@@ -209,7 +203,7 @@ impl Walk<'_, '_> {
             if let Choice::Quit = self.step(run, r)? {
                 return Ok(self.saved(run));
             }
-            if self.record_completion(run)? {
+            if self.session.complete_if_done(run)? {
                 break;
             }
         }
@@ -443,14 +437,6 @@ impl Walk<'_, '_> {
     fn recorded(&mut self, event: &state::Event, what: &str) {
         let time = event.at.to_zoned_datetime(clock::local_zone()).strftime("%H:%M:%S").to_string();
         self.p.say(&format!("✔ recorded {what} {time} (seq {})", event.seq));
-    }
-
-    fn record_completion(&mut self, run: &mut ActiveRun) -> Result<bool> {
-        let complete = Progress::new(self.checklist, &run.replay).is_complete();
-        if complete && run.replay.completed_at.is_none() {
-            run.record(&self.session.operator, EventKind::RunCompleted {})?;
-        }
-        Ok(complete)
     }
 
     fn summary(&mut self, run: &ActiveRun) {

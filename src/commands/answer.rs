@@ -1,6 +1,6 @@
 //! `closeacct answer FACT VALUE`.
 
-use super::{complete_if_done, open_existing, say_next, session};
+use super::{open_existing, say_next, session};
 use crate::checklist::{Fact, Loaded};
 use crate::cli::AnswerArgs;
 use crate::error::{Error, Result};
@@ -19,7 +19,7 @@ pub fn cmd_answer(args: &AnswerArgs) -> Result<()> {
         "✔ recorded {} = {value} (seq {}); {} steps apply, {} do not",
         args.fact, event.seq, counts.applicable, counts.not_applicable
     );
-    complete_if_done(&session, &mut run)?;
+    session.complete_if_done(&mut run)?;
     say_next(&session, &run);
     Ok(())
 }

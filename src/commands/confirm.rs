@@ -1,6 +1,6 @@
 //! `closeacct confirm STEP`: mark a step done.
 
-use super::{complete_if_done, open_existing, say_next, session};
+use super::{open_existing, say_next, session};
 use crate::checklist::StepKind;
 use crate::cli::ConfirmArgs;
 use crate::error::{Error, Result};
@@ -53,7 +53,7 @@ pub fn cmd_confirm(args: &ConfirmArgs) -> Result<()> {
     let attested = if already_done || step.kind != StepKind::Attest { None } else { args.attest.clone() };
     let event = run.record(&session.operator, EventKind::StepDone { step: id.clone(), note, evidence, attested })?;
     eprintln!("✔ recorded step {number} `{id}` done (seq {})", event.seq);
-    complete_if_done(&session, &mut run)?;
+    session.complete_if_done(&mut run)?;
     say_next(&session, &run);
     Ok(())
 }

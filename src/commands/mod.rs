@@ -21,7 +21,7 @@ use crate::cli::{ChecklistArgs, Command, OperatorArgs, RunArgs, StateArgs};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::session::{ActiveRun, OnChange, Session};
-use crate::state::{EventKind, StateDir};
+use crate::state::StateDir;
 
 /// Runs one parsed command.
 pub fn dispatch(command: Command) -> Result<()> {
@@ -99,20 +99,9 @@ pub(crate) fn open_existing(session: &Session, run: &RunArgs, operator: &Operato
 
 /// Tells the operator that a torn last line was set aside.
 pub(crate) fn note_torn(run: &ActiveRun) {
-    if let Some(bytes) = run.torn_set_aside {
-        eprintln!(
-            "closeacct: the last line of the log was cut short by a crash ({bytes} bytes, never confirmed); it was moved to events.jsonl.torn"
-        );
+    if let Some(notice) = run.torn_notice() {
+        eprintln!("closeacct: {notice}");
     }
-}
-
-/// Records `run_completed` when the last open step has just been resolved.
-pub(crate) fn complete_if_done(session: &Session, run: &mut ActiveRun) -> Result<bool> {
-    let complete = Progress::new(&session.checklist, &run.replay).is_complete();
-    if complete && run.replay.completed_at.is_none() {
-        run.record(&session.operator, EventKind::RunCompleted {})?;
-    }
-    Ok(complete)
 }
 
 /// Prints the next open step after a scripted command, on stderr.

@@ -1,6 +1,6 @@
 //! `closeacct skip STEP --reason T`.
 
-use super::{complete_if_done, open_existing, say_next, session};
+use super::{open_existing, say_next, session};
 use crate::cli::SkipArgs;
 use crate::error::{Error, Result};
 use crate::progress::{Progress, Status};
@@ -25,7 +25,7 @@ pub fn cmd_skip(args: &SkipArgs) -> Result<()> {
     progress.check_can_record(r)?;
     let event = run.record(&session.operator, EventKind::StepSkipped { step: id.clone(), reason })?;
     eprintln!("✔ recorded step {} `{id}` skipped (seq {})", r.number(), event.seq);
-    complete_if_done(&session, &mut run)?;
+    session.complete_if_done(&mut run)?;
     say_next(&session, &run);
     Ok(())
 }
