@@ -3,6 +3,8 @@
 //! `CLOSEACCT_NOW` (an RFC 3339 timestamp) pins "now"; tests set it so snapshots and key dates do
 //! not depend on the wall clock.
 
+use std::path::Path;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -18,5 +20,44 @@ pub fn now() -> Timestamp {
 
 /// The operator's time zone (`TZ`, else the system's), UTC when neither can be read.
 pub fn local_zone() -> TimeZone {
-    TimeZone::try_system().unwrap_or(TimeZone::UTC)
+    let linked = || std::env::var_os("TZ").is_none().then(|| zone_linked_from(Path::new(LOCALTIME))).flatten();
+    linked().or_else(|| TimeZone::try_system().ok()).unwrap_or(TimeZone::UTC)
+}
+
+const LOCALTIME: &str = "/etc/localtime";
+
+/// The zone a link such as `/etc/localtime` points to in a zoneinfo directory, named as jiff names
+/// it. jiff finds the same zone, but first indexes the whole zoneinfo directory, which takes
+/// longer than replaying a run of a thousand events.
+fn zone_linked_from(link: &Path) -> Option<TimeZone> {
+    const ZONEINFO: &str = "zoneinfo/";
+    let target = std::fs::read_link(link).ok()?;
+    let target = target.to_str()?;
+    let name = &target[target.rfind(ZONEINFO)? + ZONEINFO.len()..];
+    TimeZone::tzif(name, &std::fs::read(link).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_linked_zone_is_the_zone_jiff_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["America/New_York", "Asia/Seoul", "Etc/UTC", "Australia/Lord_Howe"] {
+            let Ok(expected) = TimeZone::get(name) else { continue };
+            let link = dir.path().join(name.replace('/', "-"));
+            std::os::unix::fs::symlink(Path::new("/usr/share/zoneinfo").join(name), &link).unwrap();
+            let linked = zone_linked_from(&link).expect("a zone");
+            assert_eq!(linked.iana_name(), Some(name));
+            for at in ["2026-03-08T06:59:59Z", "2026-03-08T07:00:00Z", "2026-11-01T06:00:00Z", "2026-07-01T00:00:00Z"] {
+                let at: Timestamp = at.parse().unwrap();
+                assert_eq!(linked.to_offset(at), expected.to_offset(at), "{name} at {at}");
+            }
+        }
+        assert!(zone_linked_from(&dir.path().join("missing")).is_none());
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "not a link").unwrap();
+        assert!(zone_linked_from(&plain).is_none());
+    }
 }
