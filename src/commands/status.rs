@@ -43,10 +43,14 @@ pub fn cmd_status(args: &StatusArgs) -> Result<()> {
     let state = state_dir(&args.state)?;
     let now = clock::now();
     let zone = clock::local_zone();
+    // The checklist loaded to name the run is used again to read it.
+    let mut loaded = None;
     let runs: Vec<(String, String)> = match (&args.provider, &args.account, &args.checklist.checklist) {
         (_, Some(account), _) => {
             let checklist = load_checklist(args.provider.as_deref(), &args.checklist)?;
-            vec![(checklist.id().to_owned(), account.clone())]
+            let run = vec![(checklist.id().to_owned(), account.clone())];
+            loaded = Some(checklist);
+            run
         }
         (provider, None, file) => {
             let provider = match (provider, file) {
@@ -66,7 +70,7 @@ pub fn cmd_status(args: &StatusArgs) -> Result<()> {
     }
     let mut statuses = Vec::new();
     for (provider, account) in &runs {
-        let run = read_run(&state, provider, account, args)?;
+        let run = read_run(&state, provider, account, args, loaded.take())?;
         statuses.push(run_status(&run, now, &zone));
     }
     let detail = args.account.is_some();
@@ -85,8 +89,14 @@ pub fn cmd_status(args: &StatusArgs) -> Result<()> {
 
 /// Reads a run with its checklist: the `--checklist` file, the built-in one, or (for a run made
 /// from a custom checklist) the copy pinned in the run directory.
-fn read_run(state: &StateDir, provider: &str, account: &str, args: &StatusArgs) -> Result<ReadRun> {
-    let checklist = match load_checklist(Some(provider), &args.checklist) {
+fn read_run(
+    state: &StateDir,
+    provider: &str,
+    account: &str,
+    args: &StatusArgs,
+    loaded: Option<Loaded>,
+) -> Result<ReadRun> {
+    let checklist = match loaded.map_or_else(|| load_checklist(Some(provider), &args.checklist), Ok) {
         Ok(checklist) => checklist,
         Err(Error::UnknownProvider { .. }) => {
             let dir = state.run_dir(provider, account);
