@@ -10,14 +10,17 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::checklist::{sha256, sha256_hex, to_hex};
+
+mod canonical;
 use crate::error::{Error, Result};
 
 /// The state file format version written on every line.
@@ -425,20 +428,82 @@ pub fn read_log(path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> 
         io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
         _ => Error::io("read", path, e),
     })?;
-    read_log_from(BufReader::with_capacity(64 * 1024, file), path, visit)
+    check_log(file, path, visit)
 }
 
 /// `read_log` over bytes already in memory (fuzzing, tests); `path` only names them in errors.
 pub fn parse_log(bytes: &[u8], path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
-    read_log_from(bytes, path, visit)
+    check_log(bytes, path, visit)
 }
 
-fn read_log_from(
-    mut reader: impl BufRead,
-    path: &Path,
-    mut visit: impl FnMut(&EventRef<'_>) -> Result<()>,
-) -> Result<LogEnd> {
-    let mut line = Vec::with_capacity(512);
+/// How much of a log is read at a time.
+const CHUNK_BYTES: usize = 128 * 1024;
+
+/// What reading the next part of a log found.
+enum Chunk {
+    /// Whole lines, each ending in a newline.
+    Lines,
+    /// Nothing more to read.
+    End,
+    /// Bytes after the last newline: a torn line, never acknowledged.
+    Torn(Vec<u8>),
+    /// The next line is longer than `MAX_LINE_BYTES`.
+    LongLine,
+}
+
+/// Reads a log a chunk of whole lines at a time, into one reused buffer.
+struct Chunks<R> {
+    reader: R,
+    /// The start of a line whose newline is not read yet.
+    carry: Vec<u8>,
+}
+
+impl<R: Read> Chunks<R> {
+    /// Replaces `lines` with the next whole lines.
+    fn next_into(&mut self, lines: &mut Vec<u8>) -> io::Result<Chunk> {
+        lines.clear();
+        lines.append(&mut self.carry);
+        loop {
+            if self.fill(lines)? == 0 {
+                return Ok(if lines.is_empty() { Chunk::End } else { Chunk::Torn(std::mem::take(lines)) });
+            }
+            if let Some(newline) = memchr::memrchr(b'\n', lines) {
+                self.carry.extend_from_slice(&lines[newline + 1..]);
+                lines.truncate(newline + 1);
+                return Ok(Chunk::Lines);
+            }
+            // Without a newline, all of it is one line; a torn tail is never this long either.
+            if lines.len() > MAX_LINE_BYTES {
+                return Ok(Chunk::LongLine);
+            }
+        }
+    }
+
+    /// Appends up to `CHUNK_BYTES` more bytes to `bytes`; returns how many (0 at the end).
+    fn fill(&mut self, bytes: &mut Vec<u8>) -> io::Result<usize> {
+        let start = bytes.len();
+        bytes.resize(start + CHUNK_BYTES, 0);
+        let mut filled = start;
+        let result = loop {
+            match self.reader.read(&mut bytes[filled..]) {
+                Ok(0) => break Ok(filled - start),
+                Ok(n) => {
+                    filled += n;
+                    if filled == bytes.len() {
+                        break Ok(filled - start);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        bytes.truncate(filled);
+        result
+    }
+}
+
+/// Reads a log, checks its lines against each other and hands their events to `visit`.
+fn check_log(reader: impl Read, path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
     let mut end = LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None };
     // The chain is checked on raw digests; hex is made once, for the head.
     let mut last_digest = [0u8; 32];
@@ -447,33 +512,34 @@ fn read_log_from(
         line: usize::try_from(line).unwrap_or(usize::MAX),
         reason,
     };
+    let mut chunks = Chunks { reader, carry: Vec::new() };
+    let mut lines = Vec::new();
     loop {
-        line.clear();
-        let read = (&mut reader)
-            .take(MAX_LINE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io("read", path, e))?;
-        if read == 0 {
-            break;
+        match chunks.next_into(&mut lines).map_err(|e| Error::io("read", path, e))? {
+            Chunk::Lines => {}
+            Chunk::End => break,
+            Chunk::Torn(bytes) => {
+                end.torn = Some(bytes);
+                break;
+            }
+            Chunk::LongLine => {
+                return Err(damaged(end.count + 1, format!("line is longer than {MAX_LINE_BYTES} bytes")));
+            }
         }
-        let number = end.count + 1;
-        if line.last() != Some(&b'\n') {
-            if line.len() > MAX_LINE_BYTES {
+        let mut start = 0;
+        for newline in memchr::memchr_iter(b'\n', &lines) {
+            let number = end.count + 1;
+            let body = &lines[start..newline];
+            if body.len() > MAX_LINE_BYTES {
                 return Err(damaged(number, format!("line is longer than {MAX_LINE_BYTES} bytes")));
             }
-            // Anything after this is not part of the log; only the very end may be torn.
-            let mut rest = Vec::new();
-            reader.read_to_end(&mut rest).map_err(|e| Error::io("read", path, e))?;
-            line.extend_from_slice(&rest);
-            end.torn = Some(line.clone());
-            break;
+            let event = parse_line(body, number, &last_digest).map_err(|reason| damaged(number, reason))?;
+            visit(&event)?;
+            last_digest = sha256(body);
+            end.count = number;
+            end.len += (body.len() + 1) as u64;
+            start = newline + 1;
         }
-        let body = &line[..line.len() - 1];
-        let event = parse_line(body, number, &last_digest).map_err(|reason| damaged(number, reason))?;
-        visit(&event)?;
-        last_digest = sha256(body);
-        end.count = number;
-        end.len += line.len() as u64;
     }
     if end.count > 0 {
         end.last_hash = to_hex(&last_digest);
@@ -493,13 +559,16 @@ fn parse_line<'a>(body: &'a [u8], number: u64, prev_digest: &[u8; 32]) -> std::r
     struct Version {
         v: u32,
     }
-    let event: EventRef<'a> =
-        serde_json::from_slice(body).map_err(|e| match serde_json::from_slice::<Version>(body) {
+    let quick = std::str::from_utf8(body).ok().and_then(canonical::parse);
+    let event: EventRef<'a> = match quick {
+        Some(event) => event,
+        None => serde_json::from_slice(body).map_err(|e| match serde_json::from_slice::<Version>(body) {
             Ok(Version { v }) if v != STATE_VERSION => {
                 format!("unsupported state version (got {v}, supports {STATE_VERSION})")
             }
             _ => format!("not a valid event ({e})"),
-        })?;
+        })?,
+    };
     if event.v != STATE_VERSION {
         return Err(format!("unsupported state version (got {}, supports {STATE_VERSION})", event.v));
     }
@@ -528,18 +597,30 @@ fn parse_line<'a>(body: &'a [u8], number: u64, prev_digest: &[u8; 32]) -> std::r
     Ok(event)
 }
 
+/// Panics unless the reader of written lines either leaves `line` to `serde_json` or reads it as
+/// `serde_json` does. For the `log_parser` fuzz target.
+#[doc(hidden)]
+pub fn assert_quick_reader_agrees(line: &[u8]) {
+    if let Some(quick) = std::str::from_utf8(line).ok().and_then(canonical::parse) {
+        let general: Option<EventRef<'_>> = serde_json::from_slice(line).ok();
+        assert_eq!(Some(quick), general, "the two readers disagree on {:?}", String::from_utf8_lossy(line));
+    }
+}
+
 /// Whether `hex` is the lowercase hex of `digest` (the genesis hash is all zeros).
 fn hex_matches(hex: &str, digest: &[u8; 32]) -> bool {
-    let hex = hex.as_bytes();
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    hex.len() == 64
-        && digest.iter().enumerate().all(|(i, &byte)| {
-            matches!((nibble(hex[2 * i]), nibble(hex[2 * i + 1])), (Some(hi), Some(lo)) if (hi << 4 | lo) == byte)
-        })
+    hex.as_bytes() == hex_digits(digest)
+}
+
+/// The lowercase hex digits of a digest.
+fn hex_digits(digest: &[u8; 32]) -> [u8; 64] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0; 64];
+    for (pair, &byte) in hex.chunks_exact_mut(2).zip(digest) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0xf)];
+    }
+    hex
 }
 
 /// Where appended bytes go. The file is the real one; tests inject failures through this trait.
@@ -767,8 +848,8 @@ pub struct Replay {
     pub account: String,
     pub started_at: Option<Timestamp>,
     pub started_by: String,
-    /// Everyone who recorded something, in order of first appearance.
-    pub operators: Vec<String>,
+    /// Everyone who recorded something, in order of first appearance; entries share these names.
+    pub operators: Vec<Arc<str>>,
     /// The checklist the run is pinned to: the one it started with or the last accepted.
     pub checklist_sha256: String,
     pub checklist_version: u32,
@@ -803,7 +884,7 @@ pub struct StepRecord {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
     pub at: Timestamp,
-    pub by: String,
+    pub by: Arc<str>,
     pub text: String,
 }
 
@@ -828,10 +909,14 @@ impl Replay {
         let by = event.by.as_ref();
         self.events = event.seq;
         self.last_at = Some(at);
-        if !self.operators.iter().any(|o| o == by) {
-            self.operators.push(by.to_owned());
-        }
-        let entry = |text: &S| Entry { at, by: by.to_owned(), text: text.as_ref().to_owned() };
+        let operator = if let Some(known) = self.operators.iter().find(|o| ***o == *by) {
+            Arc::clone(known)
+        } else {
+            let new: Arc<str> = by.into();
+            self.operators.push(Arc::clone(&new));
+            new
+        };
+        let entry = |text: &S| Entry { at, by: Arc::clone(&operator), text: text.as_ref().to_owned() };
         match &event.kind {
             EventKind::RunStarted { provider, account, checklist_version, checklist_sha256 } => {
                 set(&mut self.provider, provider);
@@ -1004,6 +1089,89 @@ mod tests {
         assert_eq!(state.steps["c"].status, RecordedStatus::Waiting);
         let mode = fs::metadata(dir.path().join(EVENTS_FILE)).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    /// A log of `events` lines, long enough to span several read chunks, and its lines.
+    fn long_log(events: usize) -> (Vec<u8>, Vec<Vec<u8>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
+        for i in 1..events {
+            // Lines of varying length, so chunk ends fall at different places within them.
+            let note = format!("note {i} {}", "x".repeat(i % 97));
+            log.append(ts("2026-11-24T10:01:00Z"), "ana", EventKind::NoteAdded { step: "a".into(), note }).unwrap();
+        }
+        let bytes = fs::read(dir.path().join(EVENTS_FILE)).unwrap();
+        let lines = bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
+        (bytes, lines)
+    }
+
+    /// Hands out at most a few bytes per read, with interruptions, as a slow pipe might.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        calls: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.calls += 1;
+            if self.calls.is_multiple_of(5) {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(self.calls % 7 + 1).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn lines_across_read_chunks_are_read_whole_and_in_order() {
+        let (bytes, lines) = long_log(3000);
+        assert!(bytes.len() > 3 * CHUNK_BYTES, "the log spans several chunks");
+        let expected_head = sha256_hex(lines.last().unwrap());
+        let mut seen = Vec::new();
+        let end = parse_log(&bytes, Path::new("log"), |e| {
+            seen.push(e.seq);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, (1..=3000).collect::<Vec<u64>>());
+        assert_eq!(
+            (end.count, end.len, end.torn, end.last_hash.as_str()),
+            (3000, bytes.len() as u64, None, &*expected_head)
+        );
+
+        let trickled = check_log(Trickle { bytes: &bytes, calls: 0 }, Path::new("log"), |_| Ok(())).unwrap();
+        assert_eq!(trickled, parse_log(&bytes, Path::new("log"), |_| Ok(())).unwrap());
+
+        // A torn tail after several chunks is the tail alone.
+        let torn = [&bytes[..], b"{\"v\":1,\"se"].concat();
+        let end = parse_log(&torn, Path::new("log"), |_| Ok(())).unwrap();
+        assert_eq!((end.count, end.torn.as_deref()), (3000, Some(&b"{\"v\":1,\"se"[..])));
+    }
+
+    #[test]
+    fn an_overlong_line_is_damage_wherever_it_falls() {
+        let (bytes, lines) = long_log(1500);
+        let line_of = |n: usize| lines[..n].iter().map(|l| l.len() + 1).sum::<usize>();
+        let overlong = vec![b'x'; MAX_LINE_BYTES + 1];
+        for (at, with_newline) in [(700, true), (700, false), (1500, true), (1500, false)] {
+            let damaged =
+                [&bytes[..line_of(at)], &overlong, if with_newline { b"\n" } else { b"" }, &bytes[line_of(at)..]]
+                    .concat();
+            let Err(Error::DamagedState { line, reason, .. }) = parse_log(&damaged, Path::new("log"), |_| Ok(()))
+            else {
+                panic!("an overlong line at {at} is refused");
+            };
+            assert_eq!((line, reason.as_str()), (at + 1, &*format!("line is longer than {MAX_LINE_BYTES} bytes")));
+        }
+        // A line of exactly the limit is a line (here not an event), not an overlong one.
+        let at_limit = [&bytes[..line_of(700)], &vec![b'x'; MAX_LINE_BYTES], b"\n"].concat();
+        let Err(Error::DamagedState { line: 701, reason, .. }) = parse_log(&at_limit, Path::new("log"), |_| Ok(()))
+        else {
+            panic!("the line at the limit is read");
+        };
+        assert!(reason.starts_with("not a valid event"), "{reason}");
     }
 
     #[test]

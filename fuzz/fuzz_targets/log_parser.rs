@@ -1,12 +1,16 @@
-//! The event-log reader on arbitrary bytes: never panics, and what it accepts is consistent.
+//! The event-log reader on arbitrary bytes: never panics, what it accepts is consistent, and its
+//! quick reader of written lines agrees with `serde_json` on every line it reads.
 #![no_main]
 
 use std::path::Path;
 
-use closeacct::state::{LogEnd, Replay, parse_log};
+use closeacct::state::{LogEnd, Replay, assert_quick_reader_agrees, parse_log};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    for line in data.split(|&b| b == b'\n') {
+        assert_quick_reader_agrees(line);
+    }
     let mut replay = Replay::default();
     let mut seen = 0u64;
     let result = parse_log(data, Path::new("fuzz.jsonl"), |event| {

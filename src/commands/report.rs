@@ -20,7 +20,9 @@ pub fn cmd_report(args: &ReportArgs) -> Result<()> {
     }
     let zone = clock::local_zone();
     let built = report::build(&run, clock::now(), &zone);
-    let mut buffer = Vec::new();
+    // A JSON report is about as long as the log; sizing the buffer up front saves copying it as
+    // it grows.
+    let mut buffer = Vec::with_capacity(usize::try_from(run.end.len).unwrap_or(0));
     report::render(&built, args.format, &zone, &mut buffer)
         .map_err(|e| Error::Internal { message: format!("cannot render the report: {e}") })?;
     match &args.output {

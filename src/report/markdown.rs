@@ -24,7 +24,7 @@ fn cell(text: &str) -> String {
     out
 }
 
-pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
     let c = &r.checklist;
     writeln!(w, "# Account closure report: {} {}", cell(&r.provider), cell(&r.account))?;
     writeln!(w)?;
@@ -90,7 +90,7 @@ pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Resu
             if let Some(account) = &step.attested {
                 record.push(format!("attested: {}", cell(account)));
             }
-            for (label, entries) in [("evidence", &step.evidence), ("note", &step.notes)] {
+            for (label, entries) in [("evidence", step.evidence), ("note", step.notes)] {
                 for entry in entries {
                     record.push(match entry_origin(entry, step, zone) {
                         Some(origin) => format!("{label}: {} ({})", cell(&entry.text), cell(&origin)),

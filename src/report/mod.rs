@@ -36,7 +36,7 @@ pub enum Format {
 
 /// Everything a report shows.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     pub schema_version: u32,
     /// When the report was made.
     pub generated_at: Timestamp,
@@ -46,7 +46,7 @@ pub struct Report {
     pub run: RunInfo,
     pub counts: Counts,
     pub facts: Vec<FactReport>,
-    pub stages: Vec<StageReport>,
+    pub stages: Vec<StageReport<'a>>,
     /// Dated follow-ups first, by date; then the ones whose clock has not started. A follow-up
     /// counted from a step that was skipped or does not apply is left out: it never gets a date.
     pub key_dates: Vec<KeyDate>,
@@ -108,16 +108,16 @@ pub struct FactReport {
 
 /// One stage.
 #[derive(Debug, Clone, Serialize)]
-pub struct StageReport {
+pub struct StageReport<'a> {
     pub number: usize,
     pub id: String,
     pub title: String,
-    pub steps: Vec<StepReport>,
+    pub steps: Vec<StepReport<'a>>,
 }
 
-/// One step and its record.
+/// One step and its record; notes and evidence are the run's own, not copies.
 #[derive(Debug, Clone, Serialize)]
-pub struct StepReport {
+pub struct StepReport<'a> {
     pub number: String,
     pub id: String,
     pub title: String,
@@ -131,8 +131,8 @@ pub struct StepReport {
     pub skip_reason: Option<String>,
     /// The account typed to confirm an irreversible step.
     pub attested: Option<String>,
-    pub notes: Vec<Entry>,
-    pub evidence: Vec<Entry>,
+    pub notes: &'a [Entry],
+    pub evidence: &'a [Entry],
 }
 
 /// A changed checklist accepted during the run.
@@ -144,7 +144,7 @@ pub struct AcceptedChange {
 }
 
 /// Builds the report of a run at `now`; dates are computed in `zone`.
-pub fn build(run: &ReadRun, now: Timestamp, zone: &TimeZone) -> Report {
+pub fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Report<'a> {
     let checklist = &run.checklist;
     let c = &checklist.checklist;
     let replay = &run.replay;
@@ -159,7 +159,7 @@ pub fn build(run: &ReadRun, now: Timestamp, zone: &TimeZone) -> Report {
                 .fact_history
                 .iter()
                 .filter(|(f, ..)| f == id)
-                .map(|(_, value, at, by)| Entry { at: *at, by: by.clone(), text: value.clone() })
+                .map(|(_, value, at, by)| Entry { at: *at, by: by.as_str().into(), text: value.clone() })
                 .collect();
             let latest = history.pop();
             let answer_label = match (fact.kind, &latest) {
@@ -176,7 +176,7 @@ pub fn build(run: &ReadRun, now: Timestamp, zone: &TimeZone) -> Report {
                 answer: latest.as_ref().map(|e| e.text.clone()),
                 answer_label,
                 answered_at: latest.as_ref().map(|e| e.at),
-                answered_by: latest.map(|e| e.by),
+                answered_by: latest.map(|e| e.by.to_string()),
                 earlier_answers: history,
             }
         })
@@ -213,8 +213,8 @@ pub fn build(run: &ReadRun, now: Timestamp, zone: &TimeZone) -> Report {
                         by,
                         skip_reason: record.filter(|_| status == Status::Skipped).and_then(|r| r.reason.clone()),
                         attested: record.and_then(|r| r.attested.clone()),
-                        notes: record.map(|r| r.notes.clone()).unwrap_or_default(),
-                        evidence: record.map(|r| r.evidence.clone()).unwrap_or_default(),
+                        notes: record.map(|r| r.notes.as_slice()).unwrap_or_default(),
+                        evidence: record.map(|r| r.evidence.as_slice()).unwrap_or_default(),
                     }
                 })
                 .collect(),
@@ -243,7 +243,7 @@ pub fn build(run: &ReadRun, now: Timestamp, zone: &TimeZone) -> Report {
             started_by: replay.started_by.clone(),
             completed_at: replay.completed_at,
             complete: progress.is_complete(),
-            operators: replay.operators.clone(),
+            operators: replay.operators.iter().map(ToString::to_string).collect(),
             last_activity: replay.last_at,
             state_file: run.dir.join(EVENTS_FILE).display().to_string(),
             events: run.end.count,
@@ -263,7 +263,7 @@ pub fn build(run: &ReadRun, now: Timestamp, zone: &TimeZone) -> Report {
 }
 
 /// Writes a report in a format; local times are shown in `zone`.
-pub fn render(report: &Report, format: Format, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
+pub fn render(report: &Report<'_>, format: Format, zone: &TimeZone, w: &mut impl Write) -> io::Result<()> {
     match format {
         Format::Text => text::render(report, zone, w),
         Format::Markdown => markdown::render(report, zone, w),
@@ -280,7 +280,7 @@ pub(crate) fn local_time(at: Timestamp, zone: &TimeZone) -> String {
 }
 
 /// `done 2026-11-24 14:02 UTC by ana`, `waiting since … by …`, or the status alone.
-pub(crate) fn status_line(step: &StepReport, zone: &TimeZone) -> String {
+pub(crate) fn status_line(step: &StepReport<'_>, zone: &TimeZone) -> String {
     let mut line = step.status.as_str().to_owned();
     if let Some(at) = step.at {
         let since = if step.status == Status::Waiting { " since" } else { "" };
@@ -294,19 +294,19 @@ pub(crate) fn status_line(step: &StepReport, zone: &TimeZone) -> String {
 
 /// `(2026-11-24 14:02 UTC by bo)` after a note or evidence, or `None` when it was recorded with
 /// the step's status (same time, same operator), which the status line already shows.
-pub(crate) fn entry_origin(entry: &Entry, step: &StepReport, zone: &TimeZone) -> Option<String> {
-    let same = step.at == Some(entry.at) && step.by.as_deref() == Some(entry.by.as_str());
+pub(crate) fn entry_origin(entry: &Entry, step: &StepReport<'_>, zone: &TimeZone) -> Option<String> {
+    let same = step.at == Some(entry.at) && step.by.as_deref() == Some(&*entry.by);
     (!same).then(|| format!("{} by {}", local_time(entry.at, zone), entry.by))
 }
 
 /// The step a key date belongs to.
-fn key_date_step<'a>(report: &'a Report, date: &KeyDate) -> Option<&'a StepReport> {
+fn key_date_step<'r>(report: &'r Report<'_>, date: &KeyDate) -> Option<&'r StepReport<'r>> {
     report.stages.iter().flat_map(|stage| &stage.steps).find(|step| step.id == date.step)
 }
 
 /// ` (passed)`, or ` (passed, still open)` when the step it belongs to is not resolved: the
 /// reminder is due.
-pub(crate) fn key_date_passed(report: &Report, date: &KeyDate) -> &'static str {
+pub(crate) fn key_date_passed(report: &Report<'_>, date: &KeyDate) -> &'static str {
     let open = key_date_step(report, date).is_some_and(|s| matches!(s.status, Status::Pending | Status::Waiting));
     match (date.passed, open) {
         (false, _) => "",

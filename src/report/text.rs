@@ -28,7 +28,7 @@ fn labelled(w: &mut dyn Write, indent: &str, label: &str, text: &str) -> io::Res
     wrapped_hanging(w, &format!("{indent}{label}: "), text)
 }
 
-pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
     let c = &r.checklist;
     writeln!(w, "closeacct report · {}", c.name)?;
     writeln!(w, "{}", "=".repeat(WIDTH.min(19 + c.name.chars().count())))?;
@@ -100,7 +100,7 @@ pub(super) fn render(r: &Report, zone: &TimeZone, w: &mut dyn Write) -> io::Resu
             if let Some(account) = &step.attested {
                 writeln!(w, "{detail}attested by typing the account {account}")?;
             }
-            for (label, entries) in [("evidence", &step.evidence), ("note", &step.notes)] {
+            for (label, entries) in [("evidence", step.evidence), ("note", step.notes)] {
                 for entry in entries {
                     let text = match entry_origin(entry, step, zone) {
                         Some(origin) => format!("{} ({origin})", entry.text),
