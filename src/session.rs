@@ -8,7 +8,7 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::progress::{Progress, diff_checklists};
 use crate::state::{
-    self, Appender, Event, EventKind, LogEnd, Replay, RunLock, StateDir, create_private_dir, pin_checklist,
+    self, Appender, Detail, Event, EventKind, LogEnd, Replay, RunLock, StateDir, create_private_dir, pin_checklist,
 };
 
 /// Notes, evidence and reasons longer than this are refused: a note is not a file dump.
@@ -146,7 +146,7 @@ impl Session {
             checklist_sha256: self.checklist.sha256.clone(),
         };
         let (appender, event) = state::create_log(&dir, clock::now(), &self.operator, first)?;
-        let mut replay = Replay::default();
+        let mut replay = Replay { detail: Detail::Summary, ..Replay::default() };
         replay.apply(&event);
         appender.last_hash().clone_into(&mut replay.last_hash);
         Ok(ActiveRun {
@@ -170,7 +170,7 @@ impl Session {
         }
         create_private_dir(&self.state.root, &dir)?;
         let lock = RunLock::acquire(&dir, &provider, account)?;
-        let (replay, end) = state::replay(&dir)?;
+        let (replay, end) = state::replay(&dir, Detail::Summary)?;
         let appender = state::open_log_for_append(&dir, &end)?;
         let mut run = ActiveRun {
             provider,
@@ -217,8 +217,8 @@ impl Session {
         Ok(complete)
     }
 
-    /// Opens a run for reading: no lock, nothing written, a torn tail ignored.
-    pub fn read(&self, account: &str) -> Result<ReadRun> {
+    /// Opens a run for reading, keeping `detail`: no lock, nothing written, a torn tail ignored.
+    pub fn read(&self, account: &str, detail: Detail) -> Result<ReadRun> {
         validate_account(account)?;
         let provider = self.provider().to_owned();
         let dir = self.state.run_dir(&provider, account);
@@ -226,7 +226,7 @@ impl Session {
             return Err(self.no_such_run(account));
         }
         state::refuse_symlinked_dirs(&self.state.root, &dir)?;
-        let (replay, end) = state::replay(&dir)?;
+        let (replay, end) = state::replay(&dir, detail)?;
         let (checklist, pending_changes) = if replay.checklist_sha256 == self.checklist.sha256 {
             (self.checklist.clone(), Vec::new())
         } else {

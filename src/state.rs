@@ -841,9 +841,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     sync_dir(&dir)
 }
 
+/// How much of a run a replay keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Every note and piece of evidence too: what a report shows.
+    #[default]
+    Full,
+    /// Statuses, facts and times, without notes and evidence: what `status`, `verify` and the
+    /// wizard use. A long run replays in less time and memory.
+    Summary,
+}
+
 /// What a run's log says, folded: the facts, each step's record, and the log's head.
 #[derive(Debug, Clone, Default)]
 pub struct Replay {
+    /// Whether notes and evidence are kept (`Full`) or only counted as activity (`Summary`).
+    pub detail: Detail,
     pub provider: String,
     pub account: String,
     pub started_at: Option<Timestamp>,
@@ -873,7 +886,9 @@ pub struct StepRecord {
     /// When the current status was first reached (the first `done`, the skip...).
     pub at: Timestamp,
     pub by: String,
+    /// Empty when replayed with [`Detail::Summary`].
     pub notes: Vec<Entry>,
+    /// Empty when replayed with [`Detail::Summary`].
     pub evidence: Vec<Entry>,
     pub reason: Option<String>,
     pub attested: Option<String>,
@@ -916,6 +931,7 @@ impl Replay {
             self.operators.push(Arc::clone(&new));
             new
         };
+        let keep = self.detail == Detail::Full;
         let entry = |text: &S| Entry { at, by: Arc::clone(&operator), text: text.as_ref().to_owned() };
         match &event.kind {
             EventKind::RunStarted { provider, account, checklist_version, checklist_sha256 } => {
@@ -939,10 +955,10 @@ impl Replay {
                     set(&mut record.by, &by);
                     record.reason = None;
                 }
-                if let Some(note) = note {
+                if let Some(note) = note.as_ref().filter(|_| keep) {
                     record.notes.push(entry(note));
                 }
-                if let Some(evidence) = evidence {
+                if let Some(evidence) = evidence.as_ref().filter(|_| keep) {
                     record.evidence.push(entry(evidence));
                 }
                 if let Some(attested) = attested {
@@ -966,14 +982,14 @@ impl Replay {
                     set(&mut record.by, &by);
                 }
                 record.waiting_since.get_or_insert(at);
-                if let Some(note) = note {
+                if let Some(note) = note.as_ref().filter(|_| keep) {
                     record.notes.push(entry(note));
                 }
                 set(self.last_step.get_or_insert_with(String::new), step);
             }
             EventKind::NoteAdded { step, note } => {
-                let entry = entry(note);
-                self.record(step.as_ref(), at, by).notes.push(entry);
+                let entry = keep.then(|| entry(note));
+                self.record(step.as_ref(), at, by).notes.extend(entry);
             }
             EventKind::ChecklistAccepted { checklist_version, checklist_sha256, changes } => {
                 set(&mut self.checklist_sha256, checklist_sha256);
@@ -1009,9 +1025,9 @@ impl StepRecord {
     }
 }
 
-/// Reads a run's log into a replay.
-pub fn replay(dir: &Path) -> Result<(Replay, LogEnd)> {
-    let mut state = Replay::default();
+/// Reads a run's log into a replay that keeps `detail`.
+pub fn replay(dir: &Path, detail: Detail) -> Result<(Replay, LogEnd)> {
+    let mut state = Replay { detail, ..Replay::default() };
     let end = read_log(&dir.join(EVENTS_FILE), |event| {
         state.apply(event);
         Ok(())
@@ -1078,7 +1094,7 @@ mod tests {
             EventKind::StepDone { step: "a".into(), note: Some("again".into()), evidence: None, attested: None },
         )
         .unwrap();
-        let (state, end) = replay(dir.path()).unwrap();
+        let (state, end) = replay(dir.path(), Detail::Full).unwrap();
         assert_eq!(end.count, 6);
         assert_eq!(end.last_hash, log.last_hash());
         assert_eq!(state.facts["org"], "no");
@@ -1175,6 +1191,39 @@ mod tests {
     }
 
     #[test]
+    fn a_summary_replay_leaves_out_only_notes_and_evidence() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
+        let at = ts("2026-11-24T10:01:00Z");
+        let note = |s: &str| Some(s.to_owned());
+        log.append(
+            at,
+            "ana",
+            EventKind::StepDone { step: "a".into(), note: note("n"), evidence: note("e"), attested: None },
+        )
+        .unwrap();
+        log.append(at, "bo", EventKind::StepWaiting { step: "b".into(), note: note("asked") }).unwrap();
+        log.append(at, "bo", EventKind::NoteAdded { step: "c".into(), note: "only a note".into() }).unwrap();
+        log.append(at, "ana", EventKind::FactAnswered { fact: "org".into(), value: "no".into() }).unwrap();
+        let (full, _) = replay(dir.path(), Detail::Full).unwrap();
+        let (summary, _) = replay(dir.path(), Detail::Summary).unwrap();
+        assert_eq!(
+            (full.steps["a"].notes.len(), full.steps["a"].evidence.len(), full.steps["c"].notes.len()),
+            (1, 1, 1)
+        );
+        let mut stripped = full.steps.clone();
+        for record in stripped.values_mut() {
+            record.notes.clear();
+            record.evidence.clear();
+        }
+        assert_eq!(summary.steps, stripped);
+        assert_eq!(
+            (&summary.operators, &summary.facts, summary.last_at, summary.events, &summary.last_step),
+            (&full.operators, &full.facts, full.last_at, full.events, &full.last_step)
+        );
+    }
+
+    #[test]
     fn torn_tail_is_reported_and_set_aside() {
         let dir = tempfile::tempdir().unwrap();
         let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
@@ -1183,12 +1232,12 @@ mod tests {
         let path = dir.path().join(EVENTS_FILE);
         let whole = fs::read(&path).unwrap();
         fs::write(&path, [&whole[..], b"{\"v\":1,\"seq\":3"].concat()).unwrap();
-        let (_, end) = replay(dir.path()).unwrap();
+        let (_, end) = replay(dir.path(), Detail::Full).unwrap();
         assert_eq!(end.count, 2);
         assert_eq!(end.torn.as_deref(), Some(&b"{\"v\":1,\"seq\":3"[..]));
         let mut log = open_log_for_append(dir.path(), &end).unwrap();
         log.append(ts("2026-11-24T10:02:00Z"), "ana", done("b")).unwrap();
-        let (state, end) = replay(dir.path()).unwrap();
+        let (state, end) = replay(dir.path(), Detail::Full).unwrap();
         assert_eq!((end.count, end.torn), (3, None));
         assert!(state.steps.contains_key("b"));
         assert_eq!(fs::read(dir.path().join("events.jsonl.torn")).unwrap(), b"{\"v\":1,\"seq\":3\n");
@@ -1207,19 +1256,19 @@ mod tests {
 
         let edited = original.replacen("\"a\"", "\"x\"", 1);
         fs::write(&path, &edited).unwrap();
-        assert!(matches!(replay(dir.path()), Err(Error::DamagedState { line: 3, .. })));
+        assert!(matches!(replay(dir.path(), Detail::Full), Err(Error::DamagedState { line: 3, .. })));
 
         let dropped = format!("{}\n{}\n{}\n", lines[0], lines[2], lines[3]);
         fs::write(&path, &dropped).unwrap();
-        assert!(matches!(replay(dir.path()), Err(Error::DamagedState { line: 2, .. })));
+        assert!(matches!(replay(dir.path(), Detail::Full), Err(Error::DamagedState { line: 2, .. })));
 
         let swapped = format!("{}\n{}\n{}\n{}\n", lines[0], lines[2], lines[1], lines[3]);
         fs::write(&path, &swapped).unwrap();
-        assert!(matches!(replay(dir.path()), Err(Error::DamagedState { line: 2, .. })));
+        assert!(matches!(replay(dir.path(), Detail::Full), Err(Error::DamagedState { line: 2, .. })));
 
         let future = original.replacen("{\"v\":1,", "{\"v\":2,", 1);
         fs::write(&path, &future).unwrap();
-        let Err(Error::DamagedState { line: 1, reason, .. }) = replay(dir.path()) else {
+        let Err(Error::DamagedState { line: 1, reason, .. }) = replay(dir.path(), Detail::Full) else {
             panic!("version not refused")
         };
         assert_eq!(reason, "unsupported state version (got 2, supports 1)");

@@ -23,7 +23,7 @@ use closeacct::clock;
 use closeacct::error::Error;
 use closeacct::session::{ActiveRun, OnChange, Session};
 use closeacct::state::{
-    Appender, EVENTS_FILE, EventKind, RecordedStatus, Replay, Sink, StateDir, parse_log, read_log, replay,
+    Appender, Detail, EVENTS_FILE, EventKind, RecordedStatus, Replay, Sink, StateDir, parse_log, read_log, replay,
 };
 use proptest::prelude::*;
 
@@ -700,7 +700,7 @@ fn io_faults_exit_74_record_nothing_and_stop_the_appender() {
         let mut run = open_run(&session);
         run.record("ana", done()).unwrap();
         drop(run);
-        let (replay, end) = replay(&root.path().join("runs/small/acct-1")).unwrap();
+        let (replay, end) = replay(&root.path().join("runs/small/acct-1"), Detail::Full).unwrap();
         assert_eq!(end.torn, None);
         assert_eq!(replay.steps["backup"].status, RecordedStatus::Done);
     }
@@ -966,7 +966,7 @@ fn run_actions(actions: &[Action]) -> Result<(), TestCaseError> {
     drop(run);
     // Reopening sets any torn tail aside; the log then replays cleanly.
     drop(open_run(&session));
-    let (interrupted, end) = replay(&dir).unwrap();
+    let (interrupted, end) = replay(&dir, Detail::Full).unwrap();
     prop_assert_eq!(end.torn, None);
 
     let reference_root = tempfile::tempdir().unwrap();
@@ -976,7 +976,7 @@ fn run_actions(actions: &[Action]) -> Result<(), TestCaseError> {
         reference.record("ana", event(op)).unwrap();
     }
     drop(reference);
-    let (uninterrupted, _) = replay(&reference_root.path().join("runs/small/acct-1")).unwrap();
+    let (uninterrupted, _) = replay(&reference_root.path().join("runs/small/acct-1"), Detail::Full).unwrap();
     prop_assert_eq!(project(&interrupted), project(&uninterrupted));
     prop_assert_eq!(interrupted.events, 1 + acknowledged.len() as u64);
     Ok(())

@@ -191,7 +191,7 @@ fn mark_waiting(env: &Env, provider: &str, account: &str, step: &str, now: Times
     use closeacct::state::{self, EventKind, RunLock};
     let dir = env.run_dir(provider, account);
     let _lock = RunLock::acquire(&dir, provider, account).expect("lock");
-    let (_, end) = state::replay(&dir).expect("replay");
+    let (_, end) = state::replay(&dir, state::Detail::Summary).expect("replay");
     let mut log = state::open_log_for_append(&dir, &end).expect("open log");
     log.append(now, by, EventKind::StepWaiting { step: step.to_owned(), note: Some(note.to_owned()) })
         .expect("append waiting");

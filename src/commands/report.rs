@@ -5,13 +5,13 @@ use crate::cli::ReportArgs;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::report;
-use crate::state::write_atomic;
+use crate::state::{Detail, write_atomic};
 
 /// Prints the report, or writes it atomically to `--output`.
 pub fn cmd_report(args: &ReportArgs) -> Result<()> {
     let session = session(&args.run, None)?;
     let account = session.require_account(args.run.account.as_deref())?;
-    let run = session.read(&account)?;
+    let run = session.read(&account, Detail::Full)?;
     if !run.pending_changes.is_empty() {
         eprintln!(
             "closeacct: the checklist changed since this run began; the report shows the checklist the run is pinned to ({})",

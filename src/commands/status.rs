@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::layout::fill;
 use crate::progress::{Counts, Progress, Status};
 use crate::session::{ReadRun, Session};
-use crate::state::{self, StateDir};
+use crate::state::{self, Detail, StateDir};
 
 /// One run's progress, as `status` prints it (and as its JSON).
 #[derive(Serialize)]
@@ -100,13 +100,13 @@ fn read_run(
         Ok(checklist) => checklist,
         Err(Error::UnknownProvider { .. }) => {
             let dir = state.run_dir(provider, account);
-            let (replay, _) = state::replay(&dir)?;
+            let (replay, _) = state::replay(&dir, Detail::Summary)?;
             Loaded::from_file(&state::pinned_checklist_path(&dir, &replay.checklist_sha256))?
         }
         Err(e) => return Err(e),
     };
     let session = Session { state: state.clone(), checklist, operator: String::new() };
-    session.read(account)
+    session.read(account, Detail::Summary)
 }
 
 fn run_status(run: &ReadRun, now: Timestamp, zone: &jiff::tz::TimeZone) -> RunStatus {

@@ -5,14 +5,14 @@ use std::fmt::Write as _;
 use super::{session, write_stdout};
 use crate::cli::VerifyArgs;
 use crate::error::Result;
-use crate::state::EVENTS_FILE;
+use crate::state::{Detail, EVENTS_FILE};
 
 /// Checks sequence numbers and the hash chain; damage exits 65 naming the first bad line.
 pub fn cmd_verify(args: &VerifyArgs) -> Result<()> {
     let session = session(&args.run, None)?;
     let account = session.require_account(args.run.account.as_deref())?;
     // `read` replays the whole log and checks every line; it never writes.
-    let run = session.read(&account)?;
+    let run = session.read(&account, Detail::Summary)?;
     let path = run.dir.join(EVENTS_FILE);
     let mut out = format!(
         "ok: {} — {} events, sequence 1..{} unbroken, head {}\n",
