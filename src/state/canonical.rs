@@ -101,8 +101,12 @@ impl<'a> Cursor<'a> {
     /// A JSON string without escapes or control characters, as a borrowed slice.
     fn string(&mut self) -> Option<&'a str> {
         let body = self.rest.strip_prefix('"')?;
-        let len = body.bytes().position(|b| b == b'"' || b == b'\\' || b < 0x20)?;
-        if body.as_bytes()[len] != b'"' {
+        let bytes = body.as_bytes();
+        let len = memchr::memchr2(b'"', b'\\', bytes)?;
+        // Folded rather than `any`: without an early exit the check runs over whole vectors,
+        // which makes replaying a long log measurably faster.
+        let controls = bytes[..len].iter().fold(0u8, |found, &b| found | u8::from(b < 0x20));
+        if bytes[len] != b'"' || controls != 0 {
             return None;
         }
         self.rest = &body[len + 1..];
