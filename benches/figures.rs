@@ -67,44 +67,58 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Median wall time of a command and its largest peak RSS (KiB) over the runs. Output goes to
-/// /dev/null for every command alike, so `cat` and closeacct are compared on equal terms.
-///
-/// The RSS comes from GNU time (`/usr/bin/time -f %M`) when it is installed: a child spawned
-/// straight from this process shares its memory until `exec`, so its own `ru_maxrss` would
-/// count this benchmark's heap too. Without GNU time the RSS is reported as 0.
-fn time_command(runs: usize, make: impl Fn() -> Command) -> (Duration, i64) {
-    let gnu_time = Path::new("/usr/bin/time");
-    let rss_file = tempfile::NamedTempFile::new().expect("temp file");
-    let mut times = Vec::with_capacity(runs);
-    let mut peak_rss = 0;
+/// Median wall times of commands run side by side: each repetition runs every command once, in
+/// turn, so a busy moment on a shared machine falls on all of them alike. Output goes to
+/// /dev/null for every command alike.
+fn time_side_by_side(runs: usize, commands: &[&dyn Fn() -> Command]) -> Vec<Duration> {
+    let mut times = vec![Vec::with_capacity(runs); commands.len()];
     for _ in 0..runs {
-        let inner = make();
-        let mut cmd = if gnu_time.exists() {
-            let mut wrapped = Command::new(gnu_time);
-            wrapped.args(["-f", "%M", "-o"]).arg(rss_file.path()).arg(inner.get_program()).args(inner.get_args());
-            for (key, value) in inner.get_envs() {
-                match value {
-                    Some(value) => wrapped.env(key, value),
-                    None => wrapped.env_remove(key),
-                };
-            }
-            wrapped
-        } else {
-            inner
-        };
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
-        let start = Instant::now();
-        let status = cmd.status().expect("run command");
-        times.push(start.elapsed());
-        assert!(status.success(), "{cmd:?} failed ({status})");
-        if gnu_time.exists() {
-            let text = std::fs::read_to_string(rss_file.path()).unwrap_or_default();
-            peak_rss = peak_rss.max(text.trim().parse().unwrap_or(0));
+        for (make, times) in commands.iter().zip(&mut times) {
+            let mut cmd = make();
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+            let start = Instant::now();
+            let status = cmd.status().expect("run command");
+            times.push(start.elapsed());
+            assert!(status.success(), "{cmd:?} failed ({status})");
         }
     }
-    times.sort();
-    (times[times.len() / 2], peak_rss)
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort();
+            t[t.len() / 2]
+        })
+        .collect()
+}
+
+/// Median wall time of one command, and its peak RSS (MiB).
+fn time_command(runs: usize, make: impl Fn() -> Command) -> (Duration, f64) {
+    (time_side_by_side(runs, &[&make])[0], peak_rss_mib(&make))
+}
+
+/// The peak RSS (MiB) of one more run of a command, from GNU time (`/usr/bin/time -f %M`); 0
+/// without it. A child spawned straight from this process shares its memory until `exec`, so its
+/// own `ru_maxrss` would count this benchmark's heap too. Times are taken without the wrapper,
+/// whose own start-up would be added to every command and so flatter the ratios.
+fn peak_rss_mib(make: &dyn Fn() -> Command) -> f64 {
+    let gnu_time = Path::new("/usr/bin/time");
+    if !gnu_time.exists() {
+        return 0.0;
+    }
+    let rss_file = tempfile::NamedTempFile::new().expect("temp file");
+    let inner = make();
+    let mut wrapped = Command::new(gnu_time);
+    wrapped.args(["-f", "%M", "-o"]).arg(rss_file.path()).arg(inner.get_program()).args(inner.get_args());
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
+        };
+    }
+    let status = wrapped.stdout(Stdio::null()).stderr(Stdio::null()).status().expect("run command");
+    assert!(status.success(), "{wrapped:?} failed ({status})");
+    let kib: f64 = std::fs::read_to_string(rss_file.path()).unwrap_or_default().trim().parse().unwrap_or(0.0);
+    kib / 1024.0
 }
 
 fn release_binary() -> PathBuf {
@@ -145,6 +159,11 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let runs = if quick { 5 } else { 21 };
     let dir = tempfile::tempdir().unwrap();
+    // CLOSEACCT_BENCH_KEEP=1 keeps the generated runs and checklists, for profiling by hand.
+    let keep = std::env::var_os("CLOSEACCT_BENCH_KEEP").is_some();
+    if keep {
+        eprintln!("keeping the benchmark files in {}", dir.path().display());
+    }
     let binary = release_binary();
     println!("closeacct figures ({runs} repetitions each, median)");
 
@@ -170,7 +189,7 @@ fn main() {
         c.args(["checklist", "validate"]).arg(&file);
         c
     });
-    println!("  `closeacct checklist validate` process: {:.1} ms, max RSS {:.1} MiB", ms(time), rss as f64 / 1024.0);
+    println!("  `closeacct checklist validate` process: {:.1} ms, max RSS {rss:.1} MiB", ms(time));
 
     // Issue 4: resume a run of 100,000 events, and the cost of one durable confirmation.
     let small = Loaded::parse(&generate_for_benchmarks(200), "generated.toml").unwrap();
@@ -220,30 +239,36 @@ fn main() {
         c.args(args).arg("--checklist").arg(&checklist_file).env("CLOSEACCT_STATE_DIR", &state);
         c
     };
-    let (cat, _) = time_command(runs, || {
+    let cat = || {
         let mut c = Command::new("cat");
         c.arg(&log);
         c
-    });
-    let (status, status_rss) =
-        time_command(runs, || closeacct(&["status", "--account", "mid-run", "--format", "json"]));
-    let (report, report_rss) =
-        time_command(runs, || closeacct(&["report", "--account", "mid-run", "--format", "json"]));
+    };
+    // The least a reader that checks the chain must do: hash the whole file, in one process.
+    let hash_only = || {
+        let mut c = Command::new("sha256sum");
+        c.arg(&log);
+        c
+    };
+    let verify = || closeacct(&["verify", "--account", "mid-run"]);
+    let status = || closeacct(&["status", "--account", "mid-run", "--format", "json"]);
+    let report = || closeacct(&["report", "--account", "mid-run", "--format", "json"]);
+    let rounds = runs.max(51);
+    let times = time_side_by_side(rounds, &[&cat, &hash_only, &verify, &status, &report]);
     println!(
-        "status/report on 10,000 events ({:.1} MiB log), measured side by side:",
+        "status/report on 10,000 events ({:.1} MiB log), {rounds} rounds side by side:",
         std::fs::metadata(&log).unwrap().len() as f64 / 1_048_576.0
     );
-    println!("  cat                    {:.2} ms", ms(cat));
-    println!(
-        "  status --format json   {:.2} ms ({:.1}x cat), max RSS {:.1} MiB  [target within 3x cat, < 20 MB]",
-        ms(status),
-        ms(status) / ms(cat),
-        status_rss as f64 / 1024.0
-    );
-    println!(
-        "  report --format json   {:.2} ms ({:.1}x cat), max RSS {:.1} MiB",
-        ms(report),
-        ms(report) / ms(cat),
-        report_rss as f64 / 1024.0
-    );
+    let line = |name: &str, time: Duration, rest: &str| {
+        println!("  {name:<22} {:.2} ms ({:.1}x cat){rest}", ms(time), ms(time) / ms(times[0]));
+    };
+    println!("  cat                    {:.2} ms", ms(times[0]));
+    line("sha256sum", times[1], ": hashing the file alone, for reference");
+    line("verify", times[2], "");
+    let rss = |make: &dyn Fn() -> Command| format!(", max RSS {:.1} MiB", peak_rss_mib(make));
+    line("status --format json", times[3], &(rss(&status) + "  [target within 3x cat, < 20 MB]"));
+    line("report --format json", times[4], &rss(&report));
+    if keep {
+        let _ = dir.keep();
+    }
 }
