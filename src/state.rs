@@ -19,9 +19,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::checklist::{sha256, sha256_hex, to_hex};
+use crate::error::{Error, Result};
 
 mod canonical;
-use crate::error::{Error, Result};
 
 /// The state file format version written on every line.
 pub const STATE_VERSION: u32 = 1;
