@@ -913,6 +913,18 @@ pub enum RecordedStatus {
     Noted,
 }
 
+impl RecordedStatus {
+    /// The word for it in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordedStatus::Done => "done",
+            RecordedStatus::Skipped => "skipped",
+            RecordedStatus::Waiting => "waiting",
+            RecordedStatus::Noted => "noted",
+        }
+    }
+}
+
 impl Replay {
     /// Folds one event into the state.
     pub fn apply<S: AsRef<str>>(&mut self, event: &Event<S>) {

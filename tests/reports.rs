@@ -15,7 +15,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::common::{Env, SMALL, bin, redact};
+use crate::common::{Env, SMALL, Small, bin, redact};
 
 /// The report text is laid out for a terminal this wide.
 const WIDTH: usize = 80;
@@ -500,6 +500,56 @@ fn free_text_cannot_break_a_markdown_table_or_the_text_layout() {
     assert!(text.contains(url), "a long URL is never cut:\n{text}");
 }
 
+/// A checklist change removed a step after it was done: its record (who, when, note, evidence)
+/// still appears in every format of the report, not only in the list of changes.
+#[test]
+fn records_of_a_step_the_checklist_no_longer_lists_stay_in_the_report() {
+    let s = Small::new();
+    s.expect("start", &["--fact", "org=no"], 0);
+    s.expect("confirm", &["backup", "--note", "copied to s3://backups/2026"], 0);
+    let backup_step = "[[stages.steps]]\nid = \"backup\"\ntitle = \"Back up the data\"\ndetail = \"Copy out what you must keep.\"\nactor = \"customer\"\nkind = \"confirm\"\n\n";
+    assert!(SMALL.contains(backup_step));
+    let without_backup = SMALL.replacen("version = 1", "version = 2", 1).replacen(backup_step, "", 1).replacen(
+        "requires = [\"backup\"]\n",
+        "",
+        1,
+    );
+    s.env.write("small.toml", without_backup);
+    s.expect("confirm", &["ticket", "--evidence", "CS-1", "--accept-changes"], 0);
+
+    let (json_out, _) = s.expect("report", &["--format", "json"], 0);
+    let report = json(&json_out);
+    let unlisted = report["unlisted_steps"].as_array().unwrap();
+    assert_eq!(unlisted.len(), 1, "{report}");
+    assert_keys(&unlisted[0], UNLISTED, "unlisted_steps[]");
+    assert_eq!(unlisted[0]["id"], "backup");
+    assert_eq!(unlisted[0]["status"], "done");
+    assert_eq!(unlisted[0]["by"], "ana");
+    assert_eq!(unlisted[0]["notes"][0]["text"], "copied to s3://backups/2026");
+    let listed: Vec<&str> = report["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|stage| stage["steps"].as_array().unwrap())
+        .map(|step| step["id"].as_str().unwrap())
+        .collect();
+    assert!(!listed.contains(&"backup"), "{listed:?}");
+
+    let (text, _) = s.expect("report", &[], 0);
+    let section = text.split("Recorded for steps no longer in the checklist\n").nth(1).expect("the section");
+    assert!(section.starts_with("  backup [done]\n        done 2026-11-24 13:40 UTC by ana\n"), "{text}");
+    assert!(section.contains("note: copied to s3://backups/2026"), "{text}");
+    assert_fits(&text, "text report");
+
+    let (markdown, _) = s.expect("report", &["--format", "markdown"], 0);
+    assert!(markdown.contains("## Recorded for steps no longer in the checklist"), "{markdown}");
+    assert!(
+        markdown.contains("| backup | done | done 2026-11-24 13:40 UTC by ana<br>note: copied to s3://backups/2026 |"),
+        "{markdown}"
+    );
+    assert_tables_hold(&markdown);
+}
+
 // ------------------------------------------------------------------------------------------------
 // 2. Key dates through the binary
 
@@ -934,6 +984,7 @@ const TOP: &[&str] = &[
     "counts",
     "facts",
     "stages",
+    "unlisted_steps",
     "key_dates",
     "checklist_changes",
     "pending_checklist_changes",
@@ -969,6 +1020,7 @@ const STEP: &[&str] = &[
     "notes",
     "evidence",
 ];
+const UNLISTED: &[&str] = &["id", "status", "at", "by", "skip_reason", "attested", "notes", "evidence"];
 /// A note, a piece of evidence, or an earlier answer.
 const ENTRY: &[&str] = &["at", "by", "text"];
 const KEY_DATE: &[&str] = &["step", "step_number", "from_step", "after", "anchor", "date", "passed", "text"];
@@ -1043,6 +1095,7 @@ fn the_json_report_has_exactly_the_documented_keys() {
         ("facts[]", FACT),
         ("stages[]", STAGE),
         ("stages[].steps[]", STEP),
+        ("unlisted_steps[]", UNLISTED),
         ("notes[], evidence[], earlier_answers[]", ENTRY),
         ("key_dates[]", KEY_DATE),
         ("checklist_changes[]", CHANGE),

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use jiff::tz::TimeZone;
 
-use super::{Report, entry_origin, key_date_passed, key_date_when, local_time, status_line};
+use super::{Recorded, Report, key_date_passed, key_date_when, local_time, status_line};
 use crate::progress::Status;
 
 /// Makes free text safe inside a table cell: no pipes breaking the row, no line breaks, and no
@@ -22,6 +22,24 @@ fn cell(text: &str) -> String {
         }
     }
     out
+}
+
+/// The reason, attestation, evidence and notes of a step, one table-cell line each.
+fn record_cells(recorded: &Recorded<'_>, zone: &TimeZone) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(reason) = recorded.skip_reason {
+        lines.push(format!("reason: {}", cell(reason)));
+    }
+    if let Some(account) = recorded.attested {
+        lines.push(format!("attested: {}", cell(account)));
+    }
+    for (label, text, origin) in recorded.entries(zone) {
+        lines.push(match origin {
+            Some(origin) => format!("{label}: {} ({})", cell(text), cell(&origin)),
+            None => format!("{label}: {}", cell(text)),
+        });
+    }
+    lines
 }
 
 pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
@@ -84,20 +102,7 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
                 // A code span keeps `!` and `_` as written; only a pipe needs its escape in a table.
                 record.push(format!("needs `{}`", when.replace('|', "\\|")));
             }
-            if let Some(reason) = &step.skip_reason {
-                record.push(format!("reason: {}", cell(reason)));
-            }
-            if let Some(account) = &step.attested {
-                record.push(format!("attested: {}", cell(account)));
-            }
-            for (label, entries) in [("evidence", step.evidence), ("note", step.notes)] {
-                for entry in entries {
-                    record.push(match entry_origin(entry, step, zone) {
-                        Some(origin) => format!("{label}: {} ({})", cell(&entry.text), cell(&origin)),
-                        None => format!("{label}: {}", cell(&entry.text)),
-                    });
-                }
-            }
+            record.extend(record_cells(&step.recorded(), zone));
             writeln!(
                 w,
                 "| {} {} (`{}`) | {} | {} |",
@@ -107,6 +112,17 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
                 step.status.as_str(),
                 record.join("<br>")
             )?;
+        }
+    }
+
+    if !r.unlisted_steps.is_empty() {
+        writeln!(w, "\n## Recorded for steps no longer in the checklist\n")?;
+        writeln!(w, "| Step | Status | Record |")?;
+        writeln!(w, "|---|---|---|")?;
+        for step in &r.unlisted_steps {
+            let mut record = vec![cell(&format!("{} {} by {}", step.status, local_time(step.at, zone), step.by))];
+            record.extend(record_cells(&step.recorded(), zone));
+            writeln!(w, "| {} | {} | {} |", cell(&step.id), step.status, record.join("<br>"))?;
         }
     }
 

@@ -7,6 +7,7 @@
 mod markdown;
 mod text;
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use jiff::Timestamp;
@@ -47,6 +48,9 @@ pub struct Report<'a> {
     pub counts: Counts,
     pub facts: Vec<FactReport>,
     pub stages: Vec<StageReport<'a>>,
+    /// What was recorded for steps the checklist no longer lists (an accepted checklist change
+    /// removed them), oldest first, so that nothing recorded drops out of the report.
+    pub unlisted_steps: Vec<UnlistedStep<'a>>,
     /// Dated follow-ups first, by date; then the ones whose clock has not started. A follow-up
     /// counted from a step that was skipped or does not apply is left out: it never gets a date.
     pub key_dates: Vec<KeyDate>,
@@ -130,6 +134,21 @@ pub struct StepReport<'a> {
     pub by: Option<String>,
     pub skip_reason: Option<String>,
     /// The account typed to confirm an irreversible step.
+    pub attested: Option<String>,
+    pub notes: &'a [Entry],
+    pub evidence: &'a [Entry],
+}
+
+/// The record of a step the run's checklist no longer lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnlistedStep<'a> {
+    pub id: String,
+    /// `done`, `skipped`, `waiting`, or `noted` (only notes were recorded).
+    pub status: &'static str,
+    /// When that status was reached (for `noted`, the first note).
+    pub at: Timestamp,
+    pub by: String,
+    pub skip_reason: Option<String>,
     pub attested: Option<String>,
     pub notes: &'a [Entry],
     pub evidence: &'a [Entry],
@@ -221,6 +240,24 @@ pub fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Report<'a
         })
         .collect();
 
+    let listed: HashSet<&str> = checklist.steps().map(|(_, step)| step.id.get_ref().as_str()).collect();
+    let mut unlisted_steps: Vec<UnlistedStep<'_>> = replay
+        .steps
+        .iter()
+        .filter(|(id, _)| !listed.contains(id.as_str()))
+        .map(|(id, record)| UnlistedStep {
+            id: id.clone(),
+            status: record.status.as_str(),
+            at: record.at,
+            by: record.by.clone(),
+            skip_reason: record.reason.clone(),
+            attested: record.attested.clone(),
+            notes: &record.notes,
+            evidence: &record.evidence,
+        })
+        .collect();
+    unlisted_steps.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+
     Report {
         schema_version: SCHEMA_VERSION,
         generated_at: now,
@@ -252,6 +289,7 @@ pub fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Report<'a
         counts: progress.counts(),
         facts,
         stages,
+        unlisted_steps,
         key_dates: dates::key_dates(checklist, replay, now, zone),
         checklist_changes: replay
             .accepted_changes
@@ -292,10 +330,58 @@ pub(crate) fn status_line(step: &StepReport<'_>, zone: &TimeZone) -> String {
     line
 }
 
+/// What the renderers show under a step, listed or not: reason, attestation, evidence, notes.
+pub(crate) struct Recorded<'r> {
+    pub at: Option<Timestamp>,
+    pub by: Option<&'r str>,
+    pub skip_reason: Option<&'r str>,
+    pub attested: Option<&'r str>,
+    pub evidence: &'r [Entry],
+    pub notes: &'r [Entry],
+}
+
+impl StepReport<'_> {
+    pub(crate) fn recorded(&self) -> Recorded<'_> {
+        Recorded {
+            at: self.at,
+            by: self.by.as_deref(),
+            skip_reason: self.skip_reason.as_deref(),
+            attested: self.attested.as_deref(),
+            evidence: self.evidence,
+            notes: self.notes,
+        }
+    }
+}
+
+impl UnlistedStep<'_> {
+    pub(crate) fn recorded(&self) -> Recorded<'_> {
+        Recorded {
+            at: Some(self.at),
+            by: Some(&self.by),
+            skip_reason: self.skip_reason.as_deref(),
+            attested: self.attested.as_deref(),
+            evidence: self.evidence,
+            notes: self.notes,
+        }
+    }
+}
+
+impl Recorded<'_> {
+    /// Evidence then notes, each labelled, with where it came from when that differs from the
+    /// status line (see [`entry_origin`]).
+    pub(crate) fn entries(&self, zone: &TimeZone) -> Vec<(&'static str, &str, Option<String>)> {
+        [("evidence", self.evidence), ("note", self.notes)]
+            .into_iter()
+            .flat_map(|(label, entries)| entries.iter().map(move |entry| (label, entry)))
+            .map(|(label, entry)| (label, entry.text.as_str(), entry_origin(entry, self.at, self.by, zone)))
+            .collect()
+    }
+}
+
 /// `(2026-11-24 14:02 UTC by bo)` after a note or evidence, or `None` when it was recorded with
-/// the step's status (same time, same operator), which the status line already shows.
-pub(crate) fn entry_origin(entry: &Entry, step: &StepReport<'_>, zone: &TimeZone) -> Option<String> {
-    let same = step.at == Some(entry.at) && step.by.as_deref() == Some(&*entry.by);
+/// the step's status (same time `at`, same operator `by`), which the status line already shows.
+fn entry_origin(entry: &Entry, at: Option<Timestamp>, by: Option<&str>, zone: &TimeZone) -> Option<String> {
+    let same = at == Some(entry.at) && by == Some(&*entry.by);
     (!same).then(|| format!("{} by {}", local_time(entry.at, zone), entry.by))
 }
 

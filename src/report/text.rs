@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use jiff::tz::TimeZone;
 
-use super::{Report, entry_origin, key_date_passed, key_date_when, local_time, status_line};
+use super::{Recorded, Report, key_date_passed, key_date_when, local_time, status_line};
 use crate::layout::fill;
 
 const WIDTH: usize = 80;
@@ -26,6 +26,23 @@ fn wrapped_hanging(w: &mut dyn Write, first: &str, text: &str) -> io::Result<()>
 /// A labelled text whose continuation lines line up under the first.
 fn labelled(w: &mut dyn Write, indent: &str, label: &str, text: &str) -> io::Result<()> {
     wrapped_hanging(w, &format!("{indent}{label}: "), text)
+}
+
+/// The reason, attestation, evidence and notes under a step.
+fn record_lines(w: &mut dyn Write, detail: &str, recorded: &Recorded<'_>, zone: &TimeZone) -> io::Result<()> {
+    if let Some(reason) = recorded.skip_reason {
+        labelled(w, detail, "reason", reason)?;
+    }
+    if let Some(account) = recorded.attested {
+        writeln!(w, "{detail}attested by typing the account {account}")?;
+    }
+    for (label, text, origin) in recorded.entries(zone) {
+        match origin {
+            Some(origin) => labelled(w, detail, label, &format!("{text} ({origin})"))?,
+            None => labelled(w, detail, label, text)?,
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
@@ -94,21 +111,17 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
                 };
                 wrapped_hanging(w, detail, &line)?;
             }
-            if let Some(reason) = &step.skip_reason {
-                labelled(w, detail, "reason", reason)?;
-            }
-            if let Some(account) = &step.attested {
-                writeln!(w, "{detail}attested by typing the account {account}")?;
-            }
-            for (label, entries) in [("evidence", step.evidence), ("note", step.notes)] {
-                for entry in entries {
-                    let text = match entry_origin(entry, step, zone) {
-                        Some(origin) => format!("{} ({origin})", entry.text),
-                        None => entry.text.clone(),
-                    };
-                    labelled(w, detail, label, &text)?;
-                }
-            }
+            record_lines(w, detail, &step.recorded(), zone)?;
+        }
+    }
+
+    if !r.unlisted_steps.is_empty() {
+        writeln!(w, "\nRecorded for steps no longer in the checklist")?;
+        for step in &r.unlisted_steps {
+            writeln!(w, "  {} [{}]", step.id, step.status)?;
+            let detail = "        ";
+            writeln!(w, "{detail}{} {} by {}", step.status, local_time(step.at, zone), step.by)?;
+            record_lines(w, detail, &step.recorded(), zone)?;
         }
     }
 
