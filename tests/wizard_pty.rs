@@ -14,7 +14,7 @@ use expectrl::session::OsSession;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::common::{Env, Small, bin};
+use crate::common::{Env, SMALL, Small, bin};
 
 /// How long any one expectation may take: generous, the CI machine is small and shared.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -981,16 +981,45 @@ fn the_wizard_on_a_complete_run_shows_the_summary_and_exits_0() {
 /// default 80 columns from the parent once the child has started, so the child waits for a line
 /// on stdin, sent only after the size is set, before it execs the wizard: the very first line the
 /// wizard writes already sees the narrow terminal.
-fn narrow_wizard(env: &Env, cols: u16, no_color: bool, args: &[&str]) -> Pty {
+/// closeacct with `args` on a terminal `cols` wide: the size is set before closeacct starts.
+fn on_terminal(env: &Env, cols: u16, no_color: bool, args: &[&str]) -> Pty {
     let mut cmd = term_cmd(env, "/bin/sh");
     if !no_color {
         cmd.env_remove("NO_COLOR");
     }
-    cmd.arg("-c").arg("read -r _; exec \"$0\" \"$@\"").arg(bin()).arg("wizard").args(args);
+    cmd.arg("-c").arg("read -r _; exec \"$0\" \"$@\"").arg(bin()).args(args);
     let mut pty = Pty::spawn(cmd);
     pty.session.get_process_mut().set_window_size(cols, 40).expect("set the terminal size");
     pty.send(ENTER);
     pty
+}
+
+fn narrow_wizard(env: &Env, cols: u16, no_color: bool, args: &[&str]) -> Pty {
+    on_terminal(env, cols, no_color, &[&["wizard"], args].concat())
+}
+
+#[test]
+fn on_a_terminal_the_status_overview_keeps_each_run_on_one_line() {
+    let env = Env::new();
+    let small = env.write("small.toml", SMALL).display().to_string();
+    let run = ["--checklist", small.as_str(), "--account", "a-long-account-name-01"];
+    env.expect(&[&["start", "--fact", "org=yes"], &run[..]].concat(), 0);
+    env.expect(&[&["confirm", "backup"], &run[..]].concat(), 0);
+    // Piped, the row is whole and longer than 80 columns.
+    let (piped, _) = env.expect(&["status"], 0);
+    let row = piped.lines().nth(1).expect("a row");
+    assert!(row.ends_with("  1.2 remove-members") && row.chars().count() > 80, "{piped}");
+    for cols in [80u16, 100] {
+        let mut pty = on_terminal(&env, cols, true, &["status"]);
+        pty.expect(r"PROVIDER +ACCOUNT +RESOLVED +WAITING +LAST ACTIVITY +NEXT\n");
+        let fitted = pty.expect(r"(small +a-long-account-name-01 .*)\n").remove(1);
+        assert_eq!(pty.wait_exit(), 0);
+        if cols == 80 {
+            assert!(fitted.ends_with("  1.2 remo…") && fitted.chars().count() == 80, "{fitted:?}");
+        } else {
+            assert_eq!(fitted, row, "a wide terminal shows the row whole");
+        }
+    }
 }
 
 #[test]

@@ -139,7 +139,10 @@ fn local(ts: Option<Timestamp>, zone: &jiff::tz::TimeZone) -> String {
 }
 
 /// One row per run, the columns as wide as their longest value so a row fits in 80 columns.
+/// One line per run. On a terminal a long next step is cut to keep each run on one line of it;
+/// into a file or a pipe every line goes whole.
 fn render_lines(statuses: &[RunStatus], zone: &jiff::tz::TimeZone) -> String {
+    let columns = console::Term::stdout().size_checked().map_or(usize::MAX, |(_, cols)| usize::from(cols));
     let provider_width = statuses.iter().map(|s| s.provider.len()).max().unwrap_or(0).max("PROVIDER".len());
     let account_width = statuses.iter().map(|s| s.account.len()).max().unwrap_or(0).max("ACCOUNT".len());
     let mut out = String::new();
@@ -155,14 +158,14 @@ fn render_lines(statuses: &[RunStatus], zone: &jiff::tz::TimeZone) -> String {
             (None, false) => "-".to_owned(),
         };
         let resolved = format!("{}/{}", s.counts.resolved_applicable(), s.counts.applicable);
-        let _ = writeln!(
-            out,
-            "{:<provider_width$}  {:<account_width$}  {resolved:>8}  {:>7}  {:<16}  {next}",
+        let row = format!(
+            "{:<provider_width$}  {:<account_width$}  {resolved:>8}  {:>7}  {:<16}  ",
             s.provider,
             s.account,
             s.counts.waiting,
             local(s.last_activity, zone),
         );
+        let _ = writeln!(out, "{row}{}", shorten(&next, columns.saturating_sub(row.chars().count())));
         for due in &s.overdue {
             out += &reminder_lines(due);
         }
@@ -180,6 +183,16 @@ fn labelled(out: &mut String, label: &str, text: &str) {
 }
 
 /// A due reminder as `  ! step …`, wrapped, continuation lines indented.
+/// `text` cut to `room` characters, ending in `…` when cut, so a row fits the terminal: the step
+/// number before the id is enough to name the step, and `status --account` shows it whole. Left
+/// whole when there is too little room to keep anything readable.
+fn shorten(text: &str, room: usize) -> String {
+    if text.chars().count() <= room || room < 8 {
+        return text.to_owned();
+    }
+    text.chars().take(room - 1).chain(['…']).collect()
+}
+
 fn reminder_lines(due: &KeyDate) -> String {
     fill(&reminder_line(due), WIDTH, "  ! ", "    ") + "\n"
 }
