@@ -138,9 +138,8 @@ fn local(ts: Option<Timestamp>, zone: &jiff::tz::TimeZone) -> String {
     ts.map_or_else(|| "-".to_owned(), |t| t.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string())
 }
 
-/// One row per run, the columns as wide as their longest value so a row fits in 80 columns.
-/// One line per run. On a terminal a long next step is cut to keep each run on one line of it;
-/// into a file or a pipe every line goes whole.
+/// One row per run, the columns as wide as their longest value. On a terminal a long next step is
+/// cut so that each run keeps to one line of it; into a file or a pipe every row goes whole.
 fn render_lines(statuses: &[RunStatus], zone: &jiff::tz::TimeZone) -> String {
     let columns = console::Term::stdout().size_checked().map_or(usize::MAX, |(_, cols)| usize::from(cols));
     let provider_width = statuses.iter().map(|s| s.provider.len()).max().unwrap_or(0).max("PROVIDER".len());
@@ -182,7 +181,6 @@ fn labelled(out: &mut String, label: &str, text: &str) {
     let _ = writeln!(out, "{}", fill(text, WIDTH, label, &hanging));
 }
 
-/// A due reminder as `  ! step …`, wrapped, continuation lines indented.
 /// `text` cut to `room` characters, ending in `…` when cut, so a row fits the terminal: the step
 /// number before the id is enough to name the step, and `status --account` shows it whole. Left
 /// whole when there is too little room to keep anything readable.
@@ -193,6 +191,7 @@ fn shorten(text: &str, room: usize) -> String {
     text.chars().take(room - 1).chain(['…']).collect()
 }
 
+/// A due reminder as `  ! step …`, wrapped, continuation lines indented.
 fn reminder_lines(due: &KeyDate) -> String {
     fill(&reminder_line(due), WIDTH, "  ! ", "    ") + "\n"
 }
