@@ -120,7 +120,7 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
         for step in &r.unlisted_steps {
             writeln!(w, "  {} [{}]", step.id, step.status)?;
             let detail = "        ";
-            writeln!(w, "{detail}{} {} by {}", step.status, local_time(step.at, zone), step.by)?;
+            wrapped_hanging(w, detail, &format!("{} {} by {}", step.status, local_time(step.at, zone), step.by))?;
             record_lines(w, detail, &step.recorded(), zone)?;
         }
     }
