@@ -67,7 +67,7 @@ pub enum Error {
     InvalidChecklist { location: String, reason: String },
 
     /// A state file whose content is damaged; nothing is rewritten.
-    #[error("{path}: line {line}: {reason}; nothing was changed (run `closeacct verify` for details)")]
+    #[error("{path}: line {line}: {reason}; nothing was changed")]
     DamagedState { path: PathBuf, line: usize, reason: String },
 
     /// Input refused before anything was written (a secret in a note, say).
