@@ -148,7 +148,6 @@ impl Session {
         let (appender, event) = state::create_log(&dir, clock::now(), &self.operator, first)?;
         let mut replay = Replay { detail: Detail::Summary, ..Replay::default() };
         replay.apply(&event);
-        appender.last_hash().clone_into(&mut replay.last_hash);
         Ok(ActiveRun {
             provider,
             account: account.to_owned(),
@@ -291,7 +290,6 @@ impl ActiveRun {
         }
         let event = self.appender.append(clock::now(), operator, kind)?;
         self.replay.apply(&event);
-        self.replay.last_hash = self.appender.last_hash().to_owned();
         Ok(event)
     }
 }

@@ -865,7 +865,6 @@ pub struct Replay {
     pub operators: Vec<Arc<str>>,
     /// The checklist the run is pinned to: the one it started with or the last accepted.
     pub checklist_sha256: String,
-    pub checklist_version: u32,
     /// Latest answer per fact.
     pub facts: BTreeMap<String, String>,
     /// Every answer per fact, in order (for the record).
@@ -876,7 +875,6 @@ pub struct Replay {
     pub last_at: Option<Timestamp>,
     pub last_step: Option<String>,
     pub events: u64,
-    pub last_hash: String,
 }
 
 /// Everything recorded about one step.
@@ -946,13 +944,12 @@ impl Replay {
         let keep = self.detail == Detail::Full;
         let entry = |text: &S| Entry { at, by: Arc::clone(&operator), text: text.as_ref().to_owned() };
         match &event.kind {
-            EventKind::RunStarted { provider, account, checklist_version, checklist_sha256 } => {
+            EventKind::RunStarted { provider, account, checklist_sha256, .. } => {
                 set(&mut self.provider, provider);
                 set(&mut self.account, account);
                 self.started_at = Some(at);
                 by.clone_into(&mut self.started_by);
                 set(&mut self.checklist_sha256, checklist_sha256);
-                self.checklist_version = *checklist_version;
             }
             EventKind::FactAnswered { fact, value } => {
                 self.facts.insert(own(fact), own(value));
@@ -1003,9 +1000,8 @@ impl Replay {
                 let entry = keep.then(|| entry(note));
                 self.record(step.as_ref(), at, by).notes.extend(entry);
             }
-            EventKind::ChecklistAccepted { checklist_version, checklist_sha256, changes } => {
+            EventKind::ChecklistAccepted { checklist_sha256, changes, .. } => {
                 set(&mut self.checklist_sha256, checklist_sha256);
-                self.checklist_version = *checklist_version;
                 self.accepted_changes.push((at, by.to_owned(), changes.iter().map(own).collect()));
                 self.completed_at = None;
             }
@@ -1044,7 +1040,6 @@ pub fn replay(dir: &Path, detail: Detail) -> Result<(Replay, LogEnd)> {
         state.apply(event);
         Ok(())
     })?;
-    state.last_hash.clone_from(&end.last_hash);
     Ok((state, end))
 }
 
