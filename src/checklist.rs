@@ -850,7 +850,7 @@ fn find_cycle<'c>(
 
 /// Hex sha256 of some bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    to_hex(&Sha256::digest(bytes).into())
+    to_hex(&sha256(bytes))
 }
 
 /// The sha256 of some bytes, raw.
@@ -860,11 +860,17 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 /// Lowercase hex of a digest.
 pub fn to_hex(digest: &[u8; 32]) -> String {
+    hex_digits(digest).iter().map(|&digit| char::from(digit)).collect()
+}
+
+/// The lowercase hex digits of a digest, without allocating (the log's chain check compares them
+/// for every line).
+pub fn hex_digits(digest: &[u8; 32]) -> [u8; 64] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(64);
-    for &byte in digest {
-        hex.push(char::from(HEX[usize::from(byte >> 4)]));
-        hex.push(char::from(HEX[usize::from(byte & 0xf)]));
+    let mut hex = [0; 64];
+    for (pair, &byte) in hex.chunks_exact_mut(2).zip(digest) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0xf)];
     }
     hex
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::checklist::{sha256, sha256_hex, to_hex};
+use crate::checklist::{hex_digits, sha256, sha256_hex, to_hex};
 use crate::error::{Error, Result};
 
 mod canonical;
@@ -610,17 +610,6 @@ pub fn assert_quick_reader_agrees(line: &[u8]) {
 /// Whether `hex` is the lowercase hex of `digest` (the genesis hash is all zeros).
 fn hex_matches(hex: &str, digest: &[u8; 32]) -> bool {
     hex.as_bytes() == hex_digits(digest)
-}
-
-/// The lowercase hex digits of a digest.
-fn hex_digits(digest: &[u8; 32]) -> [u8; 64] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = [0; 64];
-    for (pair, &byte) in hex.chunks_exact_mut(2).zip(digest) {
-        pair[0] = HEX[usize::from(byte >> 4)];
-        pair[1] = HEX[usize::from(byte & 0xf)];
-    }
-    hex
 }
 
 /// Where appended bytes go. The file is the real one; tests inject failures through this trait.
