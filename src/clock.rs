@@ -4,6 +4,7 @@
 //! not depend on the wall clock.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -18,10 +19,15 @@ pub fn now() -> Timestamp {
     Timestamp::from_second(now.as_second()).unwrap_or(now)
 }
 
-/// The operator's time zone (`TZ`, else the system's), UTC when neither can be read.
+/// The operator's time zone (`TZ`, else the system's), UTC when neither can be read. Found once
+/// per process: the wizard and `status` ask for it for every recorded event and every reminder.
 pub fn local_zone() -> TimeZone {
-    let linked = || std::env::var_os("TZ").is_none().then(|| zone_linked_from(Path::new(LOCALTIME))).flatten();
-    linked().or_else(|| TimeZone::try_system().ok()).unwrap_or(TimeZone::UTC)
+    static ZONE: OnceLock<TimeZone> = OnceLock::new();
+    let find = || {
+        let linked = std::env::var_os("TZ").is_none().then(|| zone_linked_from(Path::new(LOCALTIME))).flatten();
+        linked.or_else(|| TimeZone::try_system().ok()).unwrap_or(TimeZone::UTC)
+    };
+    ZONE.get_or_init(find).clone()
 }
 
 const LOCALTIME: &str = "/etc/localtime";
