@@ -159,15 +159,22 @@ impl Session {
         })
     }
 
-    /// Opens an existing run for writing. A changed checklist is handled by `on_change`.
-    pub fn open(&self, account: &str, on_change: OnChange<'_>) -> Result<ActiveRun> {
+    /// The provider and directory of an existing run, checked: a valid account, a log there
+    /// (exit 66 if not), and no symbolic link on the way to it.
+    fn existing_run(&self, account: &str) -> Result<(String, PathBuf)> {
         validate_account(account)?;
-        let provider = self.provider().to_owned();
-        let dir = self.state.run_dir(&provider, account);
-        if !dir.join(state::EVENTS_FILE).exists() {
+        if !self.run_exists(account) {
             return Err(self.no_such_run(account));
         }
-        create_private_dir(&self.state.root, &dir)?;
+        let provider = self.provider().to_owned();
+        let dir = self.state.run_dir(&provider, account);
+        state::refuse_symlinked_dirs(&self.state.root, &dir)?;
+        Ok((provider, dir))
+    }
+
+    /// Opens an existing run for writing. A changed checklist is handled by `on_change`.
+    pub fn open(&self, account: &str, on_change: OnChange<'_>) -> Result<ActiveRun> {
+        let (provider, dir) = self.existing_run(account)?;
         let lock = RunLock::acquire(&dir, &provider, account)?;
         let (replay, end) = state::replay(&dir, Detail::Summary)?;
         let appender = state::open_log_for_append(&dir, &end)?;
@@ -181,7 +188,7 @@ impl Session {
             _lock: lock,
         };
         if run.replay.checklist_sha256 != self.checklist.sha256 {
-            let changes = self.changes_since(&run.dir, &run.replay)?;
+            let changes = self.changes_since(Self::pinned(&run.dir, &run.replay)?.as_ref(), &run.replay);
             let accepted = match on_change {
                 OnChange::Accept => true,
                 OnChange::Refuse => false,
@@ -218,19 +225,14 @@ impl Session {
 
     /// Opens a run for reading, keeping `detail`: no lock, nothing written, a torn tail ignored.
     pub fn read(&self, account: &str, detail: Detail) -> Result<ReadRun> {
-        validate_account(account)?;
-        let provider = self.provider().to_owned();
-        let dir = self.state.run_dir(&provider, account);
-        if !dir.join(state::EVENTS_FILE).exists() {
-            return Err(self.no_such_run(account));
-        }
-        state::refuse_symlinked_dirs(&self.state.root, &dir)?;
+        let (provider, dir) = self.existing_run(account)?;
         let (replay, end) = state::replay(&dir, detail)?;
         let (checklist, pending_changes) = if replay.checklist_sha256 == self.checklist.sha256 {
             (self.checklist.clone(), Vec::new())
         } else {
-            let changes = self.changes_since(&dir, &replay)?;
-            (Self::pinned(&dir, &replay)?.unwrap_or_else(|| self.checklist.clone()), changes)
+            let pinned = Self::pinned(&dir, &replay)?;
+            let changes = self.changes_since(pinned.as_ref(), &replay);
+            (pinned.unwrap_or_else(|| self.checklist.clone()), changes)
         };
         Ok(ReadRun { provider, account: account.to_owned(), dir, replay, end, checklist, pending_changes })
     }
@@ -243,15 +245,16 @@ impl Session {
         Loaded::from_file(&path).map(Some)
     }
 
-    fn changes_since(&self, dir: &std::path::Path, replay: &Replay) -> Result<Vec<String>> {
-        Ok(match Self::pinned(dir, replay)? {
-            Some(old) => diff_checklists(&old, &self.checklist),
+    /// How this session's checklist differs from `pinned`, the copy the run is pinned to.
+    fn changes_since(&self, pinned: Option<&Loaded>, replay: &Replay) -> Vec<String> {
+        match pinned {
+            Some(old) => diff_checklists(old, &self.checklist),
             None => vec![format!(
                 "checklist sha256 {} → {} (the earlier copy is missing, so the steps cannot be compared)",
                 short(&replay.checklist_sha256),
                 short(&self.checklist.sha256)
             )],
-        })
+        }
     }
 
     fn no_such_run(&self, account: &str) -> Error {
