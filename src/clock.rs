@@ -30,6 +30,11 @@ pub fn local_zone() -> TimeZone {
     ZONE.get_or_init(find).clone()
 }
 
+/// `2026-11-24 14:02`: a time in `zone` to the minute, as `status` and the wizard show it.
+pub fn minutes_in(at: Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
 const LOCALTIME: &str = "/etc/localtime";
 
 /// The zone a link such as `/etc/localtime` points to in a zoneinfo directory, named as jiff names

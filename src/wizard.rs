@@ -143,7 +143,7 @@ fn say_resume(session: &Session, run: &ActiveRun, p: &mut dyn Prompter) {
     let progress = Progress::new(&session.checklist, &run.replay);
     let counts = progress.counts();
     let zone = clock::local_zone();
-    let local = |t: jiff::Timestamp| t.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string();
+    let local = |t: jiff::Timestamp| clock::minutes_in(t, &zone);
     let mut line = format!(
         "Resuming run started {} — {} of {} steps resolved",
         run.replay.started_at.map(local).unwrap_or_default(),
@@ -457,10 +457,7 @@ impl Walk<'_, '_> {
         }
         self.p.say("Key dates");
         for date in dates {
-            let when = date.date.map_or_else(
-                || "(undated)".to_owned(),
-                |d| d.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string(),
-            );
+            let when = date.date.map_or_else(|| "(undated)".to_owned(), |d| clock::minutes_in(d, &zone));
             // The text hangs under itself, clear of the date column.
             let first = format!("  {when:<16}  ");
             self.p.say(&fill(&date.text, terminal_columns().max(40) - 1, &first, &" ".repeat(20)));

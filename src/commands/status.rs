@@ -135,7 +135,7 @@ fn run_status(run: &ReadRun, now: Timestamp, zone: &jiff::tz::TimeZone) -> RunSt
 }
 
 fn local(ts: Option<Timestamp>, zone: &jiff::tz::TimeZone) -> String {
-    ts.map_or_else(|| "-".to_owned(), |t| t.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+    ts.map_or_else(|| "-".to_owned(), |t| clock::minutes_in(t, zone))
 }
 
 /// One row per run, the columns as wide as their longest value. On a terminal a long next step is
@@ -166,7 +166,7 @@ fn render_lines(statuses: &[RunStatus], zone: &jiff::tz::TimeZone) -> String {
         );
         let _ = writeln!(out, "{row}{}", shorten(&next, columns.saturating_sub(row.chars().count())));
         for due in &s.overdue {
-            out += &reminder_lines(due);
+            labelled(&mut out, "  ! ", &reminder_line(due));
         }
     }
     out
@@ -191,11 +191,6 @@ fn shorten(text: &str, room: usize) -> String {
     text.chars().take(room - 1).chain(['…']).collect()
 }
 
-/// A due reminder as `  ! step …`, wrapped, continuation lines indented.
-fn reminder_lines(due: &KeyDate) -> String {
-    fill(&reminder_line(due), WIDTH, "  ! ", "    ") + "\n"
-}
-
 fn render_detail(s: &RunStatus, zone: &jiff::tz::TimeZone) -> String {
     let mut out = String::new();
     let c = &s.counts;
@@ -215,7 +210,7 @@ fn render_detail(s: &RunStatus, zone: &jiff::tz::TimeZone) -> String {
         labelled(&mut out, "  waiting        ", &format!("{} {} — {}", w.number, w.id, w.title));
     }
     for due in &s.overdue {
-        out += &reminder_lines(due);
+        labelled(&mut out, "  ! ", &reminder_line(due));
     }
     for change in &s.pending_checklist_changes {
         labelled(&mut out, "  ", &format!("checklist changed since the run began: {change}"));
@@ -226,9 +221,7 @@ fn render_detail(s: &RunStatus, zone: &jiff::tz::TimeZone) -> String {
 /// "step 3.3 is still open since 2026-11-24 13:40 (1h after `request-to-close`): <text>": the
 /// date the follow-up fell due, and how it was counted.
 pub fn reminder_line(due: &KeyDate) -> String {
-    let when = due.date.map_or_else(String::new, |d| {
-        format!(" since {}", d.to_zoned_datetime(clock::local_zone()).strftime("%Y-%m-%d %H:%M"))
-    });
+    let when = due.date.map_or_else(String::new, |d| format!(" since {}", clock::minutes_in(d, &clock::local_zone())));
     let counted = match due.after.as_deref() {
         Some("end-of-month") => format!(" (the end of the month of `{}`)", due.from_step),
         Some(after) => format!(" ({after} after `{}`)", due.from_step),
