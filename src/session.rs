@@ -159,22 +159,10 @@ impl Session {
         })
     }
 
-    /// The provider and directory of an existing run, checked: a valid account, a log there
-    /// (exit 66 if not), and no symbolic link on the way to it.
-    fn existing_run(&self, account: &str) -> Result<(String, PathBuf)> {
-        validate_account(account)?;
-        if !self.run_exists(account) {
-            return Err(self.no_such_run(account));
-        }
-        let provider = self.provider().to_owned();
-        let dir = self.state.run_dir(&provider, account);
-        state::refuse_symlinked_dirs(&self.state.root, &dir)?;
-        Ok((provider, dir))
-    }
-
     /// Opens an existing run for writing. A changed checklist is handled by `on_change`.
     pub fn open(&self, account: &str, on_change: OnChange<'_>) -> Result<ActiveRun> {
-        let (provider, dir) = self.existing_run(account)?;
+        let provider = self.provider().to_owned();
+        let dir = existing_run_dir(&self.state, &provider, account)?;
         let lock = RunLock::acquire(&dir, &provider, account)?;
         let (replay, end) = state::replay(&dir, Detail::Summary)?;
         let appender = state::open_log_for_append(&dir, &end)?;
@@ -225,7 +213,8 @@ impl Session {
 
     /// Opens a run for reading, keeping `detail`: no lock, nothing written, a torn tail ignored.
     pub fn read(&self, account: &str, detail: Detail) -> Result<ReadRun> {
-        let (provider, dir) = self.existing_run(account)?;
+        let provider = self.provider().to_owned();
+        let dir = existing_run_dir(&self.state, &provider, account)?;
         let (replay, end) = state::replay(&dir, detail)?;
         let (checklist, pending_changes) = if replay.checklist_sha256 == self.checklist.sha256 {
             (self.checklist.clone(), Vec::new())
@@ -256,18 +245,44 @@ impl Session {
             )],
         }
     }
+}
 
-    fn no_such_run(&self, account: &str) -> Error {
-        Error::NoSuchRun {
-            provider: self.provider().to_owned(),
+impl ReadRun {
+    /// Reads a run against the checklist it is pinned to, for a run whose checklist is neither
+    /// built in nor given (one started from a checklist file): there is nothing to compare with.
+    pub fn with_pinned_checklist(state: &StateDir, provider: &str, account: &str, detail: Detail) -> Result<ReadRun> {
+        let dir = existing_run_dir(state, provider, account)?;
+        let (replay, end) = state::replay(&dir, detail)?;
+        let checklist = Loaded::from_file(&state::pinned_checklist_path(&dir, &replay.checklist_sha256))?;
+        Ok(ReadRun {
+            provider: provider.to_owned(),
+            account: account.to_owned(),
+            dir,
+            replay,
+            end,
+            checklist,
+            pending_changes: Vec::new(),
+        })
+    }
+}
+
+/// The directory of an existing run, checked: a valid account, a log there (exit 66 if not), and
+/// no symbolic link on the way to it.
+fn existing_run_dir(state: &StateDir, provider: &str, account: &str) -> Result<PathBuf> {
+    validate_account(account)?;
+    let dir = state.run_dir(provider, account);
+    if !dir.join(state::EVENTS_FILE).exists() {
+        return Err(Error::NoSuchRun {
+            provider: provider.to_owned(),
             account: account.to_owned(),
             hint: format!(
-                " in {}; start it with `closeacct wizard --provider {} --account {account}`",
-                self.state.root.display(),
-                self.provider()
+                " in {}; start it with `closeacct wizard --provider {provider} --account {account}`",
+                state.root.display()
             ),
-        }
+        });
     }
+    state::refuse_symlinked_dirs(&state.root, &dir)?;
+    Ok(dir)
 }
 
 fn short(hash: &str) -> &str {

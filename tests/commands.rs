@@ -25,6 +25,24 @@ fn a_scripted_run_goes_from_start_to_complete() {
     assert_eq!(events[4]["attested"], "acct-1");
 }
 
+/// A run started from a checklist file is read without `--checklist` too, against the copy of
+/// the checklist pinned in its directory, and the file itself may be gone.
+#[test]
+fn status_reads_a_run_from_a_checklist_file_against_its_pinned_copy() {
+    let s = Small::new();
+    s.expect("start", &["--fact", "org=no"], 0);
+    s.expect("confirm", &["backup"], 0);
+    std::fs::remove_file(&s.file).unwrap();
+    let (overview, _) = s.env.expect(&["status"], 0);
+    let row = overview.lines().nth(1).expect("a row for the run");
+    assert!(row.starts_with("small") && row.contains("acct-1") && row.contains("1/4"), "{overview}");
+    assert!(row.ends_with("2.1 ticket"), "{overview}");
+    let (json, _) = s.env.expect(&["status", "--format", "json"], 0);
+    let runs: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(runs[0]["counts"]["done"], 1, "{runs}");
+    assert_eq!(runs[0]["pending_checklist_changes"], serde_json::json!([]));
+}
+
 #[test]
 fn out_of_order_and_inapplicable_steps_are_refused_with_the_reason() {
     let s = Small::new();

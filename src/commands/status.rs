@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::layout::fill;
 use crate::progress::{Counts, Progress, Status};
 use crate::session::{ReadRun, Session};
-use crate::state::{self, Detail, StateDir};
+use crate::state::{Detail, StateDir};
 
 /// One run's progress, as `status` prints it (and as its JSON).
 #[derive(Serialize)]
@@ -99,9 +99,7 @@ fn read_run(
     let checklist = match loaded.map_or_else(|| load_checklist(Some(provider), &args.checklist), Ok) {
         Ok(checklist) => checklist,
         Err(Error::UnknownProvider { .. }) => {
-            let dir = state.run_dir(provider, account);
-            let (replay, _) = state::replay(&dir, Detail::Summary)?;
-            Loaded::from_file(&state::pinned_checklist_path(&dir, &replay.checklist_sha256))?
+            return ReadRun::with_pinned_checklist(state, provider, account, Detail::Summary);
         }
         Err(e) => return Err(e),
     };
