@@ -65,18 +65,18 @@ fn prompt_error(error: dialoguer::Error) -> Error {
     }
 }
 
-impl TerminalPrompter {
-    /// The terminal's width in columns.
-    fn width(&self) -> usize {
-        self.term.size_checked().map_or(80, |(_, cols)| usize::from(cols))
-    }
+/// The width of the terminal the wizard writes to (stderr); 80 when it has none.
+pub fn columns() -> usize {
+    Term::stderr().size_checked().map_or(80, |(_, cols)| usize::from(cols))
+}
 
+impl TerminalPrompter {
     /// dialoguer redraws a prompt by clearing the terminal row it ends on, so a prompt wider than
     /// the terminal leaves its first rows behind and shows up twice. A long prompt is wrapped
     /// here instead: all but its last row are printed as they are, and the last row, with
     /// `reserve` columns to spare for the answer, is what dialoguer asks with.
     fn fit(&self, prompt: &str, reserve: usize) -> String {
-        let room = self.width().saturating_sub(reserve).max(20);
+        let room = columns().saturating_sub(reserve).max(20);
         if prompt.chars().count() <= room {
             return prompt.to_owned();
         }
@@ -127,7 +127,7 @@ impl Prompter for TerminalPrompter {
         let mut typed = String::new();
         let _ = self.theme.format_input_prompt(&mut typed, &prompt, None);
         typed.push_str(&value);
-        let rows = console::measure_text_width(&typed).div_ceil(self.width().max(1)).max(1);
+        let rows = console::measure_text_width(&typed).div_ceil(columns().max(1)).max(1);
         let _ = self.term.clear_last_lines(rows - 1);
         let mut report = String::new();
         let _ = self.theme.format_input_prompt_selection(&mut report, &prompt, &value);
@@ -140,8 +140,7 @@ impl Prompter for TerminalPrompter {
     }
 
     fn progress(&mut self, label: &str, pos: u64, len: u64) {
-        let width = self.term.size_checked().map_or(80, |(_, cols)| usize::from(cols));
-        let bar_width = width.saturating_sub(label.chars().count() + 14).clamp(10, 30);
+        let bar_width = columns().saturating_sub(label.chars().count() + 14).clamp(10, 30);
         let template = format!("{{msg}}  [{{bar:{bar_width}}}] {{pos}}/{{len}}");
         let style = ProgressStyle::with_template(&template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())

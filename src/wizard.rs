@@ -15,6 +15,7 @@ use crate::layout::fill;
 use crate::progress::{Progress, Status};
 use crate::session::{ActiveRun, OnChange, Session, validate_account};
 use crate::state::{self, EventKind, create_private_dir, sync_dir};
+use crate::terminal;
 
 /// Everything the wizard asks of, and shows to, the operator.
 pub trait Prompter {
@@ -460,7 +461,7 @@ impl Walk<'_, '_> {
             let when = date.date.map_or_else(|| "(undated)".to_owned(), |d| clock::minutes_in(d, &zone));
             // The text hangs under itself, clear of the date column.
             let first = format!("  {when:<16}  ");
-            self.p.say(&fill(&date.text, terminal_columns().max(40) - 1, &first, &" ".repeat(20)));
+            self.p.say(&fill(&date.text, terminal::columns().max(40) - 1, &first, &" ".repeat(20)));
         }
     }
 
@@ -514,15 +515,10 @@ enum Action {
     Quit,
 }
 
-/// The width of the terminal the wizard writes to (stderr); 80 when it has none.
-fn terminal_columns() -> usize {
-    console::Term::stderr().size_checked().map_or(80, |(_, cols)| usize::from(cols))
-}
-
 /// Says one or more lines, each wrapped at spaces to the terminal's width with its indentation
 /// kept, rather than cut mid-word by the terminal. Words (ids, paths) are never split.
 fn say_wrapped(p: &mut dyn Prompter, text: &str) {
-    let width = terminal_columns().max(20) - 1;
+    let width = terminal::columns().max(20) - 1;
     let wrapped: Vec<String> = text
         .split('\n')
         .map(|line| {
@@ -535,7 +531,7 @@ fn say_wrapped(p: &mut dyn Prompter, text: &str) {
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    let width = terminal_columns().clamp(30, 100) - 1;
+    let width = terminal::columns().clamp(30, 100) - 1;
     text.trim().split("\n\n").map(|paragraph| fill(paragraph, width, prefix, prefix)).collect::<Vec<_>>().join("\n\n")
 }
 
