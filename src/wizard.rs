@@ -384,23 +384,16 @@ impl Walk<'_, '_> {
             }
             StepKind::Evidence => {
                 let what = step.evidence.as_deref().unwrap_or("Evidence (ticket number, e-mail date)");
+                let done_with = |evidence| EventKind::StepDone {
+                    step: id.clone(),
+                    note: None,
+                    evidence: Some(evidence),
+                    attested: None,
+                };
                 loop {
-                    let text = self.p.input(what)?;
-                    let text = text.trim();
-                    if text.is_empty() {
-                        self.p.say("  ✘ evidence is required for this step");
-                        continue;
-                    }
-                    let kind = EventKind::StepDone {
-                        step: id.clone(),
-                        note: None,
-                        evidence: Some(text.to_owned()),
-                        attested: None,
-                    };
-                    match run.record(&self.session.operator, kind) {
-                        Ok(event) => break event,
-                        Err(e @ Error::RefusedInput { .. }) => say_wrapped(self.p, &format!("  ✘ {e}")),
-                        Err(e) => return Err(e),
+                    match self.ask_text(what, done_with, run)? {
+                        Some(event) => break event,
+                        None => self.p.say("  ✘ evidence is required for this step"),
                     }
                 }
             }
