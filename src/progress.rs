@@ -132,7 +132,7 @@ impl<'a> Progress<'a> {
 
     /// Every step resolved (a waiting step keeps the run open).
     pub fn is_complete(&self) -> bool {
-        self.checklist.steps().all(|(_, step)| self.status(step).is_resolved())
+        self.first_open().is_none()
     }
 
     /// The first step that is pending or waiting, in checklist order.
