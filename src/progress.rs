@@ -163,7 +163,7 @@ impl<'a> Progress<'a> {
                 let when = step.when.as_ref().map_or("", |w| w.get_ref().as_str());
                 return Err(Error::refused(format!(
                     "step {number} `{id}` does not apply to this account: it needs `{when}`, and the facts answered rule it out ({})",
-                    self.describe_facts(when)
+                    self.describe_facts(step)
                 )));
             }
             Applies::Unknown { fact } => {
@@ -189,11 +189,13 @@ impl<'a> Progress<'a> {
         Ok(())
     }
 
-    fn describe_facts(&self, when: &str) -> String {
+    /// The answers to the facts a step's `when` reads, in checklist order: `org = no, ri = yes`.
+    fn describe_facts(&self, step: &Step) -> String {
+        let Some(condition) = self.checklist.condition(step) else { return String::new() };
         let mut parts = Vec::new();
         for fact in &self.checklist.checklist.facts {
             let id = fact.id.get_ref();
-            if when.contains(id.as_str())
+            if condition.literals().any(|(read, _)| read == id)
                 && let Some(value) = self.replay.facts.get(id)
             {
                 parts.push(format!("{id} = {value}"));
@@ -331,6 +333,17 @@ requires = ["b"]
 
     fn fact(value: &str) -> EventKind {
         EventKind::FactAnswered { fact: "org".into(), value: value.into() }
+    }
+
+    #[test]
+    fn a_refusal_names_only_the_facts_the_condition_reads() {
+        let text = CHECKLIST
+            .replace("[[facts]]\nid = \"org\"", "[[facts]]\nid = \"or\"\nquestion = \"Or?\"\n[[facts]]\nid = \"org\"");
+        let checklist = Loaded::parse(&text, "t.toml").unwrap();
+        let or = EventKind::FactAnswered { fact: "or".into(), value: "yes".into() };
+        let state = replay(vec![done("a"), or, fact("no")]);
+        let err = Progress::new(&checklist, &state).check_can_record(checklist.find("b").unwrap()).unwrap_err();
+        assert!(err.to_string().ends_with("the facts answered rule it out (org = no)"), "{err}");
     }
 
     #[test]
