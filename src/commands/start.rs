@@ -1,9 +1,9 @@
 //! `closeacct start`: begin a run without prompts.
 
-use super::{note_torn, say_next, session};
+use super::{say_next, session};
 use crate::cli::StartArgs;
 use crate::error::{Error, Result};
-use crate::session::{ActiveRun, OnChange, Session};
+use crate::session::{ActiveRun, Session};
 use crate::state::EventKind;
 
 /// Starts a run (or says it exists) and records any `--fact` given.
@@ -16,9 +16,7 @@ pub fn cmd_start(args: &StartArgs) -> Result<()> {
     // Check every answer before writing anything, so a bad one leaves no half-started run.
     let facts = parse_facts(&session, &args.facts)?;
     let open_existing = || -> Result<ActiveRun> {
-        let policy = if args.operator.accept_changes { OnChange::Accept } else { OnChange::Refuse };
-        let run = session.open(account, policy)?;
-        note_torn(&run);
+        let run = super::open_existing(&session, &args.run, &args.operator)?;
         eprintln!(
             "A run for {}/{account} already exists in {}; recording the facts given.",
             session.provider(),
