@@ -11,7 +11,7 @@ use crate::checklist::{BUILTIN, FactKind, Loaded, Step, StepKind, StepRef};
 use crate::clock;
 use crate::dates;
 use crate::error::{Error, Result};
-use crate::layout::fill;
+use crate::layout::{fill, fill_hanging};
 use crate::progress::{Progress, Status};
 use crate::session::{ActiveRun, OnChange, Session, validate_account};
 use crate::state::{self, EventKind, create_private_dir, sync_dir};
@@ -453,8 +453,7 @@ impl Walk<'_, '_> {
         for date in dates {
             let when = date.date.map_or_else(|| "(undated)".to_owned(), |d| clock::minutes_in(d, &zone));
             // The text hangs under itself, clear of the date column.
-            let first = format!("  {when:<16}  ");
-            self.p.say(&fill(&date.text, terminal::columns().max(40) - 1, &first, &" ".repeat(20)));
+            self.p.say(&fill_hanging(&date.text, terminal::columns().max(40) - 1, &format!("  {when:<16}  ")));
         }
     }
 

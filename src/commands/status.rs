@@ -11,7 +11,7 @@ use crate::cli::{DataFormat, StatusArgs};
 use crate::clock;
 use crate::dates::{self, KeyDate};
 use crate::error::{Error, Result};
-use crate::layout::fill;
+use crate::layout::{REPORT_WIDTH, fill_hanging};
 use crate::progress::{Counts, Progress, Status};
 use crate::session::{ReadRun, Session};
 use crate::state::{Detail, StateDir};
@@ -170,13 +170,9 @@ fn render_lines(statuses: &[RunStatus], zone: &jiff::tz::TimeZone) -> String {
     out
 }
 
-/// The status text is laid out for an 80-column terminal, like the report.
-const WIDTH: usize = 80;
-
 /// `label` then `text`, wrapped with continuation lines under the text.
 fn labelled(out: &mut String, label: &str, text: &str) {
-    let hanging = " ".repeat(label.chars().count());
-    let _ = writeln!(out, "{}", fill(text, WIDTH, label, &hanging));
+    let _ = writeln!(out, "{}", fill_hanging(text, REPORT_WIDTH, label));
 }
 
 /// `text` cut to `room` characters, ending in `…` when cut, so a row fits the terminal: the step

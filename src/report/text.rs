@@ -5,22 +5,19 @@ use std::io::{self, Write};
 use jiff::tz::TimeZone;
 
 use super::{Recorded, Report, key_date_passed, key_date_when, local_time, status_line};
-use crate::layout::fill;
-
-const WIDTH: usize = 80;
+use crate::layout::{REPORT_WIDTH, fill, fill_hanging};
 
 /// Wraps `text` to the report width with `indent` before every line.
 fn wrapped(w: &mut dyn Write, indent: &str, text: &str) -> io::Result<()> {
     for paragraph in text.lines() {
-        writeln!(w, "{}", fill(paragraph, WIDTH, indent, indent))?;
+        writeln!(w, "{}", fill(paragraph, REPORT_WIDTH, indent, indent))?;
     }
     Ok(())
 }
 
 /// `first` then `text`, continuation lines indented to line up under the text.
 fn wrapped_hanging(w: &mut dyn Write, first: &str, text: &str) -> io::Result<()> {
-    let hanging = " ".repeat(first.chars().count());
-    writeln!(w, "{}", fill(text, WIDTH, first, &hanging))
+    writeln!(w, "{}", fill_hanging(text, REPORT_WIDTH, first))
 }
 
 /// A labelled text whose continuation lines line up under the first.
@@ -48,7 +45,7 @@ fn record_lines(w: &mut dyn Write, detail: &str, recorded: &Recorded<'_>, zone: 
 pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
     let c = &r.checklist;
     writeln!(w, "closeacct report · {}", c.name)?;
-    writeln!(w, "{}", "=".repeat(WIDTH.min(19 + c.name.chars().count())))?;
+    writeln!(w, "{}", "=".repeat(REPORT_WIDTH.min(19 + c.name.chars().count())))?;
     writeln!(w, "Provider     {}", r.provider)?;
     writeln!(w, "Account      {}", r.account)?;
     writeln!(w, "Checklist    {} v{}", c.id, c.version)?;
