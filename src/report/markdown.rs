@@ -120,7 +120,7 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
         writeln!(w, "| Step | Status | Record |")?;
         writeln!(w, "|---|---|---|")?;
         for step in &r.unlisted_steps {
-            let mut record = vec![cell(&format!("{} {} by {}", step.status, local_time(step.at, zone), step.by))];
+            let mut record = vec![cell(&step.status_line(zone))];
             record.extend(record_cells(&step.recorded(), zone));
             writeln!(w, "| {} | {} | {} |", cell(&step.id), step.status, record.join("<br>"))?;
         }

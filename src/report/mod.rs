@@ -354,6 +354,11 @@ impl StepReport<'_> {
 }
 
 impl UnlistedStep<'_> {
+    /// `done 2026-11-24 14:02 UTC by ana`.
+    pub(crate) fn status_line(&self, zone: &TimeZone) -> String {
+        format!("{} {} by {}", self.status, local_time(self.at, zone), self.by)
+    }
+
     pub(crate) fn recorded(&self) -> Recorded<'_> {
         Recorded {
             at: Some(self.at),

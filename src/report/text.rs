@@ -117,7 +117,7 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
         for step in &r.unlisted_steps {
             writeln!(w, "  {} [{}]", step.id, step.status)?;
             let detail = "        ";
-            wrapped_hanging(w, detail, &format!("{} {} by {}", step.status, local_time(step.at, zone), step.by))?;
+            wrapped_hanging(w, detail, &step.status_line(zone))?;
             record_lines(w, detail, &step.recorded(), zone)?;
         }
     }
