@@ -80,13 +80,12 @@ impl TerminalPrompter {
         if prompt.chars().count() <= room {
             return prompt.to_owned();
         }
-        let mut rows: Vec<String> =
-            textwrap::wrap(prompt, room).into_iter().map(std::borrow::Cow::into_owned).collect();
-        let last = rows.pop().unwrap_or_default();
-        for row in rows {
-            let _ = self.term.write_line(&row);
+        let filled = crate::layout::fill(prompt, room, "", "");
+        let (rows, last) = filled.rsplit_once('\n').unwrap_or(("", &filled));
+        for row in rows.lines() {
+            let _ = self.term.write_line(row);
         }
-        last
+        last.to_owned()
     }
 }
 

@@ -998,6 +998,29 @@ fn narrow_wizard(env: &Env, cols: u16, no_color: bool, args: &[&str]) -> Pty {
     on_terminal(env, cols, no_color, &[&["wizard"], args].concat())
 }
 
+/// A prompt too long for a narrow terminal is wrapped at spaces only: the account to type keeps
+/// its hyphens on one line.
+#[test]
+fn a_narrow_terminal_never_splits_the_account_to_type() {
+    let s = Small::new();
+    let account = "acme-prod-eu-west-1a";
+    let mut pty = on_terminal(&s.env, 40, true, &["wizard", "--checklist", &s.file, "--account", account]);
+    pty.expect(r"an organization's management account\? \[y/n\] $");
+    pty.send("n");
+    at_step(&mut pty, "1.1", 0);
+    recorded(&mut pty, "done");
+    at_step(&mut pty, "2.1", 0);
+    pty.expect(r"Ticket number: $");
+    pty.type_line("CS-1");
+    recorded(&mut pty, "done");
+    at_step(&mut pty, "2.2", 0);
+    pty.expect(r"\nType the account\n");
+    pty.expect(&format!(r"{account} to\n"));
+    pty.expect(r"confirm \(empty to go back\): $");
+    pty.send("\x03");
+    assert_eq!(pty.wait_exit(), 4);
+}
+
 #[test]
 fn on_a_terminal_the_status_overview_keeps_each_run_on_one_line() {
     let env = Env::new();
