@@ -345,9 +345,7 @@ pub fn create_private_dir(root: &Path, dir: &Path) -> Result<()> {
     loop {
         match fs::symlink_metadata(&current) {
             Ok(meta) if meta.file_type().is_symlink() && current.starts_with(root) && current != root => {
-                return Err(Error::RefusedInput {
-                    message: format!("refusing to use `{}`: it is a symbolic link", current.display()),
-                });
+                return Err(symlink_refused(&current));
             }
             Ok(meta) if !meta.is_dir() && !meta.file_type().is_symlink() => {
                 return Err(Error::io("create directory", &current, io::Error::from(io::ErrorKind::NotADirectory)));
@@ -383,9 +381,7 @@ pub fn refuse_symlinked_dirs(root: &Path, dir: &Path) -> Result<()> {
     while check.starts_with(root) && check != root {
         let meta = fs::symlink_metadata(&check).map_err(|e| Error::io("inspect", &check, e))?;
         if meta.file_type().is_symlink() {
-            return Err(Error::RefusedInput {
-                message: format!("refusing to use `{}`: it is a symbolic link", check.display()),
-            });
+            return Err(symlink_refused(&check));
         }
         check.pop();
     }
@@ -397,12 +393,15 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io("sync directory", dir, e))
 }
 
+/// The refusal of a state path that is a symbolic link.
+fn symlink_refused(path: &Path) -> Error {
+    Error::RefusedInput { message: format!("refusing to use `{}`: it is a symbolic link", path.display()) }
+}
+
 /// Refuses a path that is a symbolic link.
 fn refuse_symlink(path: &Path) -> Result<()> {
     match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            Err(Error::RefusedInput { message: format!("refusing to use `{}`: it is a symbolic link", path.display()) })
-        }
+        Ok(meta) if meta.file_type().is_symlink() => Err(symlink_refused(path)),
         _ => Ok(()),
     }
 }
