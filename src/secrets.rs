@@ -585,7 +585,7 @@ fn key_stands_alone(text: &str, key_start: usize, key: &str) -> bool {
         .map_or(before.len(), |(i, _)| i);
     let ident = format!("{}{}", &before[ident_start..], key).to_ascii_lowercase();
     let ident: String = ident.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-')).collect();
-    if is_pagination_token(&ident.replace([' ', '\t'], "")) {
+    if is_pagination_token(&ident) {
         return false;
     }
     let lowered = key.to_ascii_lowercase();
