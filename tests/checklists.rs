@@ -124,15 +124,10 @@ fn odd_ids_are_refused_with_their_position() {
 
 #[test]
 fn a_generated_checklist_of_100_000_steps_loads() {
-    let text = generated_checklist(100_000);
+    let text = closeacct::checklist::generate_for_benchmarks(100_000);
     let loaded = Loaded::parse(&text, "big.toml").unwrap();
     assert_eq!(loaded.step_count(), 100_000);
     assert!(loaded.find("step-99999").is_some());
-}
-
-/// A valid checklist with `steps` steps in stages of 100, each requiring the one before.
-pub fn generated_checklist(steps: usize) -> String {
-    closeacct::checklist::generate_for_benchmarks(steps)
 }
 
 proptest! {

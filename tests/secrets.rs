@@ -7,7 +7,7 @@
 
 use closeacct::secrets::{SecretKind, find_secret};
 
-use crate::common::{Env, SMALL};
+use crate::common::Small;
 
 use SecretKind as K;
 
@@ -593,10 +593,6 @@ const BENIGN: &[&str] = &[
     "Passcode for the DC visit was sent by SMS to the site manager",
 ];
 
-fn kind_name(kind: Option<SecretKind>) -> String {
-    kind.map_or_else(|| "nothing".to_owned(), |k| format!("{k:?}"))
-}
-
 #[test]
 fn realistic_secrets_are_all_refused_with_their_kind() {
     assert!(SECRETS.len() >= 110, "only {} secret samples", SECRETS.len());
@@ -606,7 +602,7 @@ fn realistic_secrets_are_all_refused_with_their_kind() {
         match find_secret(sample) {
             None => missed.push(sample),
             Some(kind) if kind != expected => {
-                wrong_kind.push(format!("{sample:?}: expected {expected:?}, got {}", kind_name(Some(kind))));
+                wrong_kind.push(format!("{sample:?}: expected {expected:?}, got {kind:?}"));
             }
             Some(_) => {}
         }
@@ -676,47 +672,27 @@ fn kind_phrases_name_the_kind_and_carry_no_secret() {
 // ---------------------------------------------------------------------------------------------
 // Through the binary.
 
-struct Run {
-    env: Env,
-    file: String,
+/// A started run of the small checklist for `acct-1`, with `org` answered `no`.
+fn started() -> Small {
+    let run = Small::new();
+    run.expect("start", &["--fact", "org=no"], 0);
+    run
 }
 
-impl Run {
-    /// A started run of the small checklist for `acct-1`, with `org` answered `no`.
-    fn started() -> Run {
-        let env = Env::new();
-        let file = env.write("small.toml", SMALL).display().to_string();
-        let run = Run { env, file };
-        run.expect("start", &["--fact", "org=no"], 0);
-        run
-    }
-
-    #[track_caller]
-    fn expect(&self, command: &str, rest: &[&str], code: i32) -> (String, String) {
-        let mut args = vec![command, "--checklist", &self.file, "--account", "acct-1"];
-        args.extend_from_slice(rest);
-        self.env.expect(&args, code)
-    }
-
-    fn log(&self) -> Vec<u8> {
-        std::fs::read(self.env.log("small", "acct-1")).expect("read the event log")
-    }
-
-    /// Runs a command that must be refused for `secret`: exit 65, a message naming `what` and
-    /// `kind`, nothing of the secret on stdout or stderr, and the log byte for byte unchanged.
-    #[track_caller]
-    fn refuses(&self, command: &str, rest: &[&str], what: &str, kind: SecretKind, secret: &str) {
-        let before = self.log();
-        let (stdout, stderr) = self.expect(command, rest, 65);
-        let expected = format!("refusing to record {what}: it contains what looks like {}", kind.phrase());
-        assert!(stderr.contains(&expected), "expected {expected:?} in:\n{stderr}");
-        for output in [&stdout, &stderr] {
-            for fragment in fragments(secret) {
-                assert!(!output.contains(fragment), "output echoes {fragment:?} of the secret:\n{output}");
-            }
+/// Runs a command that must be refused for `secret`: exit 65, a message naming `what` and
+/// `kind`, nothing of the secret on stdout or stderr, and the log byte for byte unchanged.
+#[track_caller]
+fn refuses(run: &Small, command: &str, rest: &[&str], what: &str, kind: SecretKind, secret: &str) {
+    let before = run.log();
+    let (stdout, stderr) = run.expect(command, rest, 65);
+    let expected = format!("refusing to record {what}: it contains what looks like {}", kind.phrase());
+    assert!(stderr.contains(&expected), "expected {expected:?} in:\n{stderr}");
+    for output in [&stdout, &stderr] {
+        for fragment in fragments(secret) {
+            assert!(!output.contains(fragment), "output echoes {fragment:?} of the secret:\n{output}");
         }
-        assert_eq!(self.log(), before, "the state file changed after a refusal");
     }
+    assert_eq!(run.log(), before, "the state file changed after a refusal");
 }
 
 /// Every 6-character window of the secret that looks like part of a credential (so that
@@ -734,7 +710,7 @@ fn fragments(secret: &str) -> Vec<&str> {
 
 #[test]
 fn a_secret_in_a_note_is_refused_and_nothing_is_written() {
-    let run = Run::started();
+    let run = started();
     let cases: [(&str, SecretKind, &str); 5] = [
         (
             "aws_secret_access_key = MJzjtPrcWC3f5fMqIY3Dwarw4xQTQzKEe7+PR9qR",
@@ -755,28 +731,26 @@ fn a_secret_in_a_note_is_refused_and_nothing_is_written() {
         ),
     ];
     for (note, kind, secret) in cases {
-        // A value starting with `-` (a PEM block) has to be attached with `=` to get past clap.
-        let attached = format!("--note={note}");
-        let args: Vec<&str> =
-            if note.starts_with('-') { vec!["backup", &attached] } else { vec!["backup", "--note", note] };
-        run.refuses("confirm", &args, "the note for step `backup`", kind, secret);
+        // A PEM block starts with `-`, and is still taken as the note's value.
+        refuses(&run, "confirm", &["backup", "--note", note], "the note for step `backup`", kind, secret);
     }
     // A note added to a step already done is screened the same way.
     run.expect("confirm", &["backup", "--note", "copied to s3://acme-archive-apne2/2026-11-24/"], 0);
-    run.refuses(
+    refuses(
+        &run,
         "confirm",
         &["backup", "--note", "restore test used AKIALACI35K21PEA9DJ2"],
         "the note for step `backup`",
         K::AwsAccessKeyId,
         "AKIALACI35K21PEA9DJ2",
     );
-    let log = String::from_utf8(run.log()).unwrap();
+    let log = run.log();
     assert!(log.contains("copied to s3://acme-archive-apne2/2026-11-24/"), "the benign note is recorded:\n{log}");
 }
 
 #[test]
 fn a_secret_in_evidence_is_refused_and_nothing_is_written() {
-    let run = Run::started();
+    let run = started();
     run.expect("confirm", &["backup"], 0);
     let cases: [(&str, SecretKind, &str); 4] = [
         (
@@ -789,7 +763,7 @@ fn a_secret_in_evidence_is_refused_and_nothing_is_written() {
         ("INC0012345 api_key=u42O5XDeZCovoWOeH25XqjmQljf2C2DX", K::ApiToken, "u42O5XDeZCovoWOeH25XqjmQljf2C2DX"),
     ];
     for (evidence, kind, secret) in cases {
-        run.refuses("confirm", &["ticket", "--evidence", evidence], "the evidence for step `ticket`", kind, secret);
+        refuses(&run, "confirm", &["ticket", "--evidence", evidence], "the evidence for step `ticket`", kind, secret);
     }
     // The same evidence without the secret is recorded.
     run.expect("confirm", &["ticket", "--evidence", "CS-2026-11-0042"], 0);
@@ -797,7 +771,7 @@ fn a_secret_in_evidence_is_refused_and_nothing_is_written() {
 
 #[test]
 fn a_secret_in_a_skip_reason_is_refused_and_nothing_is_written() {
-    let run = Run::started();
+    let run = started();
     let cases: [(&str, &str, SecretKind, &str); 3] = [
         (
             "backup",
@@ -815,7 +789,7 @@ fn a_secret_in_a_skip_reason_is_refused_and_nothing_is_written() {
     ];
     for (step, reason, kind, secret) in cases {
         let what = format!("the reason for skipping step `{step}`");
-        run.refuses("skip", &[step, "--reason", reason], &what, kind, secret);
+        refuses(&run, "skip", &[step, "--reason", reason], &what, kind, secret);
     }
     run.expect("skip", &["backup", "--reason", "customer keeps its own copy (CS-2026-11-0042)"], 0);
 }
