@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use closeacct::checklist::{Loaded, generate_for_benchmarks};
 use closeacct::progress::Progress;
 use closeacct::session::{OnChange, Session};
-use closeacct::state::{EventKind, StateDir};
+use closeacct::state::{EVENTS_FILE, EventKind, StateDir};
 
 struct Counting;
 
@@ -135,12 +135,8 @@ fn release_binary() -> PathBuf {
 
 /// A run of the generated checklist with `events` events: the start, a fact, then confirmations
 /// and notes cycling over the first steps, so replay does real work on every line.
-fn make_run(state: &Path, checklist: &Loaded, account: &str, events: usize) {
-    let session = Session {
-        state: StateDir { root: state.to_path_buf() },
-        checklist: checklist.clone(),
-        operator: "bench".into(),
-    };
+fn make_run(session: &Session, account: &str, events: usize) -> PathBuf {
+    let checklist = &session.checklist;
     let mut run = session.create(account).expect("create run");
     run.record("bench", EventKind::FactAnswered { fact: "org".into(), value: "no".into() }).unwrap();
     let ids: Vec<String> = checklist.steps().map(|(_, s)| s.id.get_ref().clone()).take(50).collect();
@@ -153,6 +149,7 @@ fn make_run(state: &Path, checklist: &Loaded, account: &str, events: usize) {
         };
         run.record("bench", kind).unwrap();
     }
+    run.dir.join(EVENTS_FILE)
 }
 
 fn main() {
@@ -194,12 +191,11 @@ fn main() {
     // Issue 4: resume a run of 100,000 events, and the cost of one durable confirmation.
     let small = Loaded::parse(&generate_for_benchmarks(200), "generated.toml").unwrap();
     let state = dir.path().join("state");
+    let session = Session { state: StateDir { root: state.clone() }, checklist: small, operator: "bench".into() };
     let start = Instant::now();
-    make_run(&state, &small, "big-run", 100_000);
+    let big_log = make_run(&session, "big-run", 100_000);
     let build = start.elapsed();
-    let session =
-        Session { state: StateDir { root: state.clone() }, checklist: small.clone(), operator: "bench".into() };
-    let log_len = std::fs::metadata(state.join("runs/generated/big-run/events.jsonl")).unwrap().len();
+    let log_len = std::fs::metadata(big_log).unwrap().len();
     let (time, heap) = measure(runs, || {
         let run = session.open("big-run", OnChange::Refuse).unwrap();
         let next = Progress::new(&session.checklist, &run.replay).first_open();
@@ -230,10 +226,9 @@ fn main() {
     );
 
     // Issue 5: status and report --format json on 10,000 events, side by side with cat.
-    make_run(&state, &small, "mid-run", 10_000);
-    let log = state.join("runs/generated/mid-run/events.jsonl");
+    let log = make_run(&session, "mid-run", 10_000);
     let checklist_file = dir.path().join("small.toml");
-    std::fs::write(&checklist_file, &small.text).unwrap();
+    std::fs::write(&checklist_file, &session.checklist.text).unwrap();
     let closeacct = |args: &[&str]| {
         let mut c = Command::new(&binary);
         c.args(args).arg("--checklist").arg(&checklist_file).env("CLOSEACCT_STATE_DIR", &state);
