@@ -80,12 +80,11 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
         writeln!(w, "| Question | Answer | Answered |")?;
         writeln!(w, "|---|---|---|")?;
         for fact in &r.facts {
-            let answer = fact.answer_label.as_ref().or(fact.answer.as_ref()).map_or("not answered", String::as_str);
             let answered = match (fact.answered_at, &fact.answered_by) {
                 (Some(at), Some(by)) => format!("{} by {}", local_time(at, zone), cell(by)),
                 _ => String::new(),
             };
-            writeln!(w, "| {} (`{}`) | {} | {answered} |", cell(&fact.question), fact.id, cell(answer))?;
+            writeln!(w, "| {} (`{}`) | {} | {answered} |", cell(&fact.question), fact.id, cell(fact.answer_text()))?;
         }
     }
 

@@ -110,6 +110,13 @@ pub struct FactReport {
     pub earlier_answers: Vec<Entry>,
 }
 
+impl FactReport {
+    /// The answer as the operator reads it: a choice's label, `yes`/`no`, or `not answered`.
+    pub(crate) fn answer_text(&self) -> &str {
+        self.answer_label.as_ref().or(self.answer.as_ref()).map_or("not answered", String::as_str)
+    }
+}
+
 /// One stage.
 #[derive(Debug, Clone, Serialize)]
 pub struct StageReport<'a> {

@@ -77,12 +77,7 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
     if !r.facts.is_empty() {
         writeln!(w, "\nFacts")?;
         for fact in &r.facts {
-            let answer = match (&fact.answer, &fact.answer_label) {
-                (Some(_), Some(label)) => label.clone(),
-                (Some(answer), None) => answer.clone(),
-                (None, _) => "not answered".to_owned(),
-            };
-            wrapped(w, "  ", &format!("{} — {answer}", fact.question))?;
+            wrapped(w, "  ", &format!("{} — {}", fact.question, fact.answer_text()))?;
             if let (Some(at), Some(by)) = (fact.answered_at, &fact.answered_by) {
                 writeln!(w, "    {} · answered {} by {by}", fact.id, local_time(at, zone))?;
             }
