@@ -212,16 +212,17 @@ impl Session {
     }
 
     /// Opens a run for reading, keeping `detail`: no lock, nothing written, a torn tail ignored.
-    pub fn read(&self, account: &str, detail: Detail) -> Result<ReadRun> {
+    /// The session's checklist moves into the run rather than being copied.
+    pub fn read(self, account: &str, detail: Detail) -> Result<ReadRun> {
         let provider = self.provider().to_owned();
         let dir = existing_run_dir(&self.state, &provider, account)?;
         let (replay, end) = state::replay(&dir, detail)?;
         let (checklist, pending_changes) = if replay.checklist_sha256 == self.checklist.sha256 {
-            (self.checklist.clone(), Vec::new())
+            (self.checklist, Vec::new())
         } else {
             let pinned = Self::pinned(&dir, &replay)?;
             let changes = self.changes_since(pinned.as_ref(), &replay);
-            (pinned.unwrap_or_else(|| self.checklist.clone()), changes)
+            (pinned.unwrap_or(self.checklist), changes)
         };
         Ok(ReadRun { provider, account: account.to_owned(), dir, replay, end, checklist, pending_changes })
     }
