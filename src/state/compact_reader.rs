@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::Offset;
 
-use super::{Event, EventKind, EventRef, Text};
+use super::event::{Event, EventKind, EventRef, Text};
 
 /// The event on `line` when it is in the form closeacct writes; `None` for anything else.
 pub(super) fn parse(line: &str) -> Option<EventRef<'_>> {
@@ -233,7 +233,7 @@ mod tests {
     #[test]
     fn reads_the_lines_closeacct_writes() {
         let line = r#"{"v":1,"seq":3,"prev":"ab","at":"2026-11-24T21:28:20Z","by":"ops","event":"step_done","step":"s","evidence":"CS-2"}"#;
-        let event = parse(line).expect("canonical line");
+        let event = parse(line).expect("a line in the written form");
         assert_eq!(event.seq, 3);
         assert_eq!(event.at, "2026-11-24T21:28:20Z".parse::<Timestamp>().unwrap());
         assert_eq!(Some(event), by_serde(line));

@@ -1,0 +1,346 @@
+//! Reading a run's log: every line checked against the one before it (sequence number and hash
+//! chain), read a chunk at a time so a long log needs little memory.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::dir::refuse_symlink;
+use super::event::{EventKind, EventRef};
+use super::{GENESIS_HASH, STATE_VERSION, compact_reader};
+use crate::checklist::{hex_digits, sha256, to_hex};
+use crate::error::{Error, Result};
+
+/// Lines longer than this are damage, not data (notes are capped far below it).
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+
+/// The end of a log after reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEnd {
+    /// Whole lines read.
+    pub count: u64,
+    /// sha256 of the last whole line, or the genesis hash.
+    pub last_hash: String,
+    /// Bytes up to the end of the last whole line.
+    pub len: u64,
+    /// A last line without its newline: never acknowledged, so not part of the log.
+    pub torn: Option<Vec<u8>>,
+}
+
+/// Reads and checks the whole log, handing each event to `visit` in order. Any damage other than a
+/// torn last line is an error naming the line.
+pub fn read_log(path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+    refuse_symlink(path)?;
+    let file = File::open(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
+        _ => Error::io("read", path, e),
+    })?;
+    check_log(file, path, visit)
+}
+
+/// `read_log` over bytes already in memory (fuzzing, tests); `path` only names them in errors.
+pub fn parse_log(bytes: &[u8], path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+    check_log(bytes, path, visit)
+}
+
+/// How much of a log is read at a time.
+const CHUNK_BYTES: usize = 128 * 1024;
+
+/// What reading the next part of a log found.
+enum Chunk {
+    /// Whole lines, each ending in a newline.
+    Lines,
+    /// Nothing more to read.
+    End,
+    /// Bytes after the last newline: a torn line, never acknowledged.
+    Torn(Vec<u8>),
+    /// The next line is longer than `MAX_LINE_BYTES`.
+    LongLine,
+}
+
+/// Reads a log a chunk of whole lines at a time, into one reused buffer.
+struct Chunks<R> {
+    reader: R,
+    /// The start of a line whose newline is not read yet.
+    carry: Vec<u8>,
+}
+
+impl<R: Read> Chunks<R> {
+    /// Replaces `lines` with the next whole lines.
+    fn next_into(&mut self, lines: &mut Vec<u8>) -> io::Result<Chunk> {
+        lines.clear();
+        lines.append(&mut self.carry);
+        loop {
+            if self.fill(lines)? == 0 {
+                return Ok(if lines.is_empty() { Chunk::End } else { Chunk::Torn(std::mem::take(lines)) });
+            }
+            if let Some(newline) = memchr::memrchr(b'\n', lines) {
+                self.carry.extend_from_slice(&lines[newline + 1..]);
+                lines.truncate(newline + 1);
+                return Ok(Chunk::Lines);
+            }
+            // Without a newline, all of it is one line; a torn tail is never this long either.
+            if lines.len() > MAX_LINE_BYTES {
+                return Ok(Chunk::LongLine);
+            }
+        }
+    }
+
+    /// Appends up to `CHUNK_BYTES` more bytes to `bytes`; returns how many (0 at the end).
+    fn fill(&mut self, bytes: &mut Vec<u8>) -> io::Result<usize> {
+        let start = bytes.len();
+        bytes.resize(start + CHUNK_BYTES, 0);
+        let mut filled = start;
+        let result = loop {
+            match self.reader.read(&mut bytes[filled..]) {
+                Ok(0) => break Ok(filled - start),
+                Ok(n) => {
+                    filled += n;
+                    if filled == bytes.len() {
+                        break Ok(filled - start);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        bytes.truncate(filled);
+        result
+    }
+}
+
+/// Reads a log, checks its lines against each other and hands their events to `visit`.
+fn check_log(reader: impl Read, path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+    let mut end = LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None };
+    // The chain is checked on raw digests; hex is made once, for the head.
+    let mut last_digest = [0u8; 32];
+    let damaged = |line: u64, reason: String| Error::DamagedState {
+        path: path.to_owned(),
+        line: usize::try_from(line).unwrap_or(usize::MAX),
+        reason,
+    };
+    let mut chunks = Chunks { reader, carry: Vec::new() };
+    let mut lines = Vec::new();
+    loop {
+        match chunks.next_into(&mut lines).map_err(|e| Error::io("read", path, e))? {
+            Chunk::Lines => {}
+            Chunk::End => break,
+            Chunk::Torn(bytes) => {
+                end.torn = Some(bytes);
+                break;
+            }
+            Chunk::LongLine => {
+                return Err(damaged(end.count + 1, format!("line is longer than {MAX_LINE_BYTES} bytes")));
+            }
+        }
+        let mut start = 0;
+        for newline in memchr::memchr_iter(b'\n', &lines) {
+            let number = end.count + 1;
+            let body = &lines[start..newline];
+            if body.len() > MAX_LINE_BYTES {
+                return Err(damaged(number, format!("line is longer than {MAX_LINE_BYTES} bytes")));
+            }
+            let event = parse_line(body, number, &last_digest).map_err(|reason| damaged(number, reason))?;
+            visit(&event)?;
+            last_digest = sha256(body);
+            end.count = number;
+            end.len += (body.len() + 1) as u64;
+            start = newline + 1;
+        }
+    }
+    if end.count > 0 {
+        end.last_hash = to_hex(&last_digest);
+    }
+    if end.count == 0 {
+        // Not even the first line is whole: there is no run to resume (`create_log` never leaves
+        // this behind), and "repairing" it would cut the file to nothing.
+        let reason = if end.torn.is_some() { "the log has no complete line" } else { "the log is empty" };
+        return Err(damaged(1, format!("{reason} (a run always starts with a `run_started` line)")));
+    }
+    Ok(end)
+}
+
+/// Parses one line and checks it against its place in the chain.
+fn parse_line<'a>(body: &'a [u8], number: u64, prev_digest: &[u8; 32]) -> std::result::Result<EventRef<'a>, String> {
+    #[derive(Deserialize)]
+    struct Version {
+        v: u32,
+    }
+    let quick = std::str::from_utf8(body).ok().and_then(compact_reader::parse);
+    let event: EventRef<'a> = match quick {
+        Some(event) => event,
+        None => serde_json::from_slice(body).map_err(|e| match serde_json::from_slice::<Version>(body) {
+            Ok(Version { v }) if v != STATE_VERSION => {
+                format!("unsupported state version (got {v}, supports {STATE_VERSION})")
+            }
+            _ => format!("not a valid event ({e})"),
+        })?,
+    };
+    if event.v != STATE_VERSION {
+        return Err(format!("unsupported state version (got {}, supports {STATE_VERSION})", event.v));
+    }
+    if event.seq != number {
+        return Err(format!(
+            "sequence number is {} where {number} was expected (lines missing or reordered)",
+            event.seq
+        ));
+    }
+    if !hex_matches(event.prev.as_ref(), prev_digest) {
+        return Err(if number == 1 {
+            "the first line does not start the hash chain".to_owned()
+        } else {
+            format!(
+                "does not match the hash of line {} (an earlier line was changed, removed or reordered)",
+                number - 1
+            )
+        });
+    }
+    match (&event.kind, number) {
+        (EventKind::RunStarted { .. }, 1) => {}
+        (EventKind::RunStarted { .. }, _) => return Err("a second `run_started` line".to_owned()),
+        (_, 1) => return Err("the first line is not `run_started`".to_owned()),
+        _ => {}
+    }
+    Ok(event)
+}
+
+/// Panics unless the reader of written lines either leaves `line` to `serde_json` or reads it as
+/// `serde_json` does. For the `log_parser` fuzz target.
+#[doc(hidden)]
+pub fn assert_quick_reader_agrees(line: &[u8]) {
+    if let Some(quick) = std::str::from_utf8(line).ok().and_then(compact_reader::parse) {
+        let general: Option<EventRef<'_>> = serde_json::from_slice(line).ok();
+        assert_eq!(Some(quick), general, "the two readers disagree on {:?}", String::from_utf8_lossy(line));
+    }
+}
+
+/// Whether `hex` is the lowercase hex of `digest` (the genesis hash is all zeros).
+fn hex_matches(hex: &str, digest: &[u8; 32]) -> bool {
+    hex.as_bytes() == hex_digits(digest)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+    use crate::checklist::sha256_hex;
+    use crate::state::testing::{done, started, ts};
+    use crate::state::{Detail, EVENTS_FILE, EventKind, create_log, replay};
+
+    /// A log of `events` lines, long enough to span several read chunks, and its lines.
+    fn long_log(events: usize) -> (Vec<u8>, Vec<Vec<u8>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
+        for i in 1..events {
+            // Lines of varying length, so chunk ends fall at different places within them.
+            let note = format!("note {i} {}", "x".repeat(i % 97));
+            log.append(ts("2026-11-24T10:01:00Z"), "ana", EventKind::NoteAdded { step: "a".into(), note }).unwrap();
+        }
+        let bytes = fs::read(dir.path().join(EVENTS_FILE)).unwrap();
+        let lines = bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
+        (bytes, lines)
+    }
+
+    /// Hands out at most a few bytes per read, with interruptions, as a slow pipe might.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        calls: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.calls += 1;
+            if self.calls.is_multiple_of(5) {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(self.calls % 7 + 1).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn lines_across_read_chunks_are_read_whole_and_in_order() {
+        let (bytes, lines) = long_log(3000);
+        assert!(bytes.len() > 3 * CHUNK_BYTES, "the log spans several chunks");
+        let expected_head = sha256_hex(lines.last().unwrap());
+        let mut seen = Vec::new();
+        let end = parse_log(&bytes, Path::new("log"), |e| {
+            seen.push(e.seq);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, (1..=3000).collect::<Vec<u64>>());
+        assert_eq!(
+            (end.count, end.len, end.torn, end.last_hash.as_str()),
+            (3000, bytes.len() as u64, None, &*expected_head)
+        );
+
+        let trickled = check_log(Trickle { bytes: &bytes, calls: 0 }, Path::new("log"), |_| Ok(())).unwrap();
+        assert_eq!(trickled, parse_log(&bytes, Path::new("log"), |_| Ok(())).unwrap());
+
+        // A torn tail after several chunks is the tail alone.
+        let torn = [&bytes[..], b"{\"v\":1,\"se"].concat();
+        let end = parse_log(&torn, Path::new("log"), |_| Ok(())).unwrap();
+        assert_eq!((end.count, end.torn.as_deref()), (3000, Some(&b"{\"v\":1,\"se"[..])));
+    }
+
+    #[test]
+    fn an_overlong_line_is_damage_wherever_it_falls() {
+        let (bytes, lines) = long_log(1500);
+        let line_of = |n: usize| lines[..n].iter().map(|l| l.len() + 1).sum::<usize>();
+        let overlong = vec![b'x'; MAX_LINE_BYTES + 1];
+        for (at, with_newline) in [(700, true), (700, false), (1500, true), (1500, false)] {
+            let damaged =
+                [&bytes[..line_of(at)], &overlong, if with_newline { b"\n" } else { b"" }, &bytes[line_of(at)..]]
+                    .concat();
+            let Err(Error::DamagedState { line, reason, .. }) = parse_log(&damaged, Path::new("log"), |_| Ok(()))
+            else {
+                panic!("an overlong line at {at} is refused");
+            };
+            assert_eq!((line, reason.as_str()), (at + 1, &*format!("line is longer than {MAX_LINE_BYTES} bytes")));
+        }
+        // A line of exactly the limit is a line (here not an event), not an overlong one.
+        let at_limit = [&bytes[..line_of(700)], &vec![b'x'; MAX_LINE_BYTES], b"\n"].concat();
+        let Err(Error::DamagedState { line: 701, reason, .. }) = parse_log(&at_limit, Path::new("log"), |_| Ok(()))
+        else {
+            panic!("the line at the limit is read");
+        };
+        assert!(reason.starts_with("not a valid event"), "{reason}");
+    }
+
+    #[test]
+    fn damage_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
+        for step in ["a", "b", "c"] {
+            log.append(ts("2026-11-24T10:01:00Z"), "ana", done(step)).unwrap();
+        }
+        let path = dir.path().join(EVENTS_FILE);
+        let original = fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = original.lines().collect();
+
+        let edited = original.replacen("\"a\"", "\"x\"", 1);
+        fs::write(&path, &edited).unwrap();
+        assert!(matches!(replay(dir.path(), Detail::Full), Err(Error::DamagedState { line: 3, .. })));
+
+        let dropped = format!("{}\n{}\n{}\n", lines[0], lines[2], lines[3]);
+        fs::write(&path, &dropped).unwrap();
+        assert!(matches!(replay(dir.path(), Detail::Full), Err(Error::DamagedState { line: 2, .. })));
+
+        let swapped = format!("{}\n{}\n{}\n{}\n", lines[0], lines[2], lines[1], lines[3]);
+        fs::write(&path, &swapped).unwrap();
+        assert!(matches!(replay(dir.path(), Detail::Full), Err(Error::DamagedState { line: 2, .. })));
+
+        let future = original.replacen("{\"v\":1,", "{\"v\":2,", 1);
+        fs::write(&path, &future).unwrap();
+        let Err(Error::DamagedState { line: 1, reason, .. }) = replay(dir.path(), Detail::Full) else {
+            panic!("version not refused")
+        };
+        assert_eq!(reason, "unsupported state version (got 2, supports 1)");
+    }
+}

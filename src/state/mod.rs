@@ -1,0 +1,63 @@
+//! The state of a run: an append-only, hash-chained event log, its lock, and replay.
+//!
+//! One run is one directory holding `events.jsonl` (one JSON object a line), `lock`, and a copy of
+//! every checklist the run has been pinned to. Each line carries its sequence number and the
+//! sha256 of the line before it, so editing, dropping or reordering lines is detected. A line is
+//! written and fsynced before anyone is told it is recorded; nothing earlier is ever rewritten.
+//! The only repair is for a torn last line (a crash mid-write): it was never acknowledged, so it is
+//! moved aside to `events.jsonl.torn` and the log goes on from the last whole line.
+//!
+//! The parts: [`event`] (what a line records), [`log`] (reading and checking a log), [`append`]
+//! (writing one), [`lock`] (one process per run), [`replay`] (folding a log into a run's state),
+//! [`dir`] (the state directory and its files), and [`compact_reader`] (a fast reader of the exact
+//! bytes closeacct writes).
+
+mod append;
+mod compact_reader;
+mod dir;
+mod event;
+mod lock;
+mod log;
+mod replay;
+
+pub use append::{Appender, FileSink, Sink, create_log, open_log_for_append};
+pub use dir::{
+    StateDir, create_private_dir, pin_checklist, pinned_checklist_path, refuse_symlinked_dirs, sync_dir, write_atomic,
+};
+pub use event::{Event, EventKind, EventRef, Text};
+pub use lock::RunLock;
+pub use log::{LogEnd, assert_quick_reader_agrees, parse_log, read_log};
+pub use replay::{Detail, Entry, RecordedStatus, Replay, StepRecord, replay};
+
+/// The state file format version written on every line.
+pub const STATE_VERSION: u32 = 1;
+
+/// The `prev` of the first line.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The event log's file name inside a run directory.
+pub const EVENTS_FILE: &str = "events.jsonl";
+
+#[cfg(test)]
+mod testing {
+    use jiff::Timestamp;
+
+    use super::EventKind;
+
+    pub(super) fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    pub(super) fn started() -> EventKind {
+        EventKind::RunStarted {
+            provider: "aws".into(),
+            account: "111122223333".into(),
+            checklist_version: 1,
+            checklist_sha256: "ab".repeat(32),
+        }
+    }
+
+    pub(super) fn done(step: &str) -> EventKind {
+        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None }
+    }
+}
