@@ -9,9 +9,9 @@ use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use toml::Spanned;
 
+use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
 
 /// Checklist files larger than this are refused before parsing, so hostile input stays bounded.
@@ -443,7 +443,7 @@ impl Loaded {
             .order
             .iter()
             .map(|&r| self.step(r).id.get_ref().as_str())
-            .map(|id| (edit_distance(arg, id).min(if id.contains(arg) { 1 } else { usize::MAX }), id))
+            .map(|id| (strsim::levenshtein(arg, id).min(if id.contains(arg) { 1 } else { usize::MAX }), id))
             .filter(|&(d, id)| d <= 3.max(id.len() / 3))
             .collect();
         close.sort_unstable();
@@ -848,50 +848,8 @@ fn find_cycle<'c>(
     None
 }
 
-/// Hex sha256 of some bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    to_hex(&sha256(bytes))
-}
-
-/// The sha256 of some bytes, raw.
-pub fn sha256(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
-}
-
-/// Lowercase hex of a digest.
-pub fn to_hex(digest: &[u8; 32]) -> String {
-    hex_digits(digest).iter().map(|&digit| char::from(digit)).collect()
-}
-
-/// The lowercase hex digits of a digest, without allocating (the log's chain check compares them
-/// for every line).
-pub fn hex_digits(digest: &[u8; 32]) -> [u8; 64] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = [0; 64];
-    for (pair, &byte) in hex.chunks_exact_mut(2).zip(digest) {
-        pair[0] = HEX[usize::from(byte >> 4)];
-        pair[1] = HEX[usize::from(byte & 0xf)];
-    }
-    hex
-}
-
 fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Levenshtein distance, for "did you mean" suggestions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 /// A valid checklist of `steps` steps, in stages of 100, each step requiring the one before and
@@ -1044,11 +1002,6 @@ mod tests {
                 proptest::prop_assert_eq!(by_stage, whole);
             }
         }
-    }
-
-    #[test]
-    fn sha256_is_lowercase_hex() {
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]

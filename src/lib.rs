@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 mod commands;
 pub mod dates;
+pub mod digest;
 pub mod error;
 pub mod layout;
 pub mod progress;

@@ -12,7 +12,7 @@ use super::dir::{refuse_symlink, sync_dir};
 use super::event::{Event, EventKind};
 use super::log::LogEnd;
 use super::{EVENTS_FILE, GENESIS_HASH, STATE_VERSION};
-use crate::checklist::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
 
 /// Where appended bytes go. The file is the real one; tests inject failures through this trait.

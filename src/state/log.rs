@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::dir::refuse_symlink;
 use super::event::{EventKind, EventRef};
 use super::{GENESIS_HASH, STATE_VERSION, compact_reader};
-use crate::checklist::{hex_digits, sha256, to_hex};
+use crate::digest::{hex_digits, sha256, to_hex};
 use crate::error::{Error, Result};
 
 /// Lines longer than this are damage, not data (notes are capped far below it).
@@ -226,7 +226,7 @@ mod tests {
     use std::fs;
 
     use super::*;
-    use crate::checklist::sha256_hex;
+    use crate::digest::sha256_hex;
     use crate::state::testing::{done, started, ts};
     use crate::state::{Detail, EVENTS_FILE, EventKind, create_log, replay};
 
