@@ -11,6 +11,7 @@ use jiff::{Timestamp, ToSpan, ZonedDateTime};
 use serde::Serialize;
 
 use crate::checklist::{Delay, Loaded, StepKind};
+use crate::clock;
 use crate::progress::{Progress, Status};
 use crate::state::{RecordedStatus, Replay};
 
@@ -34,6 +35,20 @@ pub struct KeyDate {
     pub passed: bool,
     /// What happens then, or what to do if the step is still open.
     pub text: String,
+}
+
+impl KeyDate {
+    /// "step 3.3 is still open since 2026-11-24 13:40 (1h after `request-to-close`): <text>": the
+    /// date the follow-up fell due, in `zone`, and how it was counted.
+    pub fn reminder_line(&self, zone: &TimeZone) -> String {
+        let when = self.date.map_or_else(String::new, |d| format!(" since {}", clock::minutes_in(d, zone)));
+        let counted = match self.after.as_deref() {
+            Some("end-of-month") => format!(" (the end of the month of `{}`)", self.from_step),
+            Some(after) => format!(" ({after} after `{}`)", self.from_step),
+            None => String::new(),
+        };
+        format!("step {} is still open{when}{counted}: {}", self.step_number, self.text)
+    }
 }
 
 /// Adds a delay to an anchor time, in `zone` for calendar units.

@@ -12,6 +12,7 @@ pub mod digest;
 pub mod error;
 pub mod layout;
 pub mod progress;
+pub mod prompter;
 pub mod report;
 pub mod secrets;
 pub mod session;

@@ -9,7 +9,7 @@ use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::{Error, Result};
-use crate::wizard::Prompter;
+use crate::prompter::Prompter;
 
 /// The interruption is reported once. Ctrl-C reaches both the signal handler's thread and the
 /// prompt on the main thread, and either may exit the process: whichever comes second waits here
@@ -150,5 +150,9 @@ impl Prompter for TerminalPrompter {
         bar.set_position(pos);
         // Leaves the line drawn as it is, so the step text follows it.
         bar.abandon();
+    }
+
+    fn width(&self) -> usize {
+        columns()
     }
 }

@@ -4,7 +4,6 @@
 //! and the terminal implementation (`terminal.rs`) is the only caller of dialoguer. Every answer
 //! is recorded (written and fsynced) before the next step is shown.
 
-use std::collections::VecDeque;
 use std::fmt::Write as _;
 
 use crate::checklist::{BUILTIN, FactKind, Loaded, Step, StepKind, StepRef};
@@ -13,23 +12,9 @@ use crate::dates;
 use crate::error::{Error, Result};
 use crate::layout::{fill, fill_hanging};
 use crate::progress::{Progress, Status};
+use crate::prompter::Prompter;
 use crate::session::{ActiveRun, OnChange, Session, validate_account};
 use crate::state::{self, EventKind, create_private_dir, sync_dir};
-use crate::terminal;
-
-/// Everything the wizard asks of, and shows to, the operator.
-pub trait Prompter {
-    /// A yes/no question.
-    fn confirm(&mut self, prompt: &str) -> Result<bool>;
-    /// A menu; returns the index chosen. The first item is highlighted.
-    fn select(&mut self, prompt: &str, items: &[&str]) -> Result<usize>;
-    /// A line of text (may be empty; callers decide whether that is allowed).
-    fn input(&mut self, prompt: &str) -> Result<String>;
-    /// Shows text (step details, status lines).
-    fn say(&mut self, text: &str);
-    /// Shows progress: a label and `pos` of `len` steps resolved.
-    fn progress(&mut self, label: &str, pos: u64, len: u64);
-}
 
 /// How a wizard session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,7 +211,7 @@ impl Walk<'_, '_> {
         for id in unanswered {
             let fact = self.checklist.fact(&id).expect("unanswered facts come from the checklist");
             if let Some(help) = &fact.help {
-                self.p.say(&indent(help, "  "));
+                say_indented(self.p, help, "  ");
             }
             let question = fact.question.replace("{account}", &run.account);
             let value = match fact.kind {
@@ -253,7 +238,7 @@ impl Walk<'_, '_> {
     fn say_reminders(&mut self, run: &ActiveRun) {
         let zone = clock::local_zone();
         for due in dates::due_reminders(self.checklist, &run.replay, clock::now(), &zone) {
-            say_wrapped(self.p, &format!("! {}", crate::commands::reminder_line(&due)));
+            say_wrapped(self.p, &format!("! {}", due.reminder_line(&zone)));
         }
     }
 
@@ -275,10 +260,10 @@ impl Walk<'_, '_> {
         };
         say_wrapped(self.p, &format!("  Step {}  {}   ({who})", r.number(), step.title));
         self.p.say("");
-        self.p.say(&indent(&step.detail, "  "));
+        say_indented(self.p, &step.detail, "  ");
         if let Some(warning) = &step.warning {
             self.p.say("");
-            self.p.say(&indent(&format!("! {warning}"), "  "));
+            say_indented(self.p, &format!("! {warning}"), "  ");
         }
         for link in &step.links {
             self.p.say(&format!("  → {}: {}", link.label, link.url));
@@ -453,7 +438,7 @@ impl Walk<'_, '_> {
         for date in dates {
             let when = date.date.map_or_else(|| "(undated)".to_owned(), |d| clock::minutes_in(d, &zone));
             // The text hangs under itself, clear of the date column.
-            self.p.say(&fill_hanging(&date.text, terminal::columns().max(40) - 1, &format!("  {when:<16}  ")));
+            self.p.say(&fill_hanging(&date.text, self.p.width().max(40) - 1, &format!("  {when:<16}  ")));
         }
     }
 
@@ -510,7 +495,7 @@ enum Action {
 /// Says one or more lines, each wrapped at spaces to the terminal's width with its indentation
 /// kept, rather than cut mid-word by the terminal. Words (ids, paths) are never split.
 fn say_wrapped(p: &mut dyn Prompter, text: &str) {
-    let width = terminal::columns().max(20) - 1;
+    let width = p.width().max(20) - 1;
     let wrapped: Vec<String> = text
         .split('\n')
         .map(|line| {
@@ -522,49 +507,11 @@ fn say_wrapped(p: &mut dyn Prompter, text: &str) {
     p.say(&wrapped.join("\n"));
 }
 
-fn indent(text: &str, prefix: &str) -> String {
-    let width = terminal::columns().clamp(30, 100) - 1;
-    text.trim().split("\n\n").map(|paragraph| fill(paragraph, width, prefix, prefix)).collect::<Vec<_>>().join("\n\n")
-}
-
-/// A prompter that answers from a script, for tests.
-#[derive(Default)]
-pub struct Scripted {
-    pub answers: VecDeque<String>,
-    pub transcript: Vec<String>,
-}
-
-impl Scripted {
-    /// A prompter that gives these answers in order; running out is an interruption.
-    pub fn new(answers: &[&str]) -> Scripted {
-        Scripted { answers: answers.iter().map(|a| (*a).to_owned()).collect(), transcript: Vec::new() }
-    }
-
-    fn next(&mut self, prompt: &str) -> Result<String> {
-        let answer = self.answers.pop_front().ok_or(Error::Interrupted)?;
-        self.transcript.push(format!("? {prompt} › {answer}"));
-        Ok(answer)
-    }
-}
-
-impl Prompter for Scripted {
-    fn confirm(&mut self, prompt: &str) -> Result<bool> {
-        Ok(self.next(prompt)? == "y")
-    }
-    fn select(&mut self, prompt: &str, items: &[&str]) -> Result<usize> {
-        let answer = self.next(prompt)?;
-        items
-            .iter()
-            .position(|item| item.starts_with(&answer))
-            .ok_or_else(|| Error::Internal { message: format!("no menu item starts with {answer:?} in {items:?}") })
-    }
-    fn input(&mut self, prompt: &str) -> Result<String> {
-        self.next(prompt)
-    }
-    fn say(&mut self, text: &str) {
-        self.transcript.push(text.to_owned());
-    }
-    fn progress(&mut self, label: &str, pos: u64, len: u64) {
-        self.transcript.push(format!("{label} [{pos}/{len}]"));
-    }
+/// Says paragraphs of text filled to the terminal's width (at most 100 columns), each line after
+/// `prefix`.
+fn say_indented(p: &mut dyn Prompter, text: &str, prefix: &str) {
+    let width = p.width().clamp(30, 100) - 1;
+    let filled: Vec<String> =
+        text.trim().split("\n\n").map(|paragraph| fill(paragraph, width, prefix, prefix)).collect();
+    p.say(&filled.join("\n\n"));
 }

@@ -12,8 +12,6 @@ mod status;
 mod verify;
 mod wizard;
 
-pub(crate) use status::reminder_line;
-
 use std::io::Write;
 
 use crate::checklist::Loaded;

@@ -164,7 +164,7 @@ fn render_lines(statuses: &[RunStatus], zone: &jiff::tz::TimeZone) -> String {
         );
         let _ = writeln!(out, "{row}{}", shorten(&next, columns.saturating_sub(row.chars().count())));
         for due in &s.overdue {
-            labelled(&mut out, "  ! ", &reminder_line(due));
+            labelled(&mut out, "  ! ", &due.reminder_line(zone));
         }
     }
     out
@@ -204,22 +204,10 @@ fn render_detail(s: &RunStatus, zone: &jiff::tz::TimeZone) -> String {
         labelled(&mut out, "  waiting        ", &format!("{} {} — {}", w.number, w.id, w.title));
     }
     for due in &s.overdue {
-        labelled(&mut out, "  ! ", &reminder_line(due));
+        labelled(&mut out, "  ! ", &due.reminder_line(zone));
     }
     for change in &s.pending_checklist_changes {
         labelled(&mut out, "  ", &format!("checklist changed since the run began: {change}"));
     }
     out
-}
-
-/// "step 3.3 is still open since 2026-11-24 13:40 (1h after `request-to-close`): <text>": the
-/// date the follow-up fell due, and how it was counted.
-pub fn reminder_line(due: &KeyDate) -> String {
-    let when = due.date.map_or_else(String::new, |d| format!(" since {}", clock::minutes_in(d, &clock::local_zone())));
-    let counted = match due.after.as_deref() {
-        Some("end-of-month") => format!(" (the end of the month of `{}`)", due.from_step),
-        Some(after) => format!(" ({after} after `{}`)", due.from_step),
-        None => String::new(),
-    };
-    format!("step {} is still open{when}{counted}: {}", due.step_number, due.text)
 }
