@@ -388,7 +388,7 @@ impl Loaded {
     /// Loads a built-in checklist by id.
     pub fn builtin(id: &str) -> Result<Loaded> {
         let Some((_, file, text)) = BUILTIN.iter().find(|(builtin, _, _)| *builtin == id) else {
-            let available = BUILTIN.iter().map(|(id, _, _)| *id).collect::<Vec<_>>().join(", ");
+            let available = BUILTIN.iter().map(|(id, _, _)| (*id).to_owned()).collect();
             return Err(Error::UnknownProvider { provider: id.to_owned(), available });
         };
         Loaded::parse(text, file)
@@ -439,21 +439,9 @@ impl Loaded {
         {
             return Ok(*r);
         }
-        let mut close: Vec<(usize, &str)> = self
-            .order
-            .iter()
-            .map(|&r| self.step(r).id.get_ref().as_str())
-            .map(|id| (strsim::levenshtein(arg, id).min(if id.contains(arg) { 1 } else { usize::MAX }), id))
-            .filter(|&(d, id)| d <= 3.max(id.len() / 3))
-            .collect();
-        close.sort_unstable();
-        let suggestion = if close.is_empty() {
-            String::from("; `closeacct checklist show` lists the steps")
-        } else {
-            let names: Vec<_> = close.iter().take(3).map(|(_, id)| format!("`{id}`")).collect();
-            format!("; did you mean {}?", names.join(" or "))
-        };
-        Err(Error::UnknownStep { step: arg.to_owned(), checklist: self.id().to_owned(), suggestion })
+        let ids: Vec<String> = self.steps().map(|(_, step)| step.id.get_ref().clone()).collect();
+        let close_matches = crate::error::closest(arg, &ids).into_iter().map(str::to_owned).collect();
+        Err(Error::UnknownStep { step: arg.to_owned(), checklist: self.id().to_owned(), close_matches })
     }
 
     /// The checklist id.
@@ -469,6 +457,15 @@ impl Loaded {
     /// Looks a fact up by id.
     pub fn fact(&self, id: &str) -> Option<&Fact> {
         self.checklist.facts.iter().find(|f| f.id.get_ref() == id)
+    }
+
+    /// Looks a fact up by id, or says which facts there are.
+    pub fn require_fact(&self, id: &str) -> Result<&Fact> {
+        self.fact(id).ok_or_else(|| Error::UnknownFact {
+            fact: id.to_owned(),
+            checklist: self.id().to_owned(),
+            available: self.checklist.facts.iter().map(|f| f.id.get_ref().as_str()).collect::<Vec<_>>().join(", "),
+        })
     }
 
     /// Pretty TOML that loads back to an equal checklist.

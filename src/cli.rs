@@ -1,11 +1,10 @@
-//! The command line, as typed: clap types only. Resolution (state dir, checklist, account)
-//! happens in `commands`, once, before anything is prompted or written.
+//! The command line, as typed: clap types only, importing nothing else of the crate. Resolving
+//! them (state dir, checklist, operator, account) happens once, in `Session`, before anything is
+//! prompted or written.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-
-use crate::report::Format as ReportFormat;
 
 /// Walks you safely through closing a cloud account: asks, records and proves every step.
 ///
@@ -15,6 +14,9 @@ use crate::report::Format as ReportFormat;
 #[command(name = "closeacct", version, propagate_version = true, max_term_width = 100)]
 #[command(after_help = "Start with `closeacct providers`, then `closeacct wizard --provider ID`.")]
 pub struct Cli {
+    /// Say only what must be said: errors, warnings and the requested data
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -62,6 +64,18 @@ pub enum ChecklistCommand {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DataFormat {
     Text,
+    Json,
+}
+
+/// How a report is laid out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Plain text for an 80-column terminal
+    #[default]
+    Text,
+    /// Markdown that pastes cleanly into a ticket
+    Markdown,
+    /// JSON with a versioned schema (`schema_version`)
     Json,
 }
 

@@ -16,13 +16,13 @@ pub enum Error {
     #[error("{message}")]
     Usage { message: String },
 
-    /// `--provider` names no built-in checklist.
-    #[error("unknown provider `{provider}` (available: {available})")]
-    UnknownProvider { provider: String, available: String },
+    /// `--provider` names no checklist.
+    #[error("unknown provider `{provider}` (available: {})", available.join(", "))]
+    UnknownProvider { provider: String, available: Vec<String> },
 
     /// A step argument matches no step id or number in the checklist.
-    #[error("unknown step `{step}` in checklist `{checklist}`{suggestion}")]
-    UnknownStep { step: String, checklist: String, suggestion: String },
+    #[error("unknown step `{step}` in checklist `{checklist}`")]
+    UnknownStep { step: String, checklist: String, close_matches: Vec<String> },
 
     /// A fact name matches no fact in the checklist.
     #[error("unknown fact `{fact}` in checklist `{checklist}` (facts: {available})")]
@@ -48,18 +48,17 @@ pub enum Error {
     )]
     NoTerminal,
 
-    /// The run is saved but not complete; the message has been shown already.
-    #[error("{message}")]
-    Incomplete { message: String },
+    /// The run is saved but not complete (save and quit, `status --check`); what is left has
+    /// been shown already.
+    #[error("the run is saved but not complete")]
+    Incomplete,
 
     /// Ctrl-C: everything recorded before it is kept.
     #[error("interrupted; everything recorded before the interruption is kept")]
     Interrupted,
 
     /// The checklist differs from the one the run started with.
-    #[error(
-        "the checklist `{checklist}` changed since this run began ({summary}); rerun with --accept-changes to go on with the new one"
-    )]
+    #[error("the checklist `{checklist}` changed since this run began ({summary})")]
     ChecklistChanged { checklist: String, summary: String },
 
     /// A checklist file that fails validation.
@@ -78,9 +77,14 @@ pub enum Error {
     #[error("a run for {provider}/{account} already exists")]
     RunExists { provider: String, account: String },
 
-    /// No run exists for this provider and account.
-    #[error("no run for {provider}/{account}{hint}")]
-    NoSuchRun { provider: String, account: String, hint: String },
+    /// No run exists for this provider and account (`None`: any).
+    #[error(
+        "no run for {}/{} in {}",
+        provider.as_deref().unwrap_or("any provider"),
+        account.as_deref().unwrap_or("any account"),
+        state_dir.display()
+    )]
+    NoSuchRun { provider: Option<String>, account: Option<String>, state_dir: PathBuf },
 
     /// A file the command needs does not exist.
     #[error("no such file `{}`", path.display())]
@@ -98,10 +102,6 @@ pub enum Error {
     /// Another closeacct process holds the run's lock.
     #[error("the run {provider}/{account} is in use by another closeacct (pid {pid})")]
     Locked { provider: String, account: String, pid: String },
-
-    /// Exit with a code after the message has already been shown.
-    #[error("exit {code}")]
-    Silent { code: u8 },
 
     /// A bug: something that should not happen did.
     #[error("internal error: {message}")]
@@ -122,15 +122,48 @@ impl Error {
             | Error::Refused { .. }
             | Error::RunExists { .. }
             | Error::NoTerminal => 2,
-            Error::Incomplete { .. } => 3,
+            Error::Incomplete => 3,
             Error::Interrupted => 4,
             Error::ChecklistChanged { .. } => 5,
             Error::InvalidChecklist { .. } | Error::DamagedState { .. } | Error::RefusedInput { .. } => 65,
             Error::NoSuchRun { .. } | Error::NoSuchFile { .. } => 66,
             Error::Io { .. } => 74,
             Error::Locked { .. } => 75,
-            Error::Silent { code } => *code,
         }
+    }
+
+    /// What to do about it, printed on a line of its own after the error, if there is a next
+    /// step to suggest.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::UnknownProvider { provider, available } => Some(match closest(provider, available).as_slice() {
+                [] => "`closeacct providers` lists them".to_owned(),
+                close => format!("did you mean {}? `closeacct providers` lists them", or_list(close)),
+            }),
+            Error::UnknownStep { checklist, close_matches, .. } => Some(match close_matches.as_slice() {
+                [] => format!("`closeacct checklist show {checklist}` lists the steps"),
+                close => {
+                    format!("did you mean {}? `closeacct checklist show {checklist}` lists the steps", or_list(close))
+                }
+            }),
+            Error::ChecklistChanged { .. } => Some("rerun with --accept-changes to go on with the new one".to_owned()),
+            Error::NoSuchRun { provider: Some(provider), account: Some(account), .. } => {
+                Some(format!("start it with `closeacct wizard --provider {provider} --account {account}`"))
+            }
+            Error::NoSuchRun { provider: Some(provider), account: None, .. } => {
+                Some(format!("start one with `closeacct wizard --provider {provider}` or `closeacct start`"))
+            }
+            Error::NoSuchRun { provider: None, .. } => {
+                Some("start one with `closeacct wizard --provider ID`".to_owned())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the operator has been told already (the wizard's summary, the interruption's
+    /// message), so `run` prints nothing more.
+    pub fn is_reported(&self) -> bool {
+        matches!(self, Error::Incomplete | Error::Interrupted)
     }
 
     /// Whether this error is a closed stdout (`closeacct report | head`), which is not a failure.
@@ -151,6 +184,23 @@ impl Error {
     }
 }
 
+/// Up to three of `candidates` closest to `given` (edit distance, or containing it), closest
+/// first: "did you mean" suggestions.
+pub fn closest<'a>(given: &str, candidates: &'a [String]) -> Vec<&'a str> {
+    let mut close: Vec<(usize, &str)> = candidates
+        .iter()
+        .map(|c| (strsim::levenshtein(given, c).min(if c.contains(given) { 1 } else { usize::MAX }), c.as_str()))
+        .filter(|&(d, c)| d <= 3.max(c.len() / 3))
+        .collect();
+    close.sort_unstable();
+    close.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+/// "`a`", "`a` or `b`".
+fn or_list(items: &[impl AsRef<str>]) -> String {
+    items.iter().map(|i| format!("`{}`", i.as_ref())).collect::<Vec<_>>().join(" or ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,25 +211,24 @@ mod tests {
         let cases: Vec<(Error, u8)> = vec![
             (Error::Internal { message: String::new() }, 1),
             (Error::usage("x"), 2),
-            (Error::UnknownProvider { provider: "x".into(), available: "aws".into() }, 2),
-            (Error::UnknownStep { step: "x".into(), checklist: "aws".into(), suggestion: String::new() }, 2),
+            (Error::UnknownProvider { provider: "x".into(), available: vec!["aws".into()] }, 2),
+            (Error::UnknownStep { step: "x".into(), checklist: "aws".into(), close_matches: Vec::new() }, 2),
             (Error::UnknownFact { fact: "x".into(), checklist: "aws".into(), available: String::new() }, 2),
             (Error::InvalidFactValue { fact: "f".into(), value: "v".into(), accepted: "yes, no".into() }, 2),
             (Error::InvalidAccount { account: "..".into() }, 2),
             (Error::refused("x"), 2),
             (Error::NoTerminal, 2),
             (Error::RunExists { provider: "aws".into(), account: "a".into() }, 2),
-            (Error::Incomplete { message: String::new() }, 3),
+            (Error::Incomplete, 3),
             (Error::Interrupted, 4),
             (Error::ChecklistChanged { checklist: "aws".into(), summary: String::new() }, 5),
             (Error::InvalidChecklist { location: "f:1:1".into(), reason: "r".into() }, 65),
             (Error::DamagedState { path: "p".into(), line: 1, reason: "r".into() }, 65),
             (Error::RefusedInput { message: "secret".into() }, 65),
-            (Error::NoSuchRun { provider: "aws".into(), account: "a".into(), hint: String::new() }, 66),
+            (Error::NoSuchRun { provider: Some("aws".into()), account: None, state_dir: "s".into() }, 66),
             (Error::NoSuchFile { path: "p".into() }, 66),
             (Error::io("read", "p", io_err()), 74),
             (Error::Locked { provider: "aws".into(), account: "a".into(), pid: "1".into() }, 75),
-            (Error::Silent { code: 3 }, 3),
         ];
         for (error, code) in cases {
             assert_eq!(error.exit_code(), code, "{error:?}");

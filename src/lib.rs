@@ -18,6 +18,7 @@ pub mod secrets;
 pub mod session;
 pub mod state;
 pub mod terminal;
+pub mod ui;
 pub mod wizard;
 
 use std::ffi::OsString;
@@ -38,11 +39,12 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    match commands::dispatch(cli.command) {
+    let ui = ui::Ui::new(cli.quiet);
+    match commands::dispatch(&ui, cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            if !matches!(e, Error::Silent { .. }) {
+            if !e.is_reported() {
                 print_error(&e);
             }
             ExitCode::from(e.exit_code())
@@ -60,5 +62,8 @@ fn print_error(error: &Error) {
     while let Some(cause) = source {
         eprintln!("Caused by: {cause}");
         source = cause.source();
+    }
+    if let Some(hint) = error.hint() {
+        eprintln!("hint: {hint}");
     }
 }

@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use crate::checklist::Loaded;
+use crate::checklist::{Loaded, StepKind, StepRef};
+use crate::cli::{ChecklistArgs, OperatorArgs, RunArgs};
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::progress::{Progress, diff_checklists};
+use crate::progress::{Progress, Status, diff_checklists};
 use crate::state::{
     self, Appender, Detail, Event, EventKind, LogEnd, Replay, RunLock, StateDir, create_private_dir, pin_checklist,
 };
@@ -56,6 +57,24 @@ pub struct ReadRun {
     pub pending_changes: Vec<String>,
 }
 
+/// What `confirm` (or the wizard) gives besides the step: each blank text counts as none.
+#[derive(Debug, Default)]
+pub struct Confirmation {
+    pub note: Option<String>,
+    pub evidence: Option<String>,
+    /// The account, typed again: required for an irreversible (`attest`) step.
+    pub attest: Option<String>,
+}
+
+/// What confirming a step did.
+#[derive(Debug)]
+pub enum Confirmed {
+    /// The step is recorded done (or, already done, the new note or evidence is added).
+    Recorded(Event),
+    /// The step was already done and nothing new was given.
+    NothingNew,
+}
+
 /// Checks an account argument: `[A-Za-z0-9][A-Za-z0-9._@-]{0,63}`.
 pub fn validate_account(account: &str) -> Result<()> {
     let bytes = account.as_bytes();
@@ -84,7 +103,124 @@ pub fn screen_text(what: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// `None` for a missing or blank text, else the text trimmed.
+pub fn non_empty(text: Option<&str>) -> Option<String> {
+    text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
+}
+
+/// The operator's name: `--operator`, else `$USER`, else `$LOGNAME`.
+fn operator_name(given: Option<&str>) -> Result<String> {
+    let name = given
+        .map(str::to_owned)
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .or_else(|| std::env::var("LOGNAME").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned());
+    if name.trim().is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(Error::usage("--operator must be 1-64 printable characters"));
+    }
+    Ok(name)
+}
+
 impl Session {
+    /// Resolves what every run command shares, before anything is prompted or written: the
+    /// checklist, the state directory and (for commands that record) the operator.
+    pub fn from_args(run: &RunArgs, operator: Option<&OperatorArgs>) -> Result<Session> {
+        let checklist = Session::load_checklist(run.provider.as_deref(), &run.checklist)?;
+        let state = StateDir::resolve(run.state.state_dir.as_deref())?;
+        let operator = operator_name(operator.and_then(|o| o.operator.as_deref()))?;
+        Ok(Session { state, checklist, operator })
+    }
+
+    /// The checklist named by `--checklist FILE` or the provider id.
+    pub fn load_checklist(provider: Option<&str>, args: &ChecklistArgs) -> Result<Loaded> {
+        match (&args.checklist, provider) {
+            (Some(path), provider) => {
+                let loaded = Loaded::from_file(path)?;
+                if let Some(provider) = provider
+                    && provider != loaded.id()
+                {
+                    return Err(Error::usage(format!(
+                        "--provider `{provider}` does not match the id `{}` of checklist `{}`",
+                        loaded.id(),
+                        path.display()
+                    )));
+                }
+                Ok(loaded)
+            }
+            (None, Some(provider)) => Loaded::builtin(provider),
+            (None, None) => Err(Error::usage("say which checklist: --provider ID or --checklist FILE")),
+        }
+    }
+
+    /// Opens the run the arguments name for writing (exit 66 if there is none); a changed
+    /// checklist is accepted only with `--accept-changes`.
+    pub fn open_existing(&self, run: &RunArgs, operator: &OperatorArgs) -> Result<ActiveRun> {
+        let account = self.require_account(run.account.as_deref())?;
+        let policy = if operator.accept_changes { OnChange::Accept } else { OnChange::Refuse };
+        self.open(&account, policy)
+    }
+
+    /// Records a step done, enforcing what its kind needs: an irreversible step needs the
+    /// account typed exactly, an evidence step needs evidence. A step already done takes a new
+    /// note or evidence as a further event; nothing earlier changes. The wizard and `confirm`
+    /// both come through here.
+    pub fn confirm(&self, run: &mut ActiveRun, r: StepRef, given: Confirmation) -> Result<Confirmed> {
+        let step = self.checklist.step(r);
+        let id = step.id.get_ref().clone();
+        let number = r.number();
+        let progress = Progress::new(&self.checklist, &run.replay);
+        let already_done = progress.status(step) == Status::Done;
+        let note = non_empty(given.note.as_deref());
+        let evidence = non_empty(given.evidence.as_deref());
+        if already_done {
+            if note.is_none() && evidence.is_none() {
+                return Ok(Confirmed::NothingNew);
+            }
+        } else {
+            progress.check_can_record(r)?;
+            match step.kind {
+                StepKind::Attest => match given.attest.as_deref() {
+                    Some(typed) if typed == run.account => {}
+                    Some(_) => {
+                        return Err(Error::refused(format!(
+                            "step {number} `{id}` cannot be undone; --attest must be exactly the account `{}`",
+                            run.account
+                        )));
+                    }
+                    None => {
+                        return Err(Error::refused(format!(
+                            "step {number} `{id}` cannot be undone; confirm it with --attest {}",
+                            run.account
+                        )));
+                    }
+                },
+                StepKind::Evidence if evidence.is_none() => {
+                    let what = step.evidence.as_deref().unwrap_or("the evidence");
+                    return Err(Error::refused(format!("step {number} `{id}` needs evidence: --evidence \"{what}\"")));
+                }
+                _ => {}
+            }
+        }
+        let attested = if already_done || step.kind != StepKind::Attest { None } else { given.attest };
+        let event = run.record(&self.operator, EventKind::StepDone { step: id, note, evidence, attested })?;
+        Ok(Confirmed::Recorded(event))
+    }
+
+    /// Records a step skipped, with the reason. A step already done cannot be skipped.
+    pub fn skip(&self, run: &mut ActiveRun, r: StepRef, reason: String) -> Result<Event> {
+        let step = self.checklist.step(r);
+        let id = step.id.get_ref().clone();
+        let progress = Progress::new(&self.checklist, &run.replay);
+        if progress.status(step) == Status::Done {
+            return Err(Error::refused(format!(
+                "step {} `{id}` is already done; a done step cannot be skipped",
+                r.number()
+            )));
+        }
+        progress.check_can_record(r)?;
+        run.record(&self.operator, EventKind::StepSkipped { step: id, reason })
+    }
+
     /// The provider id: the checklist's id.
     pub fn provider(&self) -> &str {
         self.checklist.id()
@@ -116,9 +252,9 @@ impl Session {
     /// Like `resolve_account`, but a missing run is an error (exit 66).
     pub fn require_account(&self, given: Option<&str>) -> Result<String> {
         self.resolve_account(given)?.ok_or_else(|| Error::NoSuchRun {
-            provider: self.provider().to_owned(),
-            account: "(none)".to_owned(),
-            hint: format!("; start one with `closeacct wizard --provider {}` or `closeacct start`", self.provider()),
+            provider: Some(self.provider().to_owned()),
+            account: None,
+            state_dir: self.state.root.clone(),
         })
     }
 
@@ -201,6 +337,15 @@ impl Session {
         Ok(run)
     }
 
+    /// Moves a run out of the active runs into the archive, while its lock is held so that no
+    /// other closeacct writes to it meanwhile; returns where it went.
+    pub fn archive(&self, run: ActiveRun) -> Result<PathBuf> {
+        let stamp = clock::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+        let archive = self.state.archive_run(&run.provider, &run.account, &stamp)?;
+        drop(run);
+        Ok(archive)
+    }
+
     /// Records `run_completed` once every step is resolved (and not already recorded); returns
     /// whether the run is complete. The wizard and the scripted commands both end a step here.
     pub fn complete_if_done(&self, run: &mut ActiveRun) -> Result<bool> {
@@ -274,12 +419,9 @@ fn existing_run_dir(state: &StateDir, provider: &str, account: &str) -> Result<P
     let dir = state.run_dir(provider, account);
     if !dir.join(state::EVENTS_FILE).exists() {
         return Err(Error::NoSuchRun {
-            provider: provider.to_owned(),
-            account: account.to_owned(),
-            hint: format!(
-                " in {}; start it with `closeacct wizard --provider {provider} --account {account}`",
-                state.root.display()
-            ),
+            provider: Some(provider.to_owned()),
+            account: Some(account.to_owned()),
+            state_dir: state.root.clone(),
         });
     }
     state::refuse_symlinked_dirs(&state.root, &dir)?;

@@ -81,7 +81,12 @@ fn checklist_show_text_snapshots() {
 fn unknown_provider_exits_2_and_lists_the_known_ones() {
     let env = Env::new();
     let (_, stderr) = env.expect(&["checklist", "show", "gcp"], 2);
-    assert_eq!(stderr, "closeacct: unknown provider `gcp` (available: aws, centurylink)\n");
+    assert_eq!(
+        stderr,
+        "closeacct: unknown provider `gcp` (available: aws, centurylink)\nhint: `closeacct providers` lists them\n"
+    );
+    let (_, stderr) = env.expect(&["checklist", "show", "awz"], 2);
+    assert!(stderr.ends_with("\nhint: did you mean `aws`? `closeacct providers` lists them\n"), "{stderr}");
 }
 
 #[test]

@@ -2,30 +2,31 @@
 
 use std::fmt::Write as _;
 
-use super::{load_checklist, write_stdout};
 use crate::checklist::{FactKind, Loaded};
 use crate::cli::{ChecklistCommand, ChecklistFormat, ChecklistShowArgs, ChecklistValidateArgs};
 use crate::error::Result;
+use crate::session::Session;
+use crate::ui::Ui;
 
 /// Runs a `checklist` subcommand.
-pub fn cmd_checklist(command: &ChecklistCommand) -> Result<()> {
+pub fn cmd_checklist(ui: &Ui, command: &ChecklistCommand) -> Result<()> {
     match command {
-        ChecklistCommand::Show(args) => cmd_show(args),
-        ChecklistCommand::Validate(args) => cmd_validate(args),
+        ChecklistCommand::Show(args) => cmd_show(ui, args),
+        ChecklistCommand::Validate(args) => cmd_validate(ui, args),
     }
 }
 
-fn cmd_show(args: &ChecklistShowArgs) -> Result<()> {
-    let loaded = load_checklist(args.provider.as_deref(), &args.checklist)?;
+fn cmd_show(ui: &Ui, args: &ChecklistShowArgs) -> Result<()> {
+    let loaded = Session::load_checklist(args.provider.as_deref(), &args.checklist)?;
     let out = match args.format {
         ChecklistFormat::Toml => loaded.to_toml(),
         ChecklistFormat::Json => serde_json::to_string_pretty(&loaded.checklist).expect("checklist serialises") + "\n",
         ChecklistFormat::Text => render_text(&loaded),
     };
-    write_stdout(out.as_bytes())
+    ui.stdout(out.as_bytes())
 }
 
-fn cmd_validate(args: &ChecklistValidateArgs) -> Result<()> {
+fn cmd_validate(ui: &Ui, args: &ChecklistValidateArgs) -> Result<()> {
     let loaded = Loaded::from_file(&args.file)?;
     let line = format!(
         "{}: ok ({} v{}, {} stages, {} steps, sha256 {})\n",
@@ -36,7 +37,7 @@ fn cmd_validate(args: &ChecklistValidateArgs) -> Result<()> {
         loaded.step_count(),
         loaded.sha256
     );
-    write_stdout(line.as_bytes())
+    ui.stdout(line.as_bytes())
 }
 
 /// A readable outline: facts, then each stage's steps with who acts, kind, conditions.

@@ -4,10 +4,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::write_stdout;
 use crate::checklist::{BUILTIN, Loaded};
 use crate::cli::{DataFormat, ProvidersArgs};
 use crate::error::Result;
+use crate::ui::Ui;
 
 #[derive(Serialize)]
 struct ProviderRow<'a> {
@@ -20,7 +20,7 @@ struct ProviderRow<'a> {
 }
 
 /// Lists the built-in checklists.
-pub fn cmd_providers(args: &ProvidersArgs) -> Result<()> {
+pub fn cmd_providers(ui: &Ui, args: &ProvidersArgs) -> Result<()> {
     let loaded = BUILTIN.iter().map(|(id, _, _)| Loaded::builtin(id)).collect::<Result<Vec<_>>>()?;
     let rows: Vec<ProviderRow> = loaded
         .iter()
@@ -49,5 +49,5 @@ pub fn cmd_providers(args: &ProvidersArgs) -> Result<()> {
             out
         }
     };
-    write_stdout(out.as_bytes())
+    ui.stdout(out.as_bytes())
 }

@@ -1,22 +1,23 @@
 //! `closeacct report`: the checklist as recorded, for an audit.
 
-use super::{session, write_stdout};
 use crate::cli::ReportArgs;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::report;
+use crate::session::Session;
 use crate::state::{Detail, write_atomic};
+use crate::ui::Ui;
 
 /// Prints the report, or writes it atomically to `--output`.
-pub fn cmd_report(args: &ReportArgs) -> Result<()> {
-    let session = session(&args.run, None)?;
+pub fn cmd_report(ui: &Ui, args: &ReportArgs) -> Result<()> {
+    let session = Session::from_args(&args.run, None)?;
     let account = session.require_account(args.run.account.as_deref())?;
     let run = session.read(&account, Detail::Full)?;
     if !run.pending_changes.is_empty() {
-        eprintln!(
-            "closeacct: the checklist changed since this run began; the report shows the checklist the run is pinned to ({})",
+        ui.warning(format_args!(
+            "the checklist changed since this run began; the report shows the checklist the run is pinned to ({})",
             run.pending_changes.join("; ")
-        );
+        ));
     }
     let zone = clock::local_zone();
     let built = report::build(&run, clock::now(), &zone);
@@ -26,10 +27,10 @@ pub fn cmd_report(args: &ReportArgs) -> Result<()> {
     report::render(&built, args.format, &zone, &mut buffer)
         .map_err(|e| Error::Internal { message: format!("cannot render the report: {e}") })?;
     match &args.output {
-        None => write_stdout(&buffer),
+        None => ui.stdout(&buffer),
         Some(path) => {
             write_atomic(path, &buffer, 0o600)?;
-            eprintln!("Report written to {}", path.display());
+            ui.status(format_args!("Report written to {}", path.display()));
             Ok(())
         }
     }

@@ -1,27 +1,28 @@
 //! `closeacct start`: begin a run without prompts.
 
-use super::{say_next, session};
 use crate::cli::StartArgs;
 use crate::error::{Error, Result};
-use crate::session::{ActiveRun, Session};
+use crate::session::{ActiveRun, Session, validate_account};
 use crate::state::EventKind;
+use crate::ui::Ui;
 
 /// Starts a run (or says it exists) and records any `--fact` given.
-pub fn cmd_start(args: &StartArgs) -> Result<()> {
-    let session = session(&args.run, Some(&args.operator))?;
+pub fn cmd_start(ui: &Ui, args: &StartArgs) -> Result<()> {
+    let session = Session::from_args(&args.run, Some(&args.operator))?;
     let Some(account) = args.run.account.as_deref() else {
         return Err(Error::usage("`start` needs --account ACCOUNT"));
     };
-    crate::session::validate_account(account)?;
+    validate_account(account)?;
     // Check every answer before writing anything, so a bad one leaves no half-started run.
     let facts = parse_facts(&session, &args.facts)?;
     let open_existing = || -> Result<ActiveRun> {
-        let run = super::open_existing(&session, &args.run, &args.operator)?;
-        eprintln!(
+        let run = session.open_existing(&args.run, &args.operator)?;
+        ui.note_torn(&run);
+        ui.status(format_args!(
             "A run for {}/{account} already exists in {}; recording the facts given.",
             session.provider(),
             run.dir.display()
-        );
+        ));
         Ok(run)
     };
     let mut run = if session.run_exists(account) {
@@ -29,7 +30,7 @@ pub fn cmd_start(args: &StartArgs) -> Result<()> {
     } else {
         match session.create(account) {
             Ok(run) => {
-                eprintln!("Started run {}/{account} in {}", session.provider(), run.dir.display());
+                ui.status(format_args!("Started run {}/{account} in {}", session.provider(), run.dir.display()));
                 run
             }
             // Another `start` got there first.
@@ -40,9 +41,9 @@ pub fn cmd_start(args: &StartArgs) -> Result<()> {
     for (fact, value) in facts {
         let event =
             run.record(&session.operator, EventKind::FactAnswered { fact: fact.clone(), value: value.clone() })?;
-        eprintln!("✔ recorded {fact} = {value} (seq {})", event.seq);
+        ui.status(format_args!("✔ recorded {fact} = {value} (seq {})", event.seq));
     }
-    say_next(&session, &run);
+    ui.say_next(&session, &run);
     Ok(())
 }
 
@@ -54,7 +55,7 @@ fn parse_facts(session: &Session, given: &[String]) -> Result<Vec<(String, Strin
             let Some((key, value)) = pair.split_once('=') else {
                 return Err(Error::usage(format!("--fact `{pair}` is not KEY=VALUE")));
             };
-            let fact = super::answer::find_fact(&session.checklist, key.trim())?;
+            let fact = session.checklist.require_fact(key.trim())?;
             Ok((key.trim().to_owned(), fact.normalise(value)?))
         })
         .collect()

@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{load_checklist, state_dir, write_stdout};
 use crate::checklist::Loaded;
 use crate::cli::{DataFormat, StatusArgs};
 use crate::clock;
@@ -15,6 +14,7 @@ use crate::layout::{REPORT_WIDTH, fill_hanging};
 use crate::progress::{Counts, Progress, Status};
 use crate::session::{ReadRun, Session};
 use crate::state::{Detail, StateDir};
+use crate::ui::Ui;
 
 /// One run's progress, as `status` prints it (and as its JSON).
 #[derive(Serialize)]
@@ -39,15 +39,15 @@ struct StepLine {
 }
 
 /// Prints the status of one run (with `--account`) or of every run.
-pub fn cmd_status(args: &StatusArgs) -> Result<()> {
-    let state = state_dir(&args.state)?;
+pub fn cmd_status(ui: &Ui, args: &StatusArgs) -> Result<()> {
+    let state = StateDir::resolve(args.state.state_dir.as_deref())?;
     let now = clock::now();
     let zone = clock::local_zone();
     // The checklist loaded to name the run is used again to read it.
     let mut loaded = None;
     let runs: Vec<(String, String)> = match (&args.provider, &args.account, &args.checklist.checklist) {
         (_, Some(account), _) => {
-            let checklist = load_checklist(args.provider.as_deref(), &args.checklist)?;
+            let checklist = Session::load_checklist(args.provider.as_deref(), &args.checklist)?;
             let run = vec![(checklist.id().to_owned(), account.clone())];
             loaded = Some(checklist);
             run
@@ -55,7 +55,7 @@ pub fn cmd_status(args: &StatusArgs) -> Result<()> {
         (provider, None, file) => {
             let provider = match (provider, file) {
                 (Some(p), _) => Some(p.clone()),
-                (None, Some(_)) => Some(load_checklist(None, &args.checklist)?.id().to_owned()),
+                (None, Some(_)) => Some(Session::load_checklist(None, &args.checklist)?.id().to_owned()),
                 (None, None) => None,
             };
             state.runs(provider.as_deref())?
@@ -63,9 +63,9 @@ pub fn cmd_status(args: &StatusArgs) -> Result<()> {
     };
     if runs.is_empty() {
         return Err(Error::NoSuchRun {
-            provider: args.provider.clone().unwrap_or_else(|| "any provider".to_owned()),
-            account: args.account.clone().unwrap_or_else(|| "any account".to_owned()),
-            hint: format!(" in {}; start one with `closeacct wizard --provider ID`", state.root.display()),
+            provider: args.provider.clone(),
+            account: args.account.clone(),
+            state_dir: state.root.clone(),
         });
     }
     let mut statuses = Vec::new();
@@ -80,9 +80,9 @@ pub fn cmd_status(args: &StatusArgs) -> Result<()> {
         DataFormat::Text if detail => render_detail(&statuses[0], &zone),
         DataFormat::Text => render_lines(&statuses, &zone),
     };
-    write_stdout(out.as_bytes())?;
+    ui.stdout(out.as_bytes())?;
     if args.check && statuses.iter().any(|s| !s.complete) {
-        return Err(Error::Silent { code: 3 });
+        return Err(Error::Incomplete);
     }
     Ok(())
 }
@@ -96,7 +96,7 @@ fn read_run(
     args: &StatusArgs,
     loaded: Option<Loaded>,
 ) -> Result<ReadRun> {
-    let checklist = match loaded.map_or_else(|| load_checklist(Some(provider), &args.checklist), Ok) {
+    let checklist = match loaded.map_or_else(|| Session::load_checklist(Some(provider), &args.checklist), Ok) {
         Ok(checklist) => checklist,
         Err(Error::UnknownProvider { .. }) => {
             return ReadRun::with_pinned_checklist(state, provider, account, Detail::Summary);

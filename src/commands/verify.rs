@@ -2,14 +2,15 @@
 
 use std::fmt::Write as _;
 
-use super::{session, write_stdout};
 use crate::cli::VerifyArgs;
 use crate::error::Result;
+use crate::session::Session;
 use crate::state::{Detail, EVENTS_FILE};
+use crate::ui::Ui;
 
 /// Checks sequence numbers and the hash chain; damage exits 65 naming the first bad line.
-pub fn cmd_verify(args: &VerifyArgs) -> Result<()> {
-    let session = session(&args.run, None)?;
+pub fn cmd_verify(ui: &Ui, args: &VerifyArgs) -> Result<()> {
+    let session = Session::from_args(&args.run, None)?;
     let account = session.require_account(args.run.account.as_deref())?;
     // `read` replays the whole log and checks every line; it never writes.
     let run = session.read(&account, Detail::Summary)?;
@@ -28,5 +29,5 @@ pub fn cmd_verify(args: &VerifyArgs) -> Result<()> {
             torn.len()
         );
     }
-    write_stdout(out.as_bytes())
+    ui.stdout(out.as_bytes())
 }

@@ -1,18 +1,19 @@
 //! `closeacct wizard`: the interactive run.
 
-use super::session;
 use crate::cli::WizardArgs;
 use crate::error::{Error, Result};
+use crate::session::Session;
 use crate::terminal::{self, TerminalPrompter};
+use crate::ui::Ui;
 use crate::wizard::{self, Options, Outcome};
 
 /// Walks the checklist on the terminal; exit 0 when complete, 3 when saved with steps open.
-pub fn cmd_wizard(args: &WizardArgs) -> Result<()> {
+pub fn cmd_wizard(_ui: &Ui, args: &WizardArgs) -> Result<()> {
     // Before anything else: without a terminal dialoguer would block or fail half-way.
     if !terminal::can_prompt() {
         return Err(Error::NoTerminal);
     }
-    let session = session(&args.run, Some(&args.operator))?;
+    let session = Session::from_args(&args.run, Some(&args.operator))?;
     terminal::install_interrupt_handler();
     let mut prompter = TerminalPrompter::default();
     let options = Options {
@@ -22,10 +23,10 @@ pub fn cmd_wizard(args: &WizardArgs) -> Result<()> {
     };
     match wizard::run(&session, &options, &mut prompter) {
         Ok(Outcome::Complete) => Ok(()),
-        Ok(Outcome::Saved) => Err(Error::Silent { code: 3 }),
+        Ok(Outcome::Saved) => Err(Error::Incomplete),
         Err(Error::Interrupted) => {
             terminal::report_interrupt();
-            Err(Error::Silent { code: 4 })
+            Err(Error::Interrupted)
         }
         Err(e) => Err(e),
     }

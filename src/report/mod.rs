@@ -23,17 +23,8 @@ use crate::state::{EVENTS_FILE, Entry};
 /// The version of the JSON report's shape; bumped when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// How a report is laid out.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Plain text for an 80-column terminal
-    #[default]
-    Text,
-    /// Markdown that pastes cleanly into a ticket
-    Markdown,
-    /// JSON with a versioned schema (`schema_version`)
-    Json,
-}
+/// How a report is laid out (`--format`).
+pub use crate::cli::ReportFormat as Format;
 
 /// Everything a report shows.
 #[derive(Debug, Clone, Serialize)]

@@ -43,6 +43,26 @@ impl StateDir {
         self.root.join("archive").join(provider).join(account).join(stamp)
     }
 
+    /// Moves a run's directory to `archive/PROVIDER/ACCOUNT/STAMP` (`STAMP-2`, `-3`… when a
+    /// second archive falls in the same second), durably; returns where it went.
+    pub fn archive_run(&self, provider: &str, account: &str, stamp: &str) -> Result<PathBuf> {
+        let dir = self.run_dir(provider, account);
+        let mut archive = self.archive_dir(provider, account, stamp);
+        let mut n = 1;
+        while archive.exists() {
+            n += 1;
+            archive = self.archive_dir(provider, account, &format!("{stamp}-{n}"));
+        }
+        let parent = archive.parent().expect("an archive directory has a parent").to_path_buf();
+        create_private_dir(&self.root, &parent)?;
+        fs::rename(&dir, &archive).map_err(|e| Error::io("archive run", &dir, e))?;
+        sync_dir(&parent)?;
+        if let Some(parent) = dir.parent() {
+            sync_dir(parent)?;
+        }
+        Ok(archive)
+    }
+
     /// Every run as (provider, account), sorted; provider restricts to one provider.
     pub fn runs(&self, provider: Option<&str>) -> Result<Vec<(String, String)>> {
         let mut runs = Vec::new();
