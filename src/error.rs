@@ -185,12 +185,13 @@ impl Error {
 }
 
 /// Up to three of `candidates` closest to `given` (edit distance, or containing it), closest
-/// first: "did you mean" suggestions.
+/// first: "did you mean" suggestions. A candidate that shares nothing with what was typed (as
+/// far from it as its length) is no suggestion.
 pub fn closest<'a>(given: &str, candidates: &'a [String]) -> Vec<&'a str> {
     let mut close: Vec<(usize, &str)> = candidates
         .iter()
         .map(|c| (strsim::levenshtein(given, c).min(if c.contains(given) { 1 } else { usize::MAX }), c.as_str()))
-        .filter(|&(d, c)| d <= 3.max(c.len() / 3))
+        .filter(|&(d, c)| d <= 3.max(c.len() / 3) && d < given.chars().count())
         .collect();
     close.sort_unstable();
     close.into_iter().take(3).map(|(_, c)| c).collect()
