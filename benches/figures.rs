@@ -164,7 +164,16 @@ fn main() {
     let binary = release_binary();
     println!("closeacct figures ({runs} repetitions each, median)");
 
-    // Issue 3: load and validate a generated checklist of 10,000 steps.
+    checklist_figures(runs, dir.path(), &binary);
+    let session = resume_figures(runs, quick, dir.path());
+    status_figures(runs, dir.path(), &binary, &session);
+    if keep {
+        let _ = dir.keep();
+    }
+}
+
+/// Issue 3: load and validate a generated checklist of 10,000 steps.
+fn checklist_figures(runs: usize, dir: &Path, binary: &Path) {
     let text = generate_for_benchmarks(10_000);
     let (time, heap) = measure(runs, || Loaded::parse(&text, "generated.toml").unwrap());
     println!(
@@ -179,18 +188,21 @@ fn main() {
         ms(time),
         mib(heap)
     );
-    let file = dir.path().join("generated.toml");
+    let file = dir.join("generated.toml");
     std::fs::write(&file, &text).unwrap();
     let (time, rss) = time_command(runs, || {
-        let mut c = Command::new(&binary);
+        let mut c = Command::new(binary);
         c.args(["checklist", "validate"]).arg(&file);
         c
     });
     println!("  `closeacct checklist validate` process: {:.1} ms, max RSS {rss:.1} MiB", ms(time));
+}
 
-    // Issue 4: resume a run of 100,000 events, and the cost of one durable confirmation.
+/// Issue 4: resume a run of 100,000 events, and the cost of one durable confirmation. Returns
+/// the session of the generated runs.
+fn resume_figures(runs: usize, quick: bool, dir: &Path) -> Session {
     let small = Loaded::parse(&generate_for_benchmarks(200), "generated.toml").unwrap();
-    let state = dir.path().join("state");
+    let state = dir.join("state");
     let session = Session { state: StateDir { root: state.clone() }, checklist: small, operator: "bench".into() };
     let start = Instant::now();
     let big_log = make_run(&session, "big-run", 100_000);
@@ -225,12 +237,17 @@ fn main() {
         build.as_secs_f64()
     );
 
-    // Issue 5: status and report --format json on 10,000 events, side by side with cat.
-    let log = make_run(&session, "mid-run", 10_000);
-    let checklist_file = dir.path().join("small.toml");
+    session
+}
+
+/// Issue 5: status and report --format json on 10,000 events, side by side with cat.
+fn status_figures(runs: usize, dir: &Path, binary: &Path, session: &Session) {
+    let state = session.state.root.clone();
+    let log = make_run(session, "mid-run", 10_000);
+    let checklist_file = dir.join("small.toml");
     std::fs::write(&checklist_file, &session.checklist.text).unwrap();
     let closeacct = |args: &[&str]| {
-        let mut c = Command::new(&binary);
+        let mut c = Command::new(binary);
         c.args(args).arg("--checklist").arg(&checklist_file).env("CLOSEACCT_STATE_DIR", &state);
         c
     };
@@ -263,7 +280,4 @@ fn main() {
     let rss = |make: &dyn Fn() -> Command| format!(", max RSS {:.1} MiB", peak_rss_mib(make));
     line("status --format json", times[3], &(rss(&status) + "  [target within 3x cat, < 20 MB]"));
     line("report --format json", times[4], &rss(&report));
-    if keep {
-        let _ = dir.keep();
-    }
 }

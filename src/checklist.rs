@@ -669,11 +669,35 @@ impl Validator<'_> {
         if checklist.version == 0 {
             return self.error(checklist.id.span(), "version must be 1 or more");
         }
+        let facts = self.check_facts(&checklist.facts)?;
+        let (index, order) = self.index_steps(&checklist)?;
+        let step_at = |r: StepRef| &checklist.stages[r.stage].steps[r.step];
+        let mut conditions = HashMap::new();
+        for &r in &order {
+            let step = step_at(r);
+            if let Some(when) = &step.when {
+                conditions.insert(step.id.get_ref().clone(), self.check_condition(when, &facts)?);
+            }
+            self.check_requires(r, &index, &order, &step_at)?;
+            self.check_follow_ups(step, &index)?;
+        }
+        Ok(Loaded {
+            sha256: sha256_hex(self.text.as_bytes()),
+            text: self.text.to_owned(),
+            origin: self.origin.to_owned(),
+            checklist,
+            conditions,
+            index,
+            order,
+        })
+    }
 
-        let mut facts: HashMap<&str, &Fact> = HashMap::new();
-        for fact in &checklist.facts {
+    /// Fact ids are well formed and unique; yes-no facts have no choices, choice facts two or more.
+    fn check_facts<'c>(&self, facts: &'c [Fact]) -> Result<HashMap<&'c str, &'c Fact>> {
+        let mut by_id: HashMap<&str, &Fact> = HashMap::new();
+        for fact in facts {
             self.check_id(&fact.id, "fact")?;
-            if facts.insert(fact.id.get_ref(), fact).is_some() {
+            if by_id.insert(fact.id.get_ref(), fact).is_some() {
                 return self.error(fact.id.span(), format!("duplicate fact id `{}`", fact.id.get_ref()));
             }
             match fact.kind {
@@ -697,11 +721,15 @@ impl Validator<'_> {
                 }
             }
         }
+        Ok(by_id)
+    }
 
+    /// Stage and step ids are well formed and unique, and no stage is empty; returns each step's
+    /// place by id and the steps in checklist order.
+    fn index_steps(&self, checklist: &Checklist) -> Result<(HashMap<String, StepRef>, Vec<StepRef>)> {
         if checklist.stages.is_empty() {
             return self.error(0..0, "the checklist has no stages");
         }
-
         let mut index: HashMap<String, StepRef> = HashMap::new();
         let mut order = Vec::new();
         let mut stage_ids = HashSet::new();
@@ -725,91 +753,88 @@ impl Validator<'_> {
                 order.push(r);
             }
         }
+        Ok((index, order))
+    }
 
-        let step_at = |r: StepRef| &checklist.stages[r.stage].steps[r.step];
-        let mut conditions = HashMap::new();
-        for &r in &order {
-            let step = step_at(r);
-            if let Some(when) = &step.when {
-                let condition = Condition::parse(when.get_ref()).or_else(|reason| self.error(when.span(), reason))?;
-                for (fact_id, choice) in condition.literals() {
-                    let Some(fact) = facts.get(fact_id) else {
-                        return self.error(when.span(), format!("`when` names unknown fact `{fact_id}`"));
-                    };
-                    match (fact.kind, choice) {
-                        (FactKind::YesNo, Some(_)) => {
-                            return self.error(
-                                when.span(),
-                                format!("fact `{fact_id}` is yes-no; use `{fact_id}` or `!{fact_id}`"),
-                            );
-                        }
-                        (FactKind::Choice, None) => {
-                            return self.error(
-                                when.span(),
-                                format!(
-                                    "fact `{fact_id}` is a choice; compare it: `{fact_id}={}`",
-                                    fact.accepted().join("|")
-                                ),
-                            );
-                        }
-                        (FactKind::Choice, Some(c)) if !fact.accepted().contains(&c) => {
-                            return self.error(when.span(), format!("fact `{fact_id}` has no choice `{c}`"));
-                        }
-                        _ => {}
-                    }
-                }
-                conditions.insert(step.id.get_ref().clone(), condition);
-            }
-            for required in &step.requires {
-                let Some(&target) = index.get(required.get_ref()) else {
+    /// A `when` parses and compares each fact it names the way the fact's kind allows.
+    fn check_condition(&self, when: &Spanned<String>, facts: &HashMap<&str, &Fact>) -> Result<Condition> {
+        let condition = Condition::parse(when.get_ref()).or_else(|reason| self.error(when.span(), reason))?;
+        for (fact_id, choice) in condition.literals() {
+            let Some(fact) = facts.get(fact_id) else {
+                return self.error(when.span(), format!("`when` names unknown fact `{fact_id}`"));
+            };
+            match (fact.kind, choice) {
+                (FactKind::YesNo, Some(_)) => {
                     return self
-                        .error(required.span(), format!("`requires` names unknown step `{}`", required.get_ref()));
-                };
-                if target.flat >= r.flat {
-                    if let Some(cycle) = find_cycle(&index, &order, &step_at, r) {
-                        return self.error(required.span(), format!("dependency cycle: {}", cycle.join(" → ")));
-                    }
+                        .error(when.span(), format!("fact `{fact_id}` is yes-no; use `{fact_id}` or `!{fact_id}`"));
+                }
+                (FactKind::Choice, None) => {
                     return self.error(
-                        required.span(),
-                        format!(
-                            "step `{}` requires `{}`, which comes later (step {}); requirements must come first",
-                            step.id.get_ref(),
-                            required.get_ref(),
-                            target.number()
-                        ),
+                        when.span(),
+                        format!("fact `{fact_id}` is a choice; compare it: `{fact_id}={}`", fact.accepted().join("|")),
                     );
                 }
-            }
-            for follow_up in &step.follow_up {
-                if let Some(after) = &follow_up.after
-                    && Delay::parse(after.get_ref()).is_none()
-                {
-                    return self.error(
-                        after.span(),
-                        format!(
-                            "malformed delay `{}` (expected e.g. `30m`, `1h`, `90d`, `2w` or `end-of-month`)",
-                            after.get_ref()
-                        ),
-                    );
+                (FactKind::Choice, Some(c)) if !fact.accepted().contains(&c) => {
+                    return self.error(when.span(), format!("fact `{fact_id}` has no choice `{c}`"));
                 }
-                if let Some(from) = &follow_up.from
-                    && !index.contains_key(from.get_ref())
-                {
-                    return self
-                        .error(from.span(), format!("follow-up `from` names unknown step `{}`", from.get_ref()));
-                }
+                _ => {}
             }
         }
+        Ok(condition)
+    }
 
-        Ok(Loaded {
-            sha256: sha256_hex(self.text.as_bytes()),
-            text: self.text.to_owned(),
-            origin: self.origin.to_owned(),
-            checklist,
-            conditions,
-            index,
-            order,
-        })
+    /// Each `requires` names a known step that comes earlier; a later one is a cycle or an error.
+    fn check_requires<'c>(
+        &self,
+        r: StepRef,
+        index: &HashMap<String, StepRef>,
+        order: &[StepRef],
+        step_at: &dyn Fn(StepRef) -> &'c Step,
+    ) -> Result<()> {
+        let step = step_at(r);
+        for required in &step.requires {
+            let Some(&target) = index.get(required.get_ref()) else {
+                return self.error(required.span(), format!("`requires` names unknown step `{}`", required.get_ref()));
+            };
+            if target.flat >= r.flat {
+                if let Some(cycle) = find_cycle(index, order, step_at, r) {
+                    return self.error(required.span(), format!("dependency cycle: {}", cycle.join(" → ")));
+                }
+                return self.error(
+                    required.span(),
+                    format!(
+                        "step `{}` requires `{}`, which comes later (step {}); requirements must come first",
+                        step.id.get_ref(),
+                        required.get_ref(),
+                        target.number()
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Each follow-up has a well-formed delay and counts from a known step.
+    fn check_follow_ups(&self, step: &Step, index: &HashMap<String, StepRef>) -> Result<()> {
+        for follow_up in &step.follow_up {
+            if let Some(after) = &follow_up.after
+                && Delay::parse(after.get_ref()).is_none()
+            {
+                return self.error(
+                    after.span(),
+                    format!(
+                        "malformed delay `{}` (expected e.g. `30m`, `1h`, `90d`, `2w` or `end-of-month`)",
+                        after.get_ref()
+                    ),
+                );
+            }
+            if let Some(from) = &follow_up.from
+                && !index.contains_key(from.get_ref())
+            {
+                return self.error(from.span(), format!("follow-up `from` names unknown step `{}`", from.get_ref()));
+            }
+        }
+        Ok(())
     }
 }
 

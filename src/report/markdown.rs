@@ -43,6 +43,17 @@ fn record_cells(recorded: &Recorded<'_>, zone: &TimeZone) -> Vec<String> {
 }
 
 pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
+    header(r, zone, w)?;
+    facts(r, zone, w)?;
+    stages(r, zone, w)?;
+    unlisted(r, zone, w)?;
+    key_dates(r, zone, w)?;
+    checklist_changes(r, zone, w)?;
+    record(r, zone, w)
+}
+
+/// The title and the table of what the run is.
+fn header(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
     let c = &r.checklist;
     writeln!(w, "# Account closure report: {} {}", cell(&r.provider), cell(&r.account))?;
     writeln!(w)?;
@@ -74,7 +85,11 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
         n.pending,
         n.not_applicable
     )?;
+    Ok(())
+}
 
+/// The facts and their answers.
+fn facts(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
     if !r.facts.is_empty() {
         writeln!(w, "\n## Facts\n")?;
         writeln!(w, "| Question | Answer | Answered |")?;
@@ -87,7 +102,11 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
             writeln!(w, "| {} (`{}`) | {} | {answered} |", cell(&fact.question), fact.id, cell(fact.answer_text()))?;
         }
     }
+    Ok(())
+}
 
+/// One table per stage, a row per step.
+fn stages(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
     for stage in &r.stages {
         writeln!(w, "\n## Stage {}/{}: {}\n", stage.number, r.stages.len(), cell(&stage.title))?;
         writeln!(w, "| Step | Status | Record |")?;
@@ -113,7 +132,11 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
             )?;
         }
     }
+    Ok(())
+}
 
+/// What was recorded for steps the checklist no longer lists.
+fn unlisted(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
     if !r.unlisted_steps.is_empty() {
         writeln!(w, "\n## Recorded for steps no longer in the checklist\n")?;
         writeln!(w, "| Step | Status | Record |")?;
@@ -124,7 +147,11 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
             writeln!(w, "| {} | {} | {} |", cell(&step.id), step.status, record.join("<br>"))?;
         }
     }
+    Ok(())
+}
 
+/// The dates to watch.
+fn key_dates(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
     if !r.key_dates.is_empty() {
         writeln!(w, "\n## Key dates\n")?;
         for date in &r.key_dates {
@@ -138,7 +165,11 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
             )?;
         }
     }
+    Ok(())
+}
 
+/// Changed checklists, accepted or not.
+fn checklist_changes(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
     if !r.checklist_changes.is_empty() || !r.pending_checklist_changes.is_empty() {
         writeln!(w, "\n## Checklist changes\n")?;
         for change in &r.checklist_changes {
@@ -154,11 +185,15 @@ pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
             writeln!(w, "- not yet accepted: {}", cell(line))?;
         }
     }
+    Ok(())
+}
 
+/// What ties the report to the record: the log, its head, the checklist's hash.
+fn record(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "\n## Record\n")?;
     writeln!(w, "- State file: `{}` ({} events)", r.run.state_file, r.run.events)?;
     writeln!(w, "- Last hash: `{}`", r.run.last_hash)?;
-    writeln!(w, "- Checklist sha256: `{}`", c.sha256)?;
+    writeln!(w, "- Checklist sha256: `{}`", r.checklist.sha256)?;
     writeln!(w, "- Generated: {} (`{}`)", local_time(r.generated_at, zone), r.generated_at)?;
     Ok(())
 }

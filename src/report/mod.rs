@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::checklist::{Actor, FactKind, StepKind};
+use crate::checklist::{Actor, FactKind, Step, StepKind, StepRef};
 use crate::dates::{self, KeyDate};
 use crate::progress::{Counts, Progress, Status};
 use crate::session::ReadRun;
@@ -166,96 +166,6 @@ pub fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Report<'a
     let c = &checklist.checklist;
     let replay = &run.replay;
     let progress = Progress::new(checklist, replay);
-
-    let facts = c
-        .facts
-        .iter()
-        .map(|fact| {
-            let id = fact.id.get_ref();
-            let mut history: Vec<Entry> = replay
-                .fact_history
-                .iter()
-                .filter(|(f, ..)| f == id)
-                .map(|(_, value, at, by)| Entry { at: *at, by: by.as_str().into(), text: value.clone() })
-                .collect();
-            let latest = history.pop();
-            let answer_label = match (fact.kind, &latest) {
-                (FactKind::Choice, Some(latest)) => fact
-                    .choices
-                    .iter()
-                    .find(|choice| *choice.id.get_ref() == latest.text)
-                    .map(|choice| choice.label.clone()),
-                _ => None,
-            };
-            FactReport {
-                id: id.clone(),
-                question: fact.question.replace("{account}", &run.account),
-                answer: latest.as_ref().map(|e| e.text.clone()),
-                answer_label,
-                answered_at: latest.as_ref().map(|e| e.at),
-                answered_by: latest.map(|e| e.by.to_string()),
-                earlier_answers: history,
-            }
-        })
-        .collect();
-
-    let stages = c
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(s, stage)| StageReport {
-            number: s + 1,
-            id: stage.id.get_ref().clone(),
-            title: stage.title.clone(),
-            steps: checklist
-                .steps()
-                .filter(|(r, _)| r.stage == s)
-                .map(|(r, step)| {
-                    let record = replay.steps.get(step.id.get_ref());
-                    let status = progress.status(step);
-                    let (at, by) = match (status, record) {
-                        (Status::Done | Status::Skipped, Some(record)) => (Some(record.at), Some(record.by.clone())),
-                        (Status::Waiting, Some(record)) => (record.waiting_since, Some(record.by.clone())),
-                        _ => (None, None),
-                    };
-                    StepReport {
-                        number: r.number(),
-                        id: step.id.get_ref().clone(),
-                        title: step.title.clone(),
-                        actor: step.actor,
-                        kind: step.kind,
-                        status,
-                        when: step.when.as_ref().map(|w| w.get_ref().clone()),
-                        at,
-                        by,
-                        skip_reason: record.filter(|_| status == Status::Skipped).and_then(|r| r.reason.clone()),
-                        attested: record.and_then(|r| r.attested.clone()),
-                        notes: record.map(|r| r.notes.as_slice()).unwrap_or_default(),
-                        evidence: record.map(|r| r.evidence.as_slice()).unwrap_or_default(),
-                    }
-                })
-                .collect(),
-        })
-        .collect();
-
-    let listed: HashSet<&str> = checklist.steps().map(|(_, step)| step.id.get_ref().as_str()).collect();
-    let mut unlisted_steps: Vec<UnlistedStep<'_>> = replay
-        .steps
-        .iter()
-        .filter(|(id, _)| !listed.contains(id.as_str()))
-        .map(|(id, record)| UnlistedStep {
-            id: id.clone(),
-            status: record.status.as_str(),
-            at: record.at,
-            by: record.by.clone(),
-            skip_reason: record.reason.clone(),
-            attested: record.attested.clone(),
-            notes: &record.notes,
-            evidence: &record.evidence,
-        })
-        .collect();
-    unlisted_steps.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-
     Report {
         schema_version: SCHEMA_VERSION,
         generated_at: now,
@@ -285,9 +195,9 @@ pub fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Report<'a
             last_hash: run.end.last_hash.clone(),
         },
         counts: progress.counts(),
-        facts,
-        stages,
-        unlisted_steps,
+        facts: fact_reports(run),
+        stages: stage_reports(run, &progress),
+        unlisted_steps: unlisted_steps(run),
         key_dates: dates::key_dates(checklist, replay, now, zone),
         checklist_changes: replay
             .accepted_changes
@@ -296,6 +206,112 @@ pub fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Report<'a
             .collect(),
         pending_checklist_changes: run.pending_changes.clone(),
     }
+}
+
+/// Every fact with its latest answer and the earlier ones.
+fn fact_reports(run: &ReadRun) -> Vec<FactReport> {
+    let replay = &run.replay;
+    run.checklist
+        .checklist
+        .facts
+        .iter()
+        .map(|fact| {
+            let id = fact.id.get_ref();
+            let mut history: Vec<Entry> = replay
+                .fact_history
+                .iter()
+                .filter(|(f, ..)| f == id)
+                .map(|(_, value, at, by)| Entry { at: *at, by: by.as_str().into(), text: value.clone() })
+                .collect();
+            let latest = history.pop();
+            let answer_label = match (fact.kind, &latest) {
+                (FactKind::Choice, Some(latest)) => fact
+                    .choices
+                    .iter()
+                    .find(|choice| *choice.id.get_ref() == latest.text)
+                    .map(|choice| choice.label.clone()),
+                _ => None,
+            };
+            FactReport {
+                id: id.clone(),
+                question: fact.question.replace("{account}", &run.account),
+                answer: latest.as_ref().map(|e| e.text.clone()),
+                answer_label,
+                answered_at: latest.as_ref().map(|e| e.at),
+                answered_by: latest.map(|e| e.by.to_string()),
+                earlier_answers: history,
+            }
+        })
+        .collect()
+}
+
+/// Every stage, with each of its steps and what was recorded for it.
+fn stage_reports<'a>(run: &'a ReadRun, progress: &Progress<'_>) -> Vec<StageReport<'a>> {
+    let checklist = &run.checklist;
+    checklist
+        .checklist
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(s, stage)| StageReport {
+            number: s + 1,
+            id: stage.id.get_ref().clone(),
+            title: stage.title.clone(),
+            steps: checklist
+                .steps()
+                .filter(|(r, _)| r.stage == s)
+                .map(|(r, step)| step_report(run, progress, r, step))
+                .collect(),
+        })
+        .collect()
+}
+
+fn step_report<'a>(run: &'a ReadRun, progress: &Progress<'_>, r: StepRef, step: &Step) -> StepReport<'a> {
+    let record = run.replay.steps.get(step.id.get_ref());
+    let status = progress.status(step);
+    let (at, by) = match (status, record) {
+        (Status::Done | Status::Skipped, Some(record)) => (Some(record.at), Some(record.by.clone())),
+        (Status::Waiting, Some(record)) => (record.waiting_since, Some(record.by.clone())),
+        _ => (None, None),
+    };
+    StepReport {
+        number: r.number(),
+        id: step.id.get_ref().clone(),
+        title: step.title.clone(),
+        actor: step.actor,
+        kind: step.kind,
+        status,
+        when: step.when.as_ref().map(|w| w.get_ref().clone()),
+        at,
+        by,
+        skip_reason: record.filter(|_| status == Status::Skipped).and_then(|r| r.reason.clone()),
+        attested: record.and_then(|r| r.attested.clone()),
+        notes: record.map(|r| r.notes.as_slice()).unwrap_or_default(),
+        evidence: record.map(|r| r.evidence.as_slice()).unwrap_or_default(),
+    }
+}
+
+/// What was recorded for steps the checklist no longer lists, oldest first.
+fn unlisted_steps(run: &ReadRun) -> Vec<UnlistedStep<'_>> {
+    let listed: HashSet<&str> = run.checklist.steps().map(|(_, step)| step.id.get_ref().as_str()).collect();
+    let mut unlisted: Vec<UnlistedStep<'_>> = run
+        .replay
+        .steps
+        .iter()
+        .filter(|(id, _)| !listed.contains(id.as_str()))
+        .map(|(id, record)| UnlistedStep {
+            id: id.clone(),
+            status: record.status.as_str(),
+            at: record.at,
+            by: record.by.clone(),
+            skip_reason: record.reason.clone(),
+            attested: record.attested.clone(),
+            notes: &record.notes,
+            evidence: &record.evidence,
+        })
+        .collect();
+    unlisted.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    unlisted
 }
 
 /// Writes a report in a format; local times are shown in `zone`.
