@@ -215,49 +215,7 @@ mod tests {
         assert_eq!(add_delay(ambiguous, Delay::Hours(1), &zone).unwrap(), ts("2027-11-07T06:30:00Z"));
     }
 
-    const CHECKLIST: &str = r#"
-id = "t"
-name = "T"
-version = 1
-[source]
-title = "s"
-publisher = "p"
-[[facts]]
-id = "ri"
-question = "RIs?"
-[[stages]]
-id = "one"
-title = "One"
-[[stages.steps]]
-id = "request"
-title = "Request closure"
-detail = "d"
-actor = "customer"
-kind = "confirm"
-[[stages.steps.follow_up]]
-after = "end-of-month"
-text = "final invoice"
-[[stages.steps]]
-id = "confirmation"
-title = "Provider confirms"
-detail = "d"
-actor = "provider"
-kind = "wait"
-requires = ["request"]
-[[stages.steps.follow_up]]
-after = "1h"
-from = "request"
-text = "no confirmation: e-mail support"
-[[stages.steps]]
-id = "ri-term"
-title = "RIs run to term"
-detail = "d"
-actor = "customer"
-kind = "confirm"
-when = "ri"
-[[stages.steps.follow_up]]
-text = "charged until the term ends"
-"#;
+    const CHECKLIST: &str = include_str!("../tests/fixtures/checklists/valid/dates.toml");
 
     fn replay(kinds: Vec<(&str, EventKind)>) -> Replay {
         let mut replay = Replay::default();

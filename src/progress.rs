@@ -276,44 +276,7 @@ mod tests {
     use super::*;
     use crate::state::{Event, EventKind};
 
-    const CHECKLIST: &str = r#"
-id = "t"
-name = "T"
-version = 1
-[source]
-title = "s"
-publisher = "p"
-[[facts]]
-id = "org"
-question = "Org?"
-[[stages]]
-id = "one"
-title = "One"
-[[stages.steps]]
-id = "a"
-title = "A"
-detail = "d"
-actor = "customer"
-kind = "confirm"
-[[stages.steps]]
-id = "b"
-title = "B"
-detail = "d"
-actor = "customer"
-kind = "confirm"
-when = "org"
-requires = ["a"]
-[[stages]]
-id = "two"
-title = "Two"
-[[stages.steps]]
-id = "c"
-title = "C"
-detail = "d"
-actor = "partner"
-kind = "wait"
-requires = ["b"]
-"#;
+    const CHECKLIST: &str = include_str!("../tests/fixtures/checklists/valid/progress.toml");
 
     fn event(seq: u64, kind: EventKind) -> Event {
         Event { v: 1, seq, prev: String::new(), at: "2026-11-24T10:00:00Z".parse().unwrap(), by: "ana".into(), kind }

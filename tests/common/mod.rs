@@ -94,76 +94,7 @@ pub fn redact(text: &str, dir: &Path) -> String {
 
 /// A small checklist with every step kind, a fact, requires and follow-ups, for tests that must
 /// not depend on the built-in content.
-pub const SMALL: &str = r#"
-id = "small"
-name = "Small test checklist"
-version = 1
-
-[source]
-title = "Test source"
-publisher = "closeacct tests"
-
-[[facts]]
-id = "org"
-question = "Is {account} an organization's management account?"
-
-[[stages]]
-id = "prepare"
-title = "Prepare"
-
-[[stages.steps]]
-id = "backup"
-title = "Back up the data"
-detail = "Copy out what you must keep."
-actor = "customer"
-kind = "confirm"
-
-[[stages.steps]]
-id = "remove-members"
-title = "Remove the member accounts"
-detail = "Only for management accounts."
-actor = "customer"
-kind = "confirm"
-when = "org"
-
-[[stages]]
-id = "close"
-title = "Close"
-
-[[stages.steps]]
-id = "ticket"
-title = "Open the closure ticket"
-detail = "Open a ticket and note its number."
-actor = "customer"
-kind = "evidence"
-evidence = "Ticket number"
-requires = ["backup"]
-
-[[stages.steps]]
-id = "close-account"
-title = "Close the account"
-detail = "Press the button."
-actor = "customer"
-kind = "attest"
-requires = ["ticket"]
-
-[[stages.steps.follow_up]]
-after = "90d"
-text = "content is deleted"
-
-[[stages.steps]]
-id = "confirmation"
-title = "The provider confirms"
-detail = "Wait for the e-mail."
-actor = "provider"
-kind = "wait"
-requires = ["close-account"]
-
-[[stages.steps.follow_up]]
-after = "1h"
-from = "close-account"
-text = "no confirmation: e-mail support"
-"#;
+pub const SMALL: &str = include_str!("../fixtures/checklists/valid/small.toml");
 
 /// A test environment with the [`SMALL`] checklist written to a file, and the run `acct-1`.
 pub struct Small {
