@@ -1,12 +1,20 @@
 //! The wizard on a real pseudo-terminal: the real binary, driven key by key with `expectrl`, the
 //! way an operator drives it. What it shows is read off the screen (escape sequences stripped),
 //! what it records is read back from the log and through the scripted commands.
+//!
+//! Only what needs a terminal is here: one whole run end to end, a kill -9 and the resume,
+//! Ctrl-C at each kind of prompt, no terminal, a second process, narrow terminals and colour.
+//! The flow itself (every kind of step, save and quit, resume, restart, a complete run) is
+//! tested through a scripted prompter in `src/wizard/tests.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::ErrorKind;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
+
+use closeacct::wizard;
 
 use expectrl::Expect;
 use expectrl::process::unix::WaitStatus;
@@ -27,14 +35,9 @@ const CTRL_C: &str = "\x03";
 /// What console writes to show the cursor again.
 const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
 
-const STEP_MENU: [&str; 4] = ["Done", "Skip (give a reason)", "Add a note first", "Save and quit"];
-const WAIT_MENU: [&str; 5] = [
-    "Yes — it happened (record now)",
-    "Not yet — keep waiting, remind me",
-    "Skip (give a reason)",
-    "Add a note first",
-    "Save and quit",
-];
+/// The labels of the wizard's menus, from the wizard's own tables.
+static STEP_MENU: LazyLock<Vec<&str>> = LazyLock::new(|| wizard::STEP_MENU.iter().map(|(label, _)| *label).collect());
+static WAIT_MENU: LazyLock<Vec<&str>> = LazyLock::new(|| wizard::WAIT_MENU.iter().map(|(label, _)| *label).collect());
 
 /// The wizard's command line with the same clean environment the other tests use, and a terminal.
 fn wizard_cmd(env: &Env, args: &[&str]) -> Command {
@@ -289,23 +292,14 @@ impl Pty {
         )
         .expect("regex");
         // Prompts: shown last, so they end the text.
-        let menu = Regex::new(&format!(
-            r"(?:^|\n)Step (?<step>[\d.]+):\n> {}\n  {}\n  {}\n  {}\n?$",
-            regex::escape(STEP_MENU[0]),
-            regex::escape(STEP_MENU[1]),
-            regex::escape(STEP_MENU[2]),
-            regex::escape(STEP_MENU[3])
-        ))
-        .expect("regex");
-        let wait_menu = Regex::new(&format!(
-            r"(?:^|\n)Step (?<step>[\d.]+) · has it happened\?:\n> {}\n  {}\n  {}\n  {}\n  {}\n?$",
-            regex::escape(WAIT_MENU[0]),
-            regex::escape(WAIT_MENU[1]),
-            regex::escape(WAIT_MENU[2]),
-            regex::escape(WAIT_MENU[3]),
-            regex::escape(WAIT_MENU[4])
-        ))
-        .expect("regex");
+        let menu_lines = |menu: &[&str]| {
+            let lines: Vec<String> = menu.iter().map(|item| regex::escape(item)).collect();
+            format!("> {}\n", lines.join("\n  "))
+        };
+        let menu = Regex::new(&format!(r"(?:^|\n)Step (?<step>[\d.]+):\n{}?$", menu_lines(&STEP_MENU))).expect("regex");
+        let wait_menu =
+            Regex::new(&format!(r"(?:^|\n)Step (?<step>[\d.]+) · has it happened\?:\n{}?$", menu_lines(&WAIT_MENU)))
+                .expect("regex");
         let yes_no = Regex::new(r"(?:^|\n)(?<q>[^\n]*) \[y/n\] $").expect("regex");
         let attest =
             Regex::new(r"(?:^|\n)Type the account (?<account>\S+) to confirm \(empty to go back\): $").expect("regex");
@@ -396,12 +390,6 @@ impl Pty {
         self.session.get_process_mut().kill(expectrl::process::unix::Signal::SIGKILL).expect("kill -9");
         assert_eq!(self.wait_exit(), 128 + 9, "killed by SIGKILL");
     }
-}
-
-/// A regex for `text` (a `$` at the end anchors it) in which any space may also be a line break.
-fn loose(text: &str) -> String {
-    let (text, anchor) = text.strip_suffix('$').map_or((text, ""), |t| (t, "$"));
-    format!("{}{anchor}", regex::escape(text).replace(' ', r"\s+"))
 }
 
 /// The events of a run's log, each line parsed; panics on a line that is not JSON.
@@ -592,37 +580,6 @@ fn assert_all_kinds_walked(steps: &Steps, w: &Walked) {
     assert!(w.recorded.iter().any(|(_, what, _)| what == "note"), "{w:?}");
 }
 
-/// Runs the wizard through a built-in checklist to the end and checks everything it recorded.
-fn full_run(provider: &str, account: &str, yes: &str) {
-    let env = Env::new();
-    let steps = step_index(&env, &[provider]);
-    let stdout = env.dir.path().join("stdout");
-    let mut pty = Pty::spawn(wizard_cmd_redirected(&env, &["--provider", provider, "--account", account], 1, &stdout));
-    pty.expect(&format!(r"closeacct · [^\n]* \(checklist {provider} v\d+, \d+ stages, \d+ steps\)\n"));
-    pty.expect(r"Run stored in [^\n]+\n");
-    let walked = walk_to_the_end(&mut pty, &Regex::new(yes).expect("regex"), &steps);
-    let summary = pty.expect(r": (\d+) done, (\d+) skipped, (\d+) not applicable\.\n");
-    assert_eq!(summary[1].parse::<usize>().expect("done"), walked.done);
-    assert_eq!(summary[2].parse::<usize>().expect("skipped"), walked.skipped);
-    pty.expect(&format!(r"Report: closeacct report --provider {provider} --account {account} --format markdown\n"));
-    assert_eq!(pty.wait_exit(), 0, "a complete checklist exits 0");
-    assert_all_kinds_walked(&steps, &walked);
-    let run = ["--provider", provider, "--account", account];
-    check_complete_run(&env, &run, &steps, account, &env.log(provider, account), &walked);
-    assert_eq!(std::fs::read_to_string(&stdout).expect("stdout"), "", "prompts and progress go to stderr");
-}
-
-#[test]
-fn a_full_aws_run_answers_every_kind_of_step() {
-    // A member account served through the partner: the other facts are no.
-    full_run("aws", "111122223333", r"Is 111122223333 a member account");
-}
-
-#[test]
-fn a_full_centurylink_run_answers_every_kind_of_step() {
-    full_run("centurylink", "CL-4242", r"^$");
-}
-
 /// The wizard and the log, for the SMALL checklist's run.
 impl Small {
     fn wizard(&self, extra: &[&str]) -> Pty {
@@ -658,7 +615,9 @@ fn recorded(pty: &mut Pty, what: &str) -> u64 {
 fn a_full_small_run_records_every_kind_of_step() {
     let s = Small::new();
     let steps = step_index(&s.env, &["--checklist", &s.file]);
-    let mut pty = s.wizard(&[]);
+    let stdout = s.env.dir.path().join("stdout");
+    let mut pty =
+        Pty::spawn(wizard_cmd_redirected(&s.env, &["--checklist", &s.file, "--account", "acct-1"], 1, &stdout));
     pty.expect(r"closeacct · Small test checklist \(checklist small v1, 2 stages, 5 steps\)\n");
     let walked = walk_to_the_end(&mut pty, &Regex::new("management").expect("regex"), &steps);
     assert_eq!(walked.menus, ["1.1", "1.2", "2.1", "2.2", "2.3"]);
@@ -667,6 +626,7 @@ fn a_full_small_run_records_every_kind_of_step() {
     assert_all_kinds_walked(&steps, &walked);
     let run = ["--checklist", s.file.as_str(), "--account", "acct-1"];
     check_complete_run(&s.env, &run, &steps, "acct-1", &s.env.log("small", "acct-1"), &walked);
+    assert_eq!(std::fs::read_to_string(&stdout).expect("stdout"), "", "prompts and progress go to stderr");
 }
 
 #[test]
@@ -854,127 +814,6 @@ fn a_second_process_on_the_same_run_exits_75_naming_the_holder() {
     assert_eq!(first.wait_exit(), 3);
     // Released: a scripted command gets the run now.
     s.expect("skip", &["ticket", "--reason", "opened by phone"], 0);
-}
-
-#[test]
-fn save_and_quit_exits_3_and_the_next_run_resumes_and_asks_a_waiting_step_again() {
-    let s = Small::new();
-    let mut pty = s.wizard(&[]);
-    answer_org(&mut pty, false);
-    pty.expect(r"→ 4 steps apply, 1 do not \(shown as not applicable in the report\)\n");
-    at_step(&mut pty, "1.1", 0);
-    recorded(&mut pty, "done");
-    at_step(&mut pty, "2.1", 3);
-    pty.expect(r"Saved: 1 of 4 steps resolved\.\n");
-    // A checklist file is named again, so the line can be pasted as it is.
-    pty.expect(r"Resume with: closeacct wizard --provider small --account acct-1 --checklist \S+/small\.toml\n");
-    assert_eq!(pty.wait_exit(), 3);
-    s.expect("status", &["--check"], 3);
-
-    // Resumed: the step after the last one done, then leave the wait step waiting.
-    let mut pty = s.wizard(&[]);
-    pty.expect(
-        r"Resuming run started 2026-11-24 13:40 — 1 of 4 steps resolved, last at 2026-11-24 13:40 \(step 1\.1\)\.\n",
-    );
-    pty.expect(r"Next: Stage 2/2 · Close · Step 2\.1 Open the closure ticket\n");
-    at_step(&mut pty, "2.1", 0);
-    pty.expect(r"Ticket number: $");
-    pty.type_line("CS-1");
-    recorded(&mut pty, "done");
-    at_step(&mut pty, "2.2", 0);
-    pty.expect(r"Type the account acct-1 to confirm \(empty to go back\): $");
-    pty.type_line("acct-1");
-    recorded(&mut pty, "done");
-    pty.expect(r"Step 2\.3 · has it happened\?:\n> ");
-    pty.choose("Step 2.3 · has it happened?", &WAIT_MENU, 1);
-    recorded(&mut pty, "waiting");
-    pty.expect(r"Still waiting; the next run of the wizard asks again\.\n");
-    pty.expect(r"Saved: 3 of 4 steps resolved, 1 waiting on someone else\.\n");
-    assert_eq!(pty.wait_exit(), 3, "a step still waiting keeps the run open");
-    s.expect("status", &["--check"], 3);
-
-    // The wait step is asked again, and now it happened.
-    let mut pty = s.wizard(&[]);
-    pty.expect(r"Resuming run started [^\n]* — 3 of 4 steps resolved");
-    assert_eq!(pty.next_prompt(), Prompt::Menu { step: "2.3".into(), wait: true });
-    pty.choose("Step 2.3 · has it happened?", &WAIT_MENU, 0);
-    recorded(&mut pty, "done");
-    pty.expect(r"✔ Checklist complete: 4 done, 0 skipped, 1 not applicable\.\n");
-    assert_eq!(pty.wait_exit(), 0);
-    s.expect("status", &["--check"], 0);
-}
-
-#[test]
-fn restart_asks_first_no_changes_nothing_and_yes_archives_the_old_run() {
-    let s = Small::new();
-    s.expect("start", &["--fact", "org=no"], 0);
-    s.expect("confirm", &["backup", "--note", "first run"], 0);
-    let before = s.log();
-    let archive = s.env.state().join("archive").join("small").join("acct-1");
-
-    let mut pty = s.wizard(&["--restart"]);
-    // A long question is wrapped to the terminal's width: any space may be a line break.
-    pty.expect(&loose("Archive the run for small/acct-1 (1 of 4 steps resolved) and start a new one? [y/n] $"));
-    pty.send("n");
-    pty.expect(r"start a new one\? no\n");
-    pty.expect(r"Nothing changed\.\n");
-    assert_eq!(pty.wait_exit(), 3);
-    assert_eq!(s.log(), before);
-    assert!(!archive.exists(), "nothing archived");
-
-    let mut pty = s.wizard(&["--restart"]);
-    pty.expect(&loose("and start a new one? [y/n] $"));
-    pty.send("y");
-    pty.expect(r"start a new one\? yes\n");
-    let moved = pty.expect(r"Archived the old run to ([^\n]+)\n")[1].clone();
-    pty.expect(r"Run stored in [^\n]+\n");
-    // A fresh run: the fact is asked again.
-    answer_org(&mut pty, false);
-    at_step(&mut pty, "1.1", 3);
-    assert_eq!(pty.wait_exit(), 3);
-
-    let moved = Path::new(&moved);
-    assert!(moved.starts_with(&archive), "{} under {}", moved.display(), archive.display());
-    assert_eq!(std::fs::read_to_string(moved.join("events.jsonl")).expect("archived log"), before);
-    let events = s.events();
-    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().expect("event")).collect();
-    assert_eq!(kinds, ["run_started", "fact_answered"], "the new run starts from scratch");
-    s.expect("verify", &[], 0);
-
-    // Restarting again in the same second (the clock is pinned) keeps both archives.
-    let second = s.log();
-    let mut pty = s.wizard(&["--restart"]);
-    pty.expect(&loose("and start a new one? [y/n] $"));
-    pty.send("y");
-    let again = pty.expect(r"Archived the old run to ([^\n]+)\n")[1].clone();
-    answer_org(&mut pty, true);
-    at_step(&mut pty, "1.1", 3);
-    assert_eq!(pty.wait_exit(), 3);
-    assert_ne!(Path::new(&again), moved);
-    assert!(Path::new(&again).starts_with(&archive), "{again}");
-    assert_eq!(std::fs::read_to_string(moved.join("events.jsonl")).expect("first archive"), before);
-    assert_eq!(std::fs::read_to_string(Path::new(&again).join("events.jsonl")).expect("second archive"), second);
-}
-
-#[test]
-fn the_wizard_on_a_complete_run_shows_the_summary_and_exits_0() {
-    let s = Small::new();
-    s.expect("start", &["--fact", "org=no"], 0);
-    s.expect("confirm", &["backup"], 0);
-    s.expect("confirm", &["ticket", "--evidence", "T-1"], 0);
-    s.expect("confirm", &["close-account", "--attest", "acct-1"], 0);
-    s.expect("skip", &["confirmation", "--reason", "e-mail lost; checked in the console"], 0);
-    let before = s.log();
-    let mut pty = s.wizard(&[]);
-    pty.expect(r"✔ Checklist complete: 3 done, 1 skipped, 1 not applicable\.\n");
-    pty.expect(r"Key dates\n");
-    pty.expect(r"content is deleted\n");
-    pty.expect(
-        r"Report: closeacct report --provider small --account acct-1 --checklist \S+/small\.toml --format markdown\n",
-    );
-    assert_eq!(pty.wait_exit(), 0);
-    assert!(!pty.text.contains("[y/n]") && !pty.text.contains("> Done"), "nothing is asked:\n{}", pty.text);
-    assert_eq!(s.log(), before, "nothing is written");
 }
 
 /// The wizard on `cols` columns of terminal, with or without `NO_COLOR`. ptyprocess sets its

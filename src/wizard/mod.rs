@@ -6,6 +6,8 @@
 //! in [`walk`]. Every answer is recorded (written and fsynced) before the next step is shown.
 
 mod next;
+#[cfg(test)]
+mod tests;
 mod walk;
 
 use std::fmt::Write as _;

@@ -1,0 +1,364 @@
+//! The wizard's flow, driven through a prompter that reacts to what it is asked, the way an
+//! operator would: every kind of step, refusals asked again, save and quit, resume, restart.
+//! What needs a real terminal (Ctrl-C, no terminal, narrow terminals, kill -9) is tested through
+//! the binary on a pseudo-terminal in `tests/wizard_pty.rs`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::{Options, Outcome, STEP_MENU, WAIT_MENU, run};
+use crate::checklist::Loaded;
+use crate::error::Error;
+use crate::prompter::Prompter;
+use crate::session::Session;
+use crate::state::{EVENTS_FILE, StateDir};
+
+/// Answers like an operator walking to the end: facts whose question matches `yes` get yes, the
+/// others no; the first step gets a note, then the next `confirm` step is skipped with a reason,
+/// and every other step is done; an attest step first gets a wrong account, an evidence step
+/// first gets nothing, and both must be refused and asked again.
+#[allow(clippy::struct_excessive_bools)] // each flag is one thing the walk has met, or one policy
+struct Driver {
+    yes: Regex,
+    /// Step number → kind, to choose the step to skip.
+    kinds: BTreeMap<String, String>,
+    /// The answer to "Archive the run …?".
+    archive: bool,
+    /// Save and quit at the menu of this step.
+    quit_at: Option<String>,
+    /// At a wait step's menu: keep waiting rather than record it happened.
+    keep_waiting: bool,
+    /// Everything said and asked, in order.
+    transcript: Vec<String>,
+    /// Each step menu shown, in order (a menu shown again after a note counts once).
+    menus: Vec<String>,
+    facts: Vec<bool>,
+    /// (step number, what, seq) of every "✔ recorded" line.
+    recorded: Vec<(String, String, u64)>,
+    noted: bool,
+    skipped: bool,
+    attest_refused: bool,
+    evidence_refused: bool,
+    /// A refusal ("✘ …") the next line must be.
+    expect_refusal: Option<&'static str>,
+}
+
+impl Driver {
+    fn new(yes: &str, checklist: &Loaded) -> Driver {
+        Driver {
+            yes: Regex::new(yes).unwrap(),
+            kinds: steps(checklist).into_iter().map(|(number, (_, kind))| (number, kind)).collect(),
+            archive: false,
+            quit_at: None,
+            keep_waiting: false,
+            transcript: Vec::new(),
+            menus: Vec::new(),
+            facts: Vec::new(),
+            recorded: Vec::new(),
+            noted: false,
+            skipped: false,
+            attest_refused: false,
+            evidence_refused: false,
+            expect_refusal: None,
+        }
+    }
+
+    fn current(&self) -> String {
+        self.menus.last().cloned().expect("text asked outside a step")
+    }
+
+    fn text(&self) -> String {
+        self.transcript.join("\n")
+    }
+}
+
+impl Prompter for Driver {
+    fn confirm(&mut self, prompt: &str) -> crate::Result<bool> {
+        let answer = if prompt.starts_with("Archive the run") {
+            self.archive
+        } else {
+            assert!(self.menus.is_empty(), "every fact is asked before the steps: {prompt}");
+            let yes = self.yes.is_match(prompt);
+            self.facts.push(yes);
+            yes
+        };
+        self.transcript.push(format!("? {prompt} › {}", if answer { "yes" } else { "no" }));
+        Ok(answer)
+    }
+
+    fn select(&mut self, prompt: &str, items: &[&str]) -> crate::Result<usize> {
+        let step = prompt.strip_prefix("Step ").expect("a step menu").split(' ').next().unwrap().to_owned();
+        let wait = prompt.ends_with("has it happened?");
+        let labels: Vec<&str> = if wait { WAIT_MENU } else { STEP_MENU }.iter().map(|(l, _)| *l).collect();
+        assert_eq!(items, labels.as_slice(), "the menu of step {step}");
+        let kept_waiting = self.keep_waiting && wait;
+        if self.menus.last() != Some(&step) {
+            self.menus.push(step.clone());
+        }
+        let choice = if self.quit_at.as_ref() == Some(&step) {
+            items.len() - 1
+        } else if kept_waiting {
+            1
+        } else if wait {
+            0
+        } else if !self.noted {
+            self.noted = true;
+            2
+        } else if !self.skipped && self.menus.len() > 1 && self.kinds[&step] == "confirm" {
+            self.skipped = true;
+            1
+        } else {
+            0
+        };
+        self.transcript.push(format!("? {prompt} › {}", items[choice]));
+        Ok(choice)
+    }
+
+    fn input(&mut self, prompt: &str) -> crate::Result<String> {
+        let step = self.current();
+        let answer = if prompt.starts_with("Note") {
+            format!("note on step {step}: checked with the team")
+        } else if prompt.starts_with("Why is this step skipped") {
+            "not needed: nothing of this kind in the account".to_owned()
+        } else if let Some(rest) = prompt.strip_prefix("Type the account ") {
+            let account = rest.split(' ').next().unwrap().to_owned();
+            if self.attest_refused {
+                account
+            } else {
+                self.attest_refused = true;
+                self.expect_refusal = Some("that is not");
+                format!("{account}x")
+            }
+        } else if self.evidence_refused {
+            format!("evidence for {step}: CS-2026-{}", step.replace('.', "-"))
+        } else {
+            self.evidence_refused = true;
+            self.expect_refusal = Some("evidence is required");
+            String::new()
+        };
+        self.transcript.push(format!("? {prompt} › {answer}"));
+        Ok(answer)
+    }
+
+    fn say(&mut self, text: &str) {
+        if let Some(refusal) = self.expect_refusal.take() {
+            assert!(text.contains('✘') && text.contains(refusal), "expected a refusal ({refusal}), got {text:?}");
+        }
+        let recorded = Regex::new(r"^✔ recorded (\w+) \d\d:\d\d:\d\d \(seq (\d+)\)$").unwrap();
+        if let Some(c) = recorded.captures(text) {
+            self.recorded.push((self.current(), c[1].to_owned(), c[2].parse().unwrap()));
+        }
+        self.transcript.push(text.to_owned());
+    }
+
+    fn progress(&mut self, label: &str, pos: u64, len: u64) {
+        self.transcript.push(format!("{label} [{pos}/{len}]"));
+    }
+
+    fn width(&self) -> usize {
+        80
+    }
+}
+
+/// A session on a fresh state directory in `dir`.
+fn session(dir: &Path, checklist: Loaded) -> Session {
+    Session { state: StateDir { root: dir.to_path_buf() }, checklist, operator: "ana".into() }
+}
+
+fn small() -> Loaded {
+    Loaded::parse(include_str!("../../tests/fixtures/checklists/valid/small.toml"), "small.toml").unwrap()
+}
+
+fn options(account: &str) -> Options<'_> {
+    Options { account: Some(account), restart: false, accept_changes: false }
+}
+
+/// The events of a run's log, each line parsed.
+fn events(session: &Session, account: &str) -> Vec<Value> {
+    let log = session.state.run_dir(session.provider(), account).join(EVENTS_FILE);
+    std::fs::read_to_string(log).unwrap().lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+}
+
+/// Step number ("3.2") → (id, kind).
+fn steps(checklist: &Loaded) -> BTreeMap<String, (String, String)> {
+    checklist.steps().map(|(r, s)| (r.number(), (s.id.get_ref().clone(), s.kind.to_string()))).collect()
+}
+
+/// Checks a walked run against its log: every "recorded" the wizard said is the matching line,
+/// every step event was said, the facts are the answers given, and the run ends completed once.
+fn check_recorded(session: &Session, account: &str, d: &Driver) {
+    let steps = steps(&session.checklist);
+    let events = events(session, account);
+    for (i, event) in events.iter().enumerate() {
+        assert_eq!(event["seq"].as_u64(), Some(i as u64 + 1), "sequence numbers count up: {event}");
+        assert_eq!(event["by"], "ana");
+    }
+    for (number, what, seq) in &d.recorded {
+        let event = &events[usize::try_from(*seq).unwrap() - 1];
+        let kind = match what.as_str() {
+            "done" => "step_done",
+            "skipped" => "step_skipped",
+            "waiting" => "step_waiting",
+            _ => "note_added",
+        };
+        assert_eq!(event["event"], kind, "seq {seq} reported as {what} for step {number}: {event}");
+        assert_eq!(event["step"], steps[number].0.as_str(), "seq {seq} is step {number}");
+        match (steps[number].1.as_str(), what.as_str()) {
+            ("attest", "done") => assert_eq!(event["attested"], account),
+            ("evidence", "done") => {
+                assert!(event["evidence"].as_str().is_some_and(|e| e.starts_with("evidence for ")), "{event}");
+            }
+            (_, "skipped") => assert_eq!(event["reason"], "not needed: nothing of this kind in the account"),
+            (_, "note") => assert!(event["note"].as_str().is_some_and(|n| n.starts_with("note on step")), "{event}"),
+            _ => {}
+        }
+    }
+    let said = events
+        .iter()
+        .filter(|e| matches!(e["event"].as_str(), Some("step_done" | "step_skipped" | "step_waiting" | "note_added")))
+        .count();
+    assert_eq!(said, d.recorded.len(), "every step event was reported as recorded");
+    let facts: Vec<bool> =
+        events.iter().filter(|e| e["event"] == "fact_answered").map(|e| e["value"] == "yes").collect();
+    assert_eq!(facts, d.facts);
+}
+
+/// Walks a whole checklist and checks everything it recorded, and that every kind of step, a
+/// refused attestation and evidence, a skip and a note were met.
+fn full_run(checklist: Loaded, account: &str, yes: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let session = session(dir.path(), checklist);
+    let mut d = Driver::new(yes, &session.checklist);
+    assert_eq!(run(&session, &options(account), &mut d).unwrap(), Outcome::Complete, "{}", d.text());
+    check_recorded(&session, account, &d);
+    let events = events(&session, account);
+    assert_eq!(events.last().unwrap()["event"], "run_completed");
+    assert_eq!(events.iter().filter(|e| e["event"] == "run_completed").count(), 1);
+    let steps = steps(&session.checklist);
+    let kinds: BTreeSet<&str> =
+        d.recorded.iter().filter(|(_, what, _)| what == "done").map(|(n, ..)| steps[n].1.as_str()).collect();
+    assert_eq!(kinds, BTreeSet::from(["attest", "confirm", "evidence", "wait"]), "{:?}", d.recorded);
+    assert!(d.attest_refused && d.evidence_refused && d.skipped && d.noted);
+    let done = d.recorded.iter().filter(|(_, what, _)| what == "done").count();
+    let summary = Regex::new(r"✔ Checklist complete: (\d+) done, 1 skipped, \d+ not applicable\.").unwrap();
+    let text = d.text();
+    let said = summary.captures(&text).unwrap_or_else(|| panic!("no summary:\n{text}"));
+    assert_eq!(said[1].parse::<usize>().unwrap(), done);
+    assert!(
+        d.text().contains(&format!("Report: closeacct report --provider {} --account {account}", session.provider()))
+    );
+}
+
+#[test]
+fn a_full_aws_run_answers_every_kind_of_step() {
+    // A member account served through the partner: the other facts are no.
+    full_run(Loaded::builtin("aws").unwrap(), "111122223333", r"Is 111122223333 a member account");
+}
+
+#[test]
+fn a_full_centurylink_run_answers_every_kind_of_step() {
+    full_run(Loaded::builtin("centurylink").unwrap(), "CL-4242", r"^$");
+}
+
+#[test]
+fn a_full_small_run_shows_every_step_once_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = session(dir.path(), small());
+    let mut d = Driver::new("management", &session.checklist);
+    assert_eq!(run(&session, &options("acct-1"), &mut d).unwrap(), Outcome::Complete);
+    assert_eq!(d.menus, ["1.1", "1.2", "2.1", "2.2", "2.3"]);
+    check_recorded(&session, "acct-1", &d);
+}
+
+#[test]
+fn save_and_quit_saves_and_the_next_session_resumes_and_asks_a_waiting_step_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = session(dir.path(), small());
+    let mut d = Driver::new("^$", &session.checklist);
+    d.noted = true;
+    d.skipped = true;
+    d.attest_refused = true;
+    d.evidence_refused = true;
+    d.quit_at = Some("2.1".into());
+    assert_eq!(run(&session, &options("acct-1"), &mut d).unwrap(), Outcome::Saved);
+    let text = d.text();
+    assert!(text.contains("→ 4 steps apply, 1 do not (shown as not applicable in the report)"), "{text}");
+    assert!(text.contains("\nSaved: 1 of 4 steps resolved."), "{text}");
+    assert!(text.contains("Resume with: closeacct wizard --provider small --account acct-1 --checklist small.toml"));
+
+    // Resumed: the step after the last one done, then the wait step is left waiting.
+    d.transcript.clear();
+    d.menus.clear();
+    d.quit_at = None;
+    d.keep_waiting = true;
+    assert_eq!(run(&session, &options("acct-1"), &mut d).unwrap(), Outcome::Saved);
+    let text = d.text();
+    let resumed = Regex::new(
+        r"Resuming run started \d{4}-\d\d-\d\d \d\d:\d\d — 1 of 4 steps resolved, last at\s[^(]+\(step 1\.1\)\.",
+    )
+    .unwrap();
+    assert!(resumed.is_match(&text), "{text}");
+    assert!(text.contains("Next: Stage 2/2 · Close · Step 2.1 Open the closure ticket"), "{text}");
+    assert!(!text.contains("[y/n]") && !text.contains("organization's management"), "no fact asked again: {text}");
+    assert_eq!(d.menus, ["2.1", "2.2", "2.3"]);
+    assert!(text.contains("Still waiting; the next run of the wizard asks again."), "{text}");
+    assert!(text.contains("\nSaved: 3 of 4 steps resolved, 1 waiting on someone else."), "{text}");
+
+    // The wait step is asked again, and now it happened.
+    d.transcript.clear();
+    d.menus.clear();
+    d.keep_waiting = false;
+    assert_eq!(run(&session, &options("acct-1"), &mut d).unwrap(), Outcome::Complete);
+    assert_eq!(d.menus, ["2.3"]);
+    assert!(d.text().contains("✔ Checklist complete: 4 done, 0 skipped, 1 not applicable."), "{}", d.text());
+    check_recorded(&session, "acct-1", &d);
+}
+
+#[test]
+fn restart_asks_first_and_no_archives_nothing_and_yes_archives_the_old_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = session(dir.path(), small());
+    let mut d = Driver::new("^$", &session.checklist);
+    d.quit_at = Some("2.1".into());
+    run(&session, &options("acct-1"), &mut d).unwrap();
+    let log = session.state.run_dir("small", "acct-1").join(EVENTS_FILE);
+    let before = std::fs::read(&log).unwrap();
+    let archive = dir.path().join("archive/small/acct-1");
+    let restart = Options { account: Some("acct-1"), restart: true, accept_changes: false };
+
+    let mut no = Driver::new("^$", &session.checklist);
+    assert!(matches!(run(&session, &restart, &mut no), Err(Error::Incomplete)));
+    assert!(no.text().contains("? Archive the run for small/acct-1 (1 of 4 steps resolved) and start a new one? › no"));
+    assert!(no.text().ends_with("Nothing changed."), "{}", no.text());
+    assert!(!archive.exists(), "nothing archived");
+
+    let mut yes = Driver::new("^$", &session.checklist);
+    yes.archive = true;
+    yes.quit_at = Some("1.1".into());
+    assert_eq!(run(&session, &restart, &mut yes).unwrap(), Outcome::Saved);
+    let moved = Regex::new(r"Archived the old run to (\S+)").unwrap().captures(&yes.text()).unwrap()[1].to_owned();
+    assert!(Path::new(&moved).starts_with(&archive), "{moved}");
+    assert_eq!(std::fs::read(Path::new(&moved).join(EVENTS_FILE)).unwrap(), before);
+    assert_eq!(yes.facts, [false], "a fresh run asks the fact again");
+    let kinds: Vec<Value> = events(&session, "acct-1").iter().map(|e| e["event"].clone()).collect();
+    assert_eq!(kinds, ["run_started", "fact_answered"], "the new run starts from scratch");
+}
+
+#[test]
+fn on_a_complete_run_the_wizard_shows_the_summary_and_asks_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = session(dir.path(), small());
+    run(&session, &options("acct-1"), &mut Driver::new("^$", &session.checklist)).unwrap();
+    let log = session.state.run_dir("small", "acct-1").join(EVENTS_FILE);
+    let before = std::fs::read(&log).unwrap();
+    let mut d = Driver::new("^$", &session.checklist);
+    assert_eq!(run(&session, &options("acct-1"), &mut d).unwrap(), Outcome::Complete);
+    let text = d.text();
+    assert!(text.contains("✔ Checklist complete: 4 done, 0 skipped, 1 not applicable."), "{text}");
+    assert!(text.contains("Key dates") && text.contains("content is deleted"), "{text}");
+    assert!(d.menus.is_empty() && d.facts.is_empty(), "nothing is asked: {text}");
+    assert_eq!(std::fs::read(&log).unwrap(), before, "nothing is written");
+}
