@@ -3,7 +3,7 @@
 //! of replay under restarts and torn writes, the run lock under races and a dead holder, file modes
 //! and symlinks, and hostile checklists through the binary.
 //!
-//! `CLOSEACCT_LONG_TESTS=1` runs the long versions: 2,000 kills instead of 200, 1,000 kills of
+//! `CLOSEACCT_LONG_TESTS=1` runs the long versions: 2,000 kills instead of 50, 1,000 kills of
 //! `start` instead of 60, 1,000 lock races instead of 50, 1,000 property cases instead of 64.
 //! Figures (kills, offsets, trials) are printed on stderr; see them with `-- --nocapture`.
 
@@ -199,7 +199,7 @@ fn median(durations: &[Duration]) -> Duration {
 fn kill_9_at_any_point_never_loses_a_recorded_event_and_the_run_resumes() {
     let env = Env::new();
     let file = env.write("generated.toml", generate_for_benchmarks(40)).display().to_string();
-    let target = scaled(200, 2000);
+    let target = scaled(50, 2000);
     let mut kills = KillStats::default();
     let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
     let mut edge = 0.9;
