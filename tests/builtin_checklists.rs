@@ -531,23 +531,23 @@ fn aws_stages_follow_the_operators_walk() {
 #[test]
 fn a_run_refuses_the_organization_steps_for_an_account_outside_one() {
     let env = Env::new();
-    env.expect(
-        &[
-            "start",
-            "--provider",
-            "aws",
-            "--account",
-            "111122223333",
-            "--fact",
-            "org_management=no",
-            "--fact",
-            "org_member=no",
-            "--fact",
-            "ri_or_savings_plans=no",
-        ],
-        0,
-    );
-    let (_, stderr) =
-        env.expect(&["confirm", "--provider", "aws", "--account", "111122223333", "delete-organization"], 2);
+    env.closeacct(&[
+        "start",
+        "--provider",
+        "aws",
+        "--account",
+        "111122223333",
+        "--fact",
+        "org_management=no",
+        "--fact",
+        "org_member=no",
+        "--fact",
+        "ri_or_savings_plans=no",
+    ])
+    .status(0);
+    let stderr = env
+        .closeacct(&["confirm", "--provider", "aws", "--account", "111122223333", "delete-organization"])
+        .status(2)
+        .stderr;
     assert!(stderr.contains("org_management"), "the refusal names the fact that rules the step out: {stderr}");
 }

@@ -19,14 +19,13 @@ fn every_invalid_fixture_fails_with_its_position_and_exit_65() {
     for name in names {
         let name = name.to_str().unwrap().to_owned();
         let out = env
-            .cmd(&["checklist", "validate", &format!("tests/fixtures/checklists/invalid/{name}")])
+            .closeacct(&["checklist", "validate", &format!("tests/fixtures/checklists/invalid/{name}")])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .unwrap();
+            .output();
         assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
-        let stderr = String::from_utf8(out.stderr).unwrap();
+        let stderr = out.stderr;
         assert_eq!(stderr.lines().count(), 1, "{name}: one line\n{stderr}");
-        let _ = write!(transcript, "[{}] {stderr}", out.status.code().unwrap());
+        let _ = write!(transcript, "[{}] {stderr}", out.code.unwrap());
     }
     insta::assert_snapshot!(transcript);
 }
@@ -41,7 +40,7 @@ fn every_valid_fixture_validates_through_the_binary() {
     for name in names {
         let name = name.to_str().unwrap().to_owned();
         let path = dir.join(&name);
-        let (stdout, _) = env.expect(&["checklist", "validate", path.to_str().unwrap()], 0);
+        let stdout = env.closeacct(&["checklist", "validate", path.to_str().unwrap()]).status(0).stdout;
         assert!(stdout.contains(": ok ("), "{name}: {stdout}");
     }
 }
@@ -49,7 +48,7 @@ fn every_valid_fixture_validates_through_the_binary() {
 #[test]
 fn a_missing_checklist_file_exits_66() {
     let env = Env::new();
-    let (_, stderr) = env.expect(&["checklist", "validate", "no-such.toml"], 66);
+    let stderr = env.closeacct(&["checklist", "validate", "no-such.toml"]).status(66).stderr;
     assert_eq!(stderr, "closeacct: no such file `no-such.toml`\n");
 }
 
@@ -58,14 +57,14 @@ fn builtin_checklists_validate_and_round_trip_through_show_toml() {
     let env = Env::new();
     for (id, _, text) in BUILTIN {
         let original = Loaded::parse(text, id).unwrap();
-        let (toml, _) = env.expect(&["checklist", "show", id, "--format", "toml"], 0);
+        let toml = env.closeacct(&["checklist", "show", id, "--format", "toml"]).status(0).stdout;
         let path = env.write(&format!("{id}-shown.toml"), &toml);
-        let (ok, _) = env.expect(&["checklist", "validate", path.to_str().unwrap()], 0);
+        let ok = env.closeacct(&["checklist", "validate", path.to_str().unwrap()]).status(0).stdout;
         assert!(ok.contains(&format!("ok ({id} v")), "{ok}");
         let shown = Loaded::parse(&toml, "shown").unwrap();
         assert_eq!(shown.checklist, original.checklist, "{id}: show --format toml changes the checklist");
 
-        let (json, _) = env.expect(&["checklist", "show", id, "--format", "json"], 0);
+        let json = env.closeacct(&["checklist", "show", id, "--format", "json"]).status(0).stdout;
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["id"], *id);
         assert_eq!(value["stages"].as_array().unwrap().len(), original.checklist.stages.len());
@@ -75,9 +74,9 @@ fn builtin_checklists_validate_and_round_trip_through_show_toml() {
 #[test]
 fn providers_lists_both_builtin_checklists() {
     let env = Env::new();
-    let (out, _) = env.expect(&["providers"], 0);
+    let out = env.closeacct(&["providers"]).status(0).stdout;
     insta::assert_snapshot!(out);
-    let (json, _) = env.expect(&["providers", "--format", "json"], 0);
+    let json = env.closeacct(&["providers", "--format", "json"]).status(0).stdout;
     let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["aws", "centurylink"]);
@@ -87,7 +86,7 @@ fn providers_lists_both_builtin_checklists() {
 fn checklist_show_text_snapshots() {
     let env = Env::new();
     for (id, _, _) in BUILTIN {
-        let (out, _) = env.expect(&["checklist", "show", id], 0);
+        let out = env.closeacct(&["checklist", "show", id]).status(0).stdout;
         insta::assert_snapshot!(format!("show_{id}"), out);
     }
 }
@@ -95,12 +94,12 @@ fn checklist_show_text_snapshots() {
 #[test]
 fn unknown_provider_exits_2_and_lists_the_known_ones() {
     let env = Env::new();
-    let (_, stderr) = env.expect(&["checklist", "show", "gcp"], 2);
+    let stderr = env.closeacct(&["checklist", "show", "gcp"]).status(2).stderr;
     assert_eq!(
         stderr,
         "closeacct: unknown provider `gcp` (available: aws, centurylink)\nhint: `closeacct providers` lists them\n"
     );
-    let (_, stderr) = env.expect(&["checklist", "show", "awz"], 2);
+    let stderr = env.closeacct(&["checklist", "show", "awz"]).status(2).stderr;
     assert!(stderr.ends_with("\nhint: did you mean `aws`? `closeacct providers` lists them\n"), "{stderr}");
 }
 
@@ -109,10 +108,10 @@ fn a_custom_checklist_drives_commands() {
     let env = Env::new();
     let path = env.write("small.toml", crate::common::SMALL);
     let file = path.to_str().unwrap();
-    let (out, _) = env.expect(&["checklist", "validate", file], 0);
+    let out = env.closeacct(&["checklist", "validate", file]).status(0).stdout;
     assert!(redact(&out, env.dir.path()).starts_with("$TEST_ENV/small.toml: ok (small v1, 2 stages, 5 steps"), "{out}");
-    env.expect(&["start", "--checklist", file, "--account", "acct-1", "--fact", "org=no"], 0);
-    let (_, stderr) = env.expect(&["confirm", "--checklist", file, "--provider", "other", "backup"], 2);
+    env.closeacct(&["start", "--checklist", file, "--account", "acct-1", "--fact", "org=no"]).status(0);
+    let stderr = env.closeacct(&["confirm", "--checklist", file, "--provider", "other", "backup"]).status(2).stderr;
     assert!(stderr.contains("does not match the id `small`"), "{stderr}");
 }
 

@@ -27,7 +27,7 @@ use closeacct::state::{
 };
 use proptest::prelude::*;
 
-use crate::common::{Env, SMALL, bin};
+use crate::common::{Env, Output, Run, SMALL};
 
 /// Whether the long versions run (`CLOSEACCT_LONG_TESTS=1`).
 fn long() -> bool {
@@ -38,21 +38,9 @@ fn scaled(normal: usize, long_run: usize) -> usize {
     if long() { long_run } else { normal }
 }
 
-/// The binary as `Env::cmd` runs it, as a plain `std` command so it can be spawned and killed.
-fn command(env: &Env, args: &[&str]) -> Command {
-    let mut cmd = env.std_cmd(bin());
-    cmd.args(args).stdin(Stdio::null());
-    cmd
-}
-
-/// Runs a command to the end: exit code (None when killed by a signal), stdout, stderr.
-fn output(cmd: &mut Command) -> (Option<i32>, String, String) {
-    let out = cmd.output().expect("run closeacct");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// Starts a command to be killed or raced: no stdin, stdout dropped, stderr kept for [`finish`].
+fn spawn(run: &Run<'_>) -> Child {
+    run.command().stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn")
 }
 
 /// Waits for a spawned command; returns its status and stderr.
@@ -227,7 +215,7 @@ fn kill_9_at_any_point_never_loses_a_recorded_event_and_the_run_resumes() {
             // before it, down when after), so many land just before, at, and just after it.
             let on_staircase = trial % 4 != 0;
             let fraction = if on_staircase { edge * rng.uniform(0.95, 1.05) } else { rng.uniform(0.0, 1.2) };
-            let mut child = command(&env, &args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
+            let mut child = spawn(&env.closeacct(&args));
             std::thread::sleep(Duration::from_secs_f64(d * fraction));
             let _ = child.kill();
             let (status, stderr) = finish(child);
@@ -261,8 +249,8 @@ fn kill_9_at_any_point_never_loses_a_recorded_event_and_the_run_resumes() {
                 i += 1;
             }
             if log.exists() {
-                let (code, stdout, stderr) =
-                    output(&mut command(&env, &["verify", "--checklist", &file, "--account", &account]));
+                let Output { code, stdout, stderr, .. } =
+                    env.closeacct(&["verify", "--checklist", &file, "--account", &account]).output();
                 assert_eq!(code, Some(0), "verify after a kill\n{stdout}{stderr}\n{context}");
                 assert_eq!(stdout.contains("torn line"), torn.is_some(), "{stdout}");
             }
@@ -270,7 +258,7 @@ fn kill_9_at_any_point_never_loses_a_recorded_event_and_the_run_resumes() {
             let op = script.op(i);
             let args: Vec<&str> = op.args.iter().map(String::as_str).collect();
             let start = Instant::now();
-            let (code, _, stderr) = output(&mut command(&env, &args));
+            let Output { code, stderr, .. } = env.closeacct(&args).output();
             durations.push(start.elapsed());
             assert_eq!(code, Some(0), "the command after a kill must succeed: {args:?}\n{stderr}\n{context}");
             assert_eq!(stderr.contains("moved to events.jsonl.torn"), torn.is_some(), "{stderr}");
@@ -314,7 +302,7 @@ fn killing_start_never_leaves_a_run_that_cannot_be_resumed() {
         let account = format!("acct-{trial}");
         let args = ["start", "--checklist", &file, "--account", &account];
         let d = median(&durations).as_secs_f64();
-        let mut child = command(&env, &args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
+        let mut child = spawn(&env.closeacct(&args));
         std::thread::sleep(Duration::from_secs_f64(d * rng.uniform(0.4, 1.1)));
         let _ = child.kill();
         let (status, stderr) = finish(child);
@@ -331,10 +319,11 @@ fn killing_start_never_leaves_a_run_that_cannot_be_resumed() {
             assert!(!stderr.contains("Started run"), "{stderr}");
         }
         let start = Instant::now();
-        let (code, _, stderr) = output(&mut command(&env, &args));
+        let Output { code, stderr, .. } = env.closeacct(&args).output();
         durations.push(start.elapsed());
         assert_eq!(code, Some(0), "start after a killed start\n{stderr}");
-        let (code, _, stderr) = output(&mut command(&env, &["verify", "--checklist", &file, "--account", &account]));
+        let Output { code, stderr, .. } =
+            env.closeacct(&["verify", "--checklist", &file, "--account", &account]).output();
         assert_eq!(code, Some(0), "{stderr}");
     }
     eprintln!("kill -9 of start: {mid} kills landed mid-command; {no_log} left no log, {whole} a whole first line");
@@ -346,7 +335,7 @@ fn small_run(env: &Env) -> String {
     let run = |rest: &[&str]| {
         let mut args = vec![rest[0], "--checklist", &file, "--account", "acct-1"];
         args.extend_from_slice(&rest[1..]);
-        env.expect(&args, 0);
+        env.closeacct(&args).status(0);
     };
     run(&["start", "--fact", "org=yes"]);
     run(&["confirm", "backup", "--note", "copied to the archive bucket"]);
@@ -440,14 +429,14 @@ fn a_torn_last_line_at_every_offset_is_set_aside_and_the_run_resumes() {
         fs::write(&log, &whole[..cut]).unwrap();
         let _ = fs::remove_file(run_dir.join("events.jsonl.torn"));
         let args = |command: &'static str| vec![command, "--checklist", &file, "--account", "acct-1"];
-        env.expect(&args("status"), 0);
-        let (stdout, _) = env.expect(&args("verify"), 0);
+        env.closeacct(&args("status")).status(0);
+        let stdout = env.closeacct(&args("verify")).status(0).stdout;
         assert_eq!(stdout.contains("torn line"), cut > last, "{stdout}");
         let mut confirm = args("confirm");
         confirm.extend(["ticket", "--note", "resumed"]);
-        let (_, stderr) = env.expect(&confirm, 0);
+        let stderr = env.closeacct(&confirm).status(0).stderr;
         assert_eq!(stderr.contains("moved to events.jsonl.torn"), cut > last, "{stderr}");
-        env.expect(&args("verify"), 0);
+        env.closeacct(&args("verify")).status(0);
         let after = fs::read(&log).unwrap();
         assert!(after.starts_with(&whole[..last]));
         assert_eq!(line_starts(&after).len() - 1, lines, "the torn line is replaced by the new one");
@@ -536,7 +525,7 @@ fn damage_before_the_last_line_is_refused_at_every_offset_and_nothing_is_rewritt
             for command in [&["verify"][..], &["status"], &["report"], &["confirm", "ticket", "--note", "x"]] {
                 let mut args = vec![command[0], "--checklist", &file, "--account", "acct-1"];
                 args.extend_from_slice(&command[1..]);
-                let (stdout, stderr) = env.expect(&args, 65);
+                let Output { stdout, stderr, .. } = env.closeacct(&args).status(65);
                 assert!(stdout.is_empty(), "{stdout}");
                 assert_eq!(stderr.lines().count(), 1, "{stderr}");
                 assert!(stderr.contains(&format!("line {}", k + 1)), "{stderr}");
@@ -547,7 +536,7 @@ fn damage_before_the_last_line_is_refused_at_every_offset_and_nothing_is_rewritt
         }
     }
     fs::write(&log, &whole).unwrap();
-    env.expect(&["verify", "--checklist", &file, "--account", "acct-1"], 0);
+    env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).status(0);
     eprintln!(
         "earlier damage: {mutations} damaged logs over {offsets} offsets of {} earlier lines (100%) refused \
          through the library; {through_binary} refusals through the binary, file byte-identical each time",
@@ -720,22 +709,12 @@ fn ulimit_unit(dir: &Path) -> u64 {
     unit
 }
 
-/// `PROGRAM BEFORE... closeacct ARGS...`, with the environment `command` gives the binary.
-fn wrapped(env: &Env, program: &str, before: &[&str], args: &[&str]) -> Command {
-    let plain = command(env, &[]);
-    let mut cmd = Command::new(program);
-    cmd.args(before).arg(bin()).args(args);
-    cmd.env_clear().envs(plain.get_envs().filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))));
-    cmd.current_dir(env.dir.path()).stdin(Stdio::null());
-    cmd
-}
-
 /// A command run with a file size limit (`ulimit -f`, SIGXFSZ ignored so the write fails with
 /// EFBIG instead of killing the process): the file system refuses the write part way through,
 /// even for root. Needs no privileges and no special mount.
-fn with_file_size_limit(env: &Env, blocks: u64, args: &[&str]) -> (Option<i32>, String, String) {
+fn with_file_size_limit(env: &Env, blocks: u64, args: &[&str]) -> Output {
     let script = format!("trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\"");
-    output(&mut wrapped(env, "sh", &["-c", &script], args))
+    env.closeacct(args).via("sh", &["-c", &script]).output()
 }
 
 /// The real binary against a file system that refuses the write: a short write then EFBIG (the
@@ -755,15 +734,15 @@ fn a_write_the_file_system_refuses_exits_74_through_the_binary_and_records_nothi
         let size = before.len() as u64;
         // The line is about 3 KB: a limit 1.5 KB past the end falls inside it.
         let blocks = blocks.unwrap_or((size + 1500) / unit);
-        let (code, stdout, stderr) = with_file_size_limit(&env, blocks, &args);
+        let Output { code, stdout, stderr, .. } = with_file_size_limit(&env, blocks, &args);
         assert_eq!(code, Some(74), "{name}: {stdout}{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
         assert!(stderr.contains("File too large") && stderr.contains("nothing was recorded"), "{name}: {stderr}");
         assert_eq!(fs::read(&log).unwrap(), before, "{name}: the log changed");
-        env.expect(&["verify", "--checklist", &file, "--account", "acct-1"], 0);
+        env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).status(0);
         eprintln!("{name} (limit {} bytes, log {size} bytes): {}", blocks * unit, stderr.trim());
     }
-    env.expect(&args, 0);
+    env.closeacct(&args).status(0);
 }
 
 /// Whether file permissions stop this process (they do not for root or with `CAP_DAC_OVERRIDE`).
@@ -807,10 +786,10 @@ fn a_read_only_state_dir_exits_74_with_one_line() {
 
     // A state directory that cannot exist: its parent is a regular file. Fails for anyone.
     let blocker = env.write("not-a-dir", "x");
-    let (code, _, stderr) = output(
-        command(&env, &["start", "--checklist", &file, "--account", "acct-9"])
-            .env("CLOSEACCT_STATE_DIR", blocker.join("state")),
-    );
+    let Output { code, stderr, .. } = env
+        .closeacct(&["start", "--checklist", &file, "--account", "acct-9"])
+        .env("CLOSEACCT_STATE_DIR", blocker.join("state"))
+        .output();
     assert_eq!(code, Some(74), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("Not a directory"), "{stderr}");
@@ -823,9 +802,9 @@ fn a_read_only_state_dir_exits_74_with_one_line() {
     let run = |args: &[&str]| {
         if as_nobody {
             let drop_root = ["--reuid=65534", "--regid=65534", "--clear-groups", "--"];
-            output(&mut wrapped(&env, "/usr/bin/setpriv", &drop_root, args))
+            env.closeacct(args).via("/usr/bin/setpriv", &drop_root).output()
         } else {
-            output(&mut command(&env, args))
+            env.closeacct(args).output()
         }
     };
     let tree = walk(env.dir.path());
@@ -840,9 +819,12 @@ fn a_read_only_state_dir_exits_74_with_one_line() {
     for path in &state_tree {
         set_mode(path, if path.is_dir() { 0o500 } else { 0o400 });
     }
-    let (code, _, stderr) = run(&["confirm", "--checklist", &file, "--account", "acct-1", "ticket", "--note", "x"]);
-    let (start_code, _, start_stderr) = run(&["start", "--checklist", &file, "--account", "acct-2"]);
-    let (verify_code, _, verify_stderr) = run(&["verify", "--checklist", &file, "--account", "acct-1"]);
+    let Output { code, stderr, .. } =
+        run(&["confirm", "--checklist", &file, "--account", "acct-1", "ticket", "--note", "x"]);
+    let Output { code: start_code, stderr: start_stderr, .. } =
+        run(&["start", "--checklist", &file, "--account", "acct-2"]);
+    let Output { code: verify_code, stderr: verify_stderr, .. } =
+        run(&["verify", "--checklist", &file, "--account", "acct-1"]);
     for path in state_tree.iter().rev() {
         set_mode(path, if path.is_dir() { 0o700 } else { 0o600 });
     }
@@ -1021,11 +1003,7 @@ fn two_processes_racing_for_a_run_never_both_write() {
     for trial in 0..trials {
         let spawn = |who: &str| {
             let note = format!("race {trial} {who}");
-            command(&env, &["confirm", "--checklist", &file, "--account", "acct-1", "ticket", "--note", &note])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn")
+            spawn(&env.closeacct(&["confirm", "--checklist", &file, "--account", "acct-1", "ticket", "--note", &note]))
         };
         let (a, b) = (spawn("a"), spawn("b"));
         let pids = [a.id(), b.id()];
@@ -1098,10 +1076,16 @@ fn a_held_lock_names_its_holder_and_a_killed_holder_does_not_block() {
     let file = small_run(&env);
     let lock = env.run_dir("small", "acct-1").join("lock");
     let confirm =
-        |note: &str| command(&env, &["confirm", "--checklist", &file, "--account", "acct-1", "ticket", "--note", note]);
+        |note: &str| env.closeacct(&["confirm", "--checklist", &file, "--account", "acct-1", "ticket", "--note", note]);
     for attempt in 1.. {
         assert!(attempt <= 50, "could not catch a holder with the lock in 50 attempts");
-        let mut holder = confirm("holder").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut holder = confirm("holder")
+            .command()
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         let pid = holder.id();
         let deadline = Instant::now() + Duration::from_secs(10);
         while fs::read_to_string(&lock).unwrap_or_default().trim() != pid.to_string()
@@ -1120,19 +1104,19 @@ fn a_held_lock_names_its_holder_and_a_killed_holder_does_not_block() {
             continue;
         }
         drop(probe);
-        let (code, _, stderr) = output(&mut confirm("contender"));
+        let Output { code, stderr, .. } = confirm("contender").output();
         assert_eq!(code, Some(75), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(stderr.contains(&format!("in use by another closeacct (pid {pid})")), "{stderr}");
-        env.expect(&["verify", "--checklist", &file, "--account", "acct-1"], 0);
+        env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).status(0);
 
         holder.kill().unwrap();
         let status = holder.wait().unwrap();
         assert_eq!(status.signal(), Some(libc::SIGKILL));
         assert_eq!(fs::read_to_string(&lock).unwrap().trim(), pid.to_string(), "the dead holder's pid is left");
-        let (code, _, stderr) = output(&mut confirm("after the holder died"));
+        let Output { code, stderr, .. } = confirm("after the holder died").output();
         assert_eq!(code, Some(0), "a dead holder's lock blocks: {stderr}");
-        env.expect(&["verify", "--checklist", &file, "--account", "acct-1"], 0);
+        env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).status(0);
         let (signatures, _) = log_signatures(&env.log("small", "acct-1"));
         assert!(!signatures.iter().any(|s| s.ends_with("contender")));
         assert!(signatures.iter().any(|s| s.ends_with("after the holder died")));
@@ -1148,7 +1132,8 @@ fn state_files_are_0600_and_directories_0700_even_under_umask_000() {
     let env = Env::new();
     let file = env.write("small.toml", SMALL).display().to_string();
     let run = |args: &[&str]| {
-        let (code, _, stderr) = output(&mut wrapped(&env, "sh", &["-c", "umask 000; exec \"$0\" \"$@\""], args));
+        let Output { code, stderr, .. } =
+            env.closeacct(args).via("sh", &["-c", "umask 000; exec \"$0\" \"$@\""]).output();
         assert_eq!(code, Some(0), "{args:?}: {stderr}");
     };
     run(&["start", "--checklist", &file, "--account", "acct-1", "--fact", "org=no"]);
@@ -1193,7 +1178,7 @@ fn symlinked_state_files_and_run_directories_are_refused() {
         for command in commands {
             let mut args = vec![command[0], "--checklist", &file, "--account", "acct-1"];
             args.extend_from_slice(&command[1..]);
-            let (_, stderr) = env.expect(&args, 65);
+            let stderr = env.closeacct(&args).status(65).stderr;
             assert_eq!(stderr.lines().count(), 1, "{stderr}");
             assert!(stderr.contains(&format!("`{}`: it is a symbolic link", link.display())), "{stderr}");
             assert_eq!(fs::read(target).ok(), before, "{args:?} wrote through the link");
@@ -1236,7 +1221,7 @@ fn symlinked_state_files_and_run_directories_are_refused() {
         fs::remove_file(&link).unwrap();
         fs::rename(&target, &link).unwrap();
     }
-    env.expect(&["verify", "--checklist", &file, "--account", "acct-1"], 0);
+    env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).status(0);
 }
 
 /// Account names that could leave the state directory are refused with exit 2 by every command
@@ -1259,7 +1244,7 @@ fn bad_account_names_are_refused_by_every_run_command() {
         ] {
             let mut args = vec![command[0], "--checklist", &file, &account];
             args.extend_from_slice(&command[1..]);
-            let (_, stderr) = env.expect(&args, 2);
+            let stderr = env.closeacct(&args).status(2).stderr;
             assert!(stderr.starts_with("closeacct: ") && stderr.lines().count() == 1, "{args:?}: {stderr}");
         }
     }
@@ -1274,7 +1259,7 @@ fn hostile_checklists_through_the_binary() {
     let env = Env::new();
     let big = env.write("big.toml", generate_for_benchmarks(100_000));
     let begun = Instant::now();
-    let (stdout, _) = env.expect(&["checklist", "validate", big.to_str().unwrap()], 0);
+    let stdout = env.closeacct(&["checklist", "validate", big.to_str().unwrap()]).status(0).stdout;
     assert!(stdout.contains("100000 steps"), "{stdout}");
     eprintln!("100,000 steps validated in {:.1} s", begun.elapsed().as_secs_f64());
 
@@ -1292,7 +1277,7 @@ fn hostile_checklists_through_the_binary() {
         let path = env.write(name, bytes);
         let path = path.to_str().unwrap();
         for args in [&["checklist", "validate", path][..], &["start", "--checklist", path, "--account", "acct-1"]] {
-            let (stdout, stderr) = env.expect(args, 65);
+            let Output { stdout, stderr, .. } = env.closeacct(args).status(65);
             assert!(stdout.is_empty(), "{name}: {stdout}");
             assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
             assert!(stderr.starts_with(&format!("closeacct: {path}")), "{name}: {stderr}");

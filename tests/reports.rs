@@ -9,39 +9,19 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Stdio;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::common::{Env, SMALL, Small, bin, redact};
+use crate::common::{Env, Output, SMALL, Small, redact};
 
 /// The report text is laid out for a terminal this wide.
 const WIDTH: usize = 80;
 
 // ------------------------------------------------------------------------------------------------
 // Running commands at a given time
-
-/// Runs `closeacct ARGS` with the clock pinned at `now` (RFC 3339) and checks the exit code.
-#[track_caller]
-fn at(env: &Env, now: &str, args: &[&str], code: i32) -> (String, String) {
-    at_in(env, now, "UTC", args, code)
-}
-
-/// Like [`at`], in the time zone `tz`.
-#[track_caller]
-fn at_in(env: &Env, now: &str, tz: &str, args: &[&str], code: i32) -> (String, String) {
-    let out = env.cmd(args).env("CLOSEACCT_NOW", now).env("TZ", tz).output().expect("run closeacct");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "closeacct {args:?} at {now}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
-    );
-    (stdout, stderr)
-}
 
 fn ts(text: &str) -> Timestamp {
     text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))
@@ -98,7 +78,7 @@ struct StepInfo {
 }
 
 fn checklist_steps(env: &Env, provider: &str) -> BTreeMap<String, StepInfo> {
-    let (out, _) = env.expect(&["checklist", "show", provider, "--format", "json"], 0);
+    let out = env.closeacct(&["checklist", "show", provider, "--format", "json"]).status(0).stdout;
     let checklist = json(&out);
     let mut steps = BTreeMap::new();
     for stage in checklist["stages"].as_array().expect("stages") {
@@ -127,15 +107,16 @@ fn drive(env: &Env, s: &Scenario) -> Timestamp {
     for (fact, value) in s.facts {
         args.extend(["--fact".to_owned(), format!("{fact}={value}")]);
     }
-    at(env, &now.to_string(), &args.iter().map(String::as_str).collect::<Vec<_>>(), 0);
+    env.closeacct(&args.iter().map(String::as_str).collect::<Vec<_>>()).now(&now.to_string()).status(0);
     for (fact, value) in s.answers {
         now = now.checked_add(SignedDuration::from_mins(3)).unwrap();
-        at(env, &now.to_string(), &[&["answer"], &run[..], &[fact, value]].concat(), 0);
+        env.closeacct(&[&["answer"], &run[..], &[fact, value]].concat()).now(&now.to_string()).status(0);
     }
 
     let mut seen = HashSet::new();
     loop {
-        let (out, _) = at(env, &now.to_string(), &[&["status", "--format", "json"], &run[..]].concat(), 0);
+        let out =
+            env.closeacct(&[&["status", "--format", "json"], &run[..]].concat()).now(&now.to_string()).status(0).stdout;
         let status = json(&out);
         let Some(id) = status["next_step"]["id"].as_str().map(str::to_owned) else {
             assert_eq!(status["complete"], true, "no next step, yet not complete: {status}");
@@ -176,7 +157,7 @@ fn drive(env: &Env, s: &Scenario) -> Timestamp {
         if let Some(by) = act.by {
             args.extend(["--operator".into(), by.into()]);
         }
-        at(env, &now.to_string(), &args.iter().map(String::as_str).collect::<Vec<_>>(), 0);
+        env.closeacct(&args.iter().map(String::as_str).collect::<Vec<_>>()).now(&now.to_string()).status(0);
     }
     for (id, _) in s.acts {
         assert!(seen.contains(*id), "the walk never reached step `{id}` of {}", s.provider);
@@ -383,9 +364,9 @@ fn assert_tables_hold(markdown: &str) {
 /// The three reports of a run at `now`, redacted, with the checks every report must pass.
 fn reports(env: &Env, provider: &str, account: &str, now: &str) -> (String, String, String) {
     let run = ["--provider", provider, "--account", account];
-    let (text, _) = at(env, now, &[&["report"], &run[..]].concat(), 0);
-    let (markdown, _) = at(env, now, &[&["report", "--format", "markdown"], &run[..]].concat(), 0);
-    let (json_text, _) = at(env, now, &[&["report", "--format", "json"], &run[..]].concat(), 0);
+    let text = env.closeacct(&[&["report"], &run[..]].concat()).now(now).status(0).stdout;
+    let markdown = env.closeacct(&[&["report", "--format", "markdown"], &run[..]].concat()).now(now).status(0).stdout;
+    let json_text = env.closeacct(&[&["report", "--format", "json"], &run[..]].concat()).now(now).status(0).stdout;
     assert_fits(&text, "text report");
     assert_tables_hold(&markdown);
     let report = json(&json_text);
@@ -447,17 +428,21 @@ fn centurylink_partial_run_reports_and_the_overdue_confirmation() {
     insta::assert_snapshot!("centurylink_partial_json", report);
 
     // The request went out at 12:40; at 13:39:59 nothing is due, at 13:55 the reminder shows.
-    let (detail, _) = at(&env, "2026-11-24T13:39:59Z", &[&["status"], &run[..]].concat(), 0);
+    let detail = env.closeacct(&[&["status"], &run[..]].concat()).now("2026-11-24T13:39:59Z").status(0).stdout;
     assert!(!detail.contains('!'), "{detail}");
-    let (detail, _) = at(&env, CENTURYLINK_PARTIAL_AT, &[&["status"], &run[..]].concat(), 0);
+    let detail = env.closeacct(&[&["status"], &run[..]].concat()).now(CENTURYLINK_PARTIAL_AT).status(0).stdout;
     assert!(detail.contains("still open since 2026-11-24 13:40"), "{detail}");
     assert!(detail.contains("Email help@ctl.io"), "{detail}");
     assert_fits(&detail, "status detail");
-    let (overview, _) = at(&env, CENTURYLINK_PARTIAL_AT, &["status"], 0);
+    let overview = env.closeacct(&["status"]).now(CENTURYLINK_PARTIAL_AT).status(0).stdout;
     assert!(overview.contains("still open since 2026-11-24 13:40"), "{overview}");
     insta::assert_snapshot!("centurylink_partial_status", detail);
 
-    let (out, _) = at(&env, CENTURYLINK_PARTIAL_AT, &[&["status", "--format", "json"], &run[..]].concat(), 0);
+    let out = env
+        .closeacct(&[&["status", "--format", "json"], &run[..]].concat())
+        .now(CENTURYLINK_PARTIAL_AT)
+        .status(0)
+        .stdout;
     let status = json(&out);
     let overdue = status["overdue"].as_array().expect("overdue");
     assert_eq!(overdue.len(), 1, "{status}");
@@ -475,15 +460,18 @@ fn free_text_cannot_break_a_markdown_table_or_the_text_layout() {
     let run = ["--checklist", file.as_str(), "--account", "acct-1"];
     let note = "pipes | and \\| here\nsecond line with <br> and [a link](https://example.com) and *stars* `code`";
     let url = "https://backups.example.com/very/long/path/that/does/not/fit/on/one/line/of/the/report/at/all";
-    at(
-        &env,
-        "2026-11-24T11:00:00Z",
-        &[&["confirm", "backup", "--note", note, "--operator", "bo|x"], &run[..]].concat(),
-        0,
-    );
-    at(&env, "2026-11-24T11:05:00Z", &[&["confirm", "ticket", "--evidence", url], &run[..]].concat(), 0);
+    env.closeacct(&[&["confirm", "backup", "--note", note, "--operator", "bo|x"], &run[..]].concat())
+        .now("2026-11-24T11:00:00Z")
+        .status(0);
+    env.closeacct(&[&["confirm", "ticket", "--evidence", url], &run[..]].concat())
+        .now("2026-11-24T11:05:00Z")
+        .status(0);
 
-    let (markdown, _) = at(&env, "2026-11-24T12:00:00Z", &[&["report", "--format", "markdown"], &run[..]].concat(), 0);
+    let markdown = env
+        .closeacct(&[&["report", "--format", "markdown"], &run[..]].concat())
+        .now("2026-11-24T12:00:00Z")
+        .status(0)
+        .stdout;
     assert_tables_hold(&markdown);
     let row = markdown.lines().find(|l| l.contains("`backup`")).expect("the backup row");
     assert!(
@@ -493,7 +481,7 @@ fn free_text_cannot_break_a_markdown_table_or_the_text_layout() {
         "{row}"
     );
 
-    let (text, _) = at(&env, "2026-11-24T12:00:00Z", &[&["report"], &run[..]].concat(), 0);
+    let text = env.closeacct(&[&["report"], &run[..]].concat()).now("2026-11-24T12:00:00Z").status(0).stdout;
     assert_fits(&text, "text report");
     assert!(text.contains("        note: pipes | and \\| here\n"), "a line break in a note is kept:\n{text}");
     assert!(text.contains("              second line with <br>"), "and indented under the note:\n{text}");
@@ -505,8 +493,8 @@ fn free_text_cannot_break_a_markdown_table_or_the_text_layout() {
 #[test]
 fn records_of_a_step_the_checklist_no_longer_lists_stay_in_the_report() {
     let s = Small::new();
-    s.expect("start", &["--fact", "org=no"], 0);
-    s.expect("confirm", &["backup", "--note", "copied to s3://backups/2026"], 0);
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    s.closeacct("confirm", &["backup", "--note", "copied to s3://backups/2026"]).status(0);
     let backup_step = "[[stages.steps]]\nid = \"backup\"\ntitle = \"Back up the data\"\ndetail = \"Copy out what you must keep.\"\nactor = \"customer\"\nkind = \"confirm\"\n\n";
     assert!(SMALL.contains(backup_step));
     let without_backup = SMALL.replacen("version = 1", "version = 2", 1).replacen(backup_step, "", 1).replacen(
@@ -515,9 +503,9 @@ fn records_of_a_step_the_checklist_no_longer_lists_stay_in_the_report() {
         1,
     );
     s.env.write("small.toml", without_backup);
-    s.expect("confirm", &["ticket", "--evidence", "CS-1", "--accept-changes"], 0);
+    s.closeacct("confirm", &["ticket", "--evidence", "CS-1", "--accept-changes"]).status(0);
 
-    let (json_out, _) = s.expect("report", &["--format", "json"], 0);
+    let json_out = s.closeacct("report", &["--format", "json"]).status(0).stdout;
     let report = json(&json_out);
     let unlisted = report["unlisted_steps"].as_array().unwrap();
     assert_eq!(unlisted.len(), 1, "{report}");
@@ -535,13 +523,13 @@ fn records_of_a_step_the_checklist_no_longer_lists_stay_in_the_report() {
         .collect();
     assert!(!listed.contains(&"backup"), "{listed:?}");
 
-    let (text, _) = s.expect("report", &[], 0);
+    let text = s.closeacct("report", &[]).status(0).stdout;
     let section = text.split("Recorded for steps no longer in the checklist\n").nth(1).expect("the section");
     assert!(section.starts_with("  backup [done]\n        done 2026-11-24 13:40 UTC by ana\n"), "{text}");
     assert!(section.contains("note: copied to s3://backups/2026"), "{text}");
     assert_fits(&text, "text report");
 
-    let (markdown, _) = s.expect("report", &["--format", "markdown"], 0);
+    let markdown = s.closeacct("report", &["--format", "markdown"]).status(0).stdout;
     assert!(markdown.contains("## Recorded for steps no longer in the checklist"), "{markdown}");
     assert!(
         markdown.contains("| backup | done | done 2026-11-24 13:40 UTC by ana<br>note: copied to s3://backups/2026 |"),
@@ -557,19 +545,16 @@ fn records_of_a_step_the_checklist_no_longer_lists_stay_in_the_report() {
 fn aws_closed_at(env: &Env, account: &'static str, start: &'static str, closed_at: &str) {
     // Everything before the closure happens within a few hours of `start`.
     drive(env, &Scenario { account, start, acts: &[("close-account", Act { stop: true, ..ACT })], ..AWS_PARTIAL });
-    at(
-        env,
-        closed_at,
-        &["confirm", "close-account", "--attest", account, "--provider", "aws", "--account", account],
-        0,
-    );
+    env.closeacct(&["confirm", "close-account", "--attest", account, "--provider", "aws", "--account", account])
+        .now(closed_at)
+        .status(0);
 }
 
 /// The 90-day dates anchored at `close-account`, from `report --format json` at `now` in `tz`.
 fn ninety_days(env: &Env, account: &str, now: &str, tz: &str) -> (Vec<Value>, String) {
     let run = ["--provider", "aws", "--account", account];
-    let (out, _) = at_in(env, now, tz, &[&["report", "--format", "json"], &run[..]].concat(), 0);
-    let (text, _) = at_in(env, now, tz, &[&["report"], &run[..]].concat(), 0);
+    let out = env.closeacct(&[&["report", "--format", "json"], &run[..]].concat()).now(now).tz(tz).status(0).stdout;
+    let text = env.closeacct(&[&["report"], &run[..]].concat()).now(now).tz(tz).status(0).stdout;
     let report = json(&out);
     let dates: Vec<Value> = report["key_dates"]
         .as_array()
@@ -630,19 +615,25 @@ fn centurylink_requested_at(env: &Env, account: &'static str, start: &'static st
     let s =
         Scenario { account, start, acts: &[("request-to-close", Act { stop: true, ..ACT })], ..CENTURYLINK_PARTIAL };
     drive(env, &s);
-    at(
-        env,
-        requested_at,
-        &["confirm", "request-to-close", "--attest", account, "--provider", "centurylink", "--account", account],
-        0,
-    );
+    env.closeacct(&[
+        "confirm",
+        "request-to-close",
+        "--attest",
+        account,
+        "--provider",
+        "centurylink",
+        "--account",
+        account,
+    ])
+    .now(requested_at)
+    .status(0);
 }
 
 /// The key dates of a `CenturyLink` run, by the step they belong to: (date, passed).
 fn centurylink_dates(env: &Env, account: &str, now: &str, tz: &str) -> (BTreeMap<String, (Value, Value)>, String) {
     let run = ["--provider", "centurylink", "--account", account];
-    let (out, _) = at_in(env, now, tz, &[&["report", "--format", "json"], &run[..]].concat(), 0);
-    let (text, _) = at_in(env, now, tz, &[&["report"], &run[..]].concat(), 0);
+    let out = env.closeacct(&[&["report", "--format", "json"], &run[..]].concat()).now(now).tz(tz).status(0).stdout;
+    let text = env.closeacct(&[&["report"], &run[..]].concat()).now(now).tz(tz).status(0).stdout;
     let dates = json(&out)["key_dates"]
         .as_array()
         .expect("key_dates")
@@ -663,12 +654,16 @@ fn centurylink_final_invoice_after_a_request_on_new_years_eve_is_due_at_midnight
 
     // The 1-hour reminder: not a second early, and then in status text and JSON.
     let run = ["--provider", "centurylink", "--account", "ACME1"];
-    let (status, _) = at(&env, "2027-01-01T00:29:59Z", &[&["status"], &run[..]].concat(), 0);
+    let status = env.closeacct(&[&["status"], &run[..]].concat()).now("2027-01-01T00:29:59Z").status(0).stdout;
     assert!(!status.contains("help@ctl.io"), "{status}");
     assert!(status.contains("still open since 2027-01-01 00:00"), "the final invoice is due: {status}");
-    let (status, _) = at(&env, "2027-01-01T00:30:00Z", &[&["status"], &run[..]].concat(), 0);
+    let status = env.closeacct(&[&["status"], &run[..]].concat()).now("2027-01-01T00:30:00Z").status(0).stdout;
     assert!(status.contains("still open since 2027-01-01 00:30"), "{status}");
-    let (out, _) = at(&env, "2027-01-01T00:30:00Z", &[&["status", "--format", "json"], &run[..]].concat(), 0);
+    let out = env
+        .closeacct(&[&["status", "--format", "json"], &run[..]].concat())
+        .now("2027-01-01T00:30:00Z")
+        .status(0)
+        .stdout;
     let overdue: Vec<(Value, Value)> =
         json(&out)["overdue"].as_array().unwrap().iter().map(|d| (d["step"].clone(), d["date"].clone())).collect();
     assert_eq!(
@@ -706,11 +701,17 @@ fn small_run() -> (Env, String) {
     let env = Env::new();
     let file = env.write("small.toml", SMALL).display().to_string();
     let run = ["--checklist", file.as_str(), "--account", "acct-1"];
-    at(&env, "2026-11-24T09:00:00Z", &[&["start", "--fact", "org=no"], &run[..]].concat(), 0);
-    at(&env, "2026-11-24T09:05:00Z", &[&["confirm", "backup", "--note", "copied"], &run[..]].concat(), 0);
-    at(&env, "2026-11-24T09:10:00Z", &[&["confirm", "ticket", "--evidence", "T-1"], &run[..]].concat(), 0);
-    at(&env, "2026-11-24T09:15:00Z", &[&["confirm", "close-account", "--attest", "acct-1"], &run[..]].concat(), 0);
-    at(&env, "2026-11-24T10:15:00Z", &[&["confirm", "confirmation"], &run[..]].concat(), 0);
+    env.closeacct(&[&["start", "--fact", "org=no"], &run[..]].concat()).now("2026-11-24T09:00:00Z").status(0);
+    env.closeacct(&[&["confirm", "backup", "--note", "copied"], &run[..]].concat())
+        .now("2026-11-24T09:05:00Z")
+        .status(0);
+    env.closeacct(&[&["confirm", "ticket", "--evidence", "T-1"], &run[..]].concat())
+        .now("2026-11-24T09:10:00Z")
+        .status(0);
+    env.closeacct(&[&["confirm", "close-account", "--attest", "acct-1"], &run[..]].concat())
+        .now("2026-11-24T09:15:00Z")
+        .status(0);
+    env.closeacct(&[&["confirm", "confirmation"], &run[..]].concat()).now("2026-11-24T10:15:00Z").status(0);
     (env, file)
 }
 
@@ -729,7 +730,7 @@ fn assert_detected(env: &Env, file: &str, damaged: &[u8], line: usize, why: &str
         [&["report", "--format", "json"], &run[..]].concat(),
     ];
     for args in &commands {
-        let (stdout, stderr) = env.expect(args, 65);
+        let Output { stdout, stderr, .. } = env.closeacct(args).status(65);
         assert_eq!(stdout, "", "{args:?}: nothing is printed from a damaged log");
         assert!(stderr.contains(&format!("events.jsonl: line {line}: ")), "{args:?} ({why}): {stderr}");
         assert!(stderr.contains("nothing was changed"), "{args:?}: {stderr}");
@@ -760,7 +761,7 @@ fn editing_one_byte_of_an_earlier_line_is_detected_and_nothing_is_changed() {
     let at = start + lines(&log)[2].windows(6).position(|w| w == b"copied").expect("the note") + 5;
     damaged[at] = b'e';
     assert_detected(&env, &file, &damaged, 4, "edited byte");
-    let (_, stderr) = env.expect(&["verify", "--checklist", &file, "--account", "acct-1"], 65);
+    let stderr = env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).status(65).stderr;
     assert!(stderr.contains("does not match the hash of line 3"), "{stderr}");
 }
 
@@ -770,7 +771,7 @@ fn deleting_a_line_is_detected_and_nothing_is_changed() {
     let mut lines = lines(&std::fs::read(env.log("small", "acct-1")).unwrap());
     lines.remove(2);
     assert_detected(&env, &file, &lines.concat(), 3, "deleted line");
-    let (_, stderr) = env.expect(&["verify", "--checklist", &file, "--account", "acct-1"], 65);
+    let stderr = env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).status(65).stderr;
     assert!(stderr.contains("sequence number is 4 where 3 was expected"), "{stderr}");
 }
 
@@ -780,7 +781,7 @@ fn reordering_two_lines_is_detected_and_nothing_is_changed() {
     let mut lines = lines(&std::fs::read(env.log("small", "acct-1")).unwrap());
     lines.swap(3, 4);
     assert_detected(&env, &file, &lines.concat(), 4, "swapped lines");
-    let (_, stderr) = env.expect(&["verify", "--checklist", &file, "--account", "acct-1"], 65);
+    let stderr = env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).status(65).stderr;
     assert!(stderr.contains("lines missing or reordered"), "{stderr}");
 }
 
@@ -790,7 +791,7 @@ fn verify_prints_ok_with_the_head_hash_the_report_quotes() {
     let run = ["--checklist", file.as_str(), "--account", "acct-1"];
     let path = env.log("small", "acct-1");
     let before = std::fs::read(&path).unwrap();
-    let (out, stderr) = env.expect(&[&["verify"], &run[..]].concat(), 0);
+    let Output { stdout: out, stderr, .. } = env.closeacct(&[&["verify"], &run[..]].concat()).status(0);
     assert_eq!(stderr, "");
     let last = before[..before.len() - 1].rsplit(|&b| b == b'\n').next().unwrap();
     let head = format!("{:x}", Sha256::digest(last));
@@ -799,10 +800,10 @@ fn verify_prints_ok_with_the_head_hash_the_report_quotes() {
         format!("ok: {} — 7 events, sequence 1..7 unbroken, head {head}\n", path.display()),
         "the head is the sha256 of the last line"
     );
-    let (report, _) = env.expect(&[&["report", "--format", "json"], &run[..]].concat(), 0);
+    let report = env.closeacct(&[&["report", "--format", "json"], &run[..]].concat()).status(0).stdout;
     assert_eq!(json(&report)["run"]["last_hash"], head.as_str());
     assert_eq!(json(&report)["run"]["events"], 7);
-    let (text, _) = env.expect(&[&["report"], &run[..]].concat(), 0);
+    let text = env.closeacct(&[&["report"], &run[..]].concat()).status(0).stdout;
     assert!(text.contains(&head), "{text}");
     assert_eq!(std::fs::read(&path).unwrap(), before, "verify and report write nothing");
 }
@@ -818,7 +819,7 @@ fn status_lists_every_run_on_one_line_and_details_one() {
     drive(&env, &CENTURYLINK_PARTIAL);
     let now = CENTURYLINK_PARTIAL_AT;
 
-    let (overview, _) = at(&env, now, &["status"], 0);
+    let overview = env.closeacct(&["status"]).now(now).status(0).stdout;
     let rows: Vec<&str> = overview.lines().filter(|l| !l.starts_with(' ')).collect();
     assert_eq!(rows.len(), 4, "a header and one line per run:\n{overview}");
     assert!(rows[0].starts_with("PROVIDER"), "{overview}");
@@ -833,10 +834,10 @@ fn status_lists_every_run_on_one_line_and_details_one() {
     assert_fits(&reminders, "status reminders");
     insta::assert_snapshot!("status_overview", overview);
 
-    let (aws_only, _) = at(&env, now, &["status", "--provider", "aws"], 0);
+    let aws_only = env.closeacct(&["status", "--provider", "aws"]).now(now).status(0).stdout;
     assert_eq!(aws_only.lines().count(), 3, "{aws_only}");
 
-    let (out, _) = at(&env, now, &["status", "--format", "json"], 0);
+    let out = env.closeacct(&["status", "--format", "json"]).now(now).status(0).stdout;
     let all = json(&out);
     let runs: Vec<(&str, &str, bool)> = all
         .as_array()
@@ -849,22 +850,27 @@ fn status_lists_every_run_on_one_line_and_details_one() {
     assert_eq!(all[1]["waiting"][0]["id"], "bespin-terminates-link");
     assert_eq!(all[2]["overdue"].as_array().unwrap().len(), 1);
 
-    let (detail, _) = at(&env, now, &["status", "--provider", "aws", "--account", "444455556666"], 0);
+    let detail = env.closeacct(&["status", "--provider", "aws", "--account", "444455556666"]).now(now).status(0).stdout;
     assert!(detail.starts_with("aws/444455556666: in progress\n"), "{detail}");
     assert!(detail.contains("waiting        6.2 bespin-terminates-link — Bespin terminates the link"), "{detail}");
     assert_fits(&detail, "status detail");
     insta::assert_snapshot!("status_detail_aws_partial", detail);
-    let (out, _) = at(&env, now, &["status", "--provider", "aws", "--account", "444455556666", "--format", "json"], 0);
+    let out = env
+        .closeacct(&["status", "--provider", "aws", "--account", "444455556666", "--format", "json"])
+        .now(now)
+        .status(0)
+        .stdout;
     let one = json(&out);
     assert!(one.is_object(), "one run is an object: {one}");
     assert_eq!(one["account"], "444455556666");
     assert_eq!(one["counts"]["waiting"], 1);
 
-    at(&env, now, &["status", "--provider", "aws", "--account", "111122223333", "--check"], 0);
-    at(&env, now, &["status", "--provider", "aws", "--account", "444455556666", "--check"], 3);
-    at(&env, now, &["status", "--provider", "aws", "--check"], 3);
-    at(&env, now, &["status", "--check"], 3);
-    let (stdout, stderr) = at(&env, now, &["status", "--provider", "aws", "--account", "111122223333", "--check"], 0);
+    env.closeacct(&["status", "--provider", "aws", "--account", "111122223333", "--check"]).now(now).status(0);
+    env.closeacct(&["status", "--provider", "aws", "--account", "444455556666", "--check"]).now(now).status(3);
+    env.closeacct(&["status", "--provider", "aws", "--check"]).now(now).status(3);
+    env.closeacct(&["status", "--check"]).now(now).status(3);
+    let Output { stdout, stderr, .. } =
+        env.closeacct(&["status", "--provider", "aws", "--account", "111122223333", "--check"]).now(now).status(0);
     assert!(stdout.contains("complete"), "--check still prints the status: {stdout}");
     assert_eq!(stderr, "");
 }
@@ -876,12 +882,12 @@ fn status_lists_every_run_on_one_line_and_details_one() {
 fn report_output_is_written_whole_and_private_and_replaces_an_old_file() {
     let (env, file) = small_run();
     let run = ["--checklist", file.as_str(), "--account", "acct-1"];
-    let (stdout, _) = env.expect(&[&["report", "--format", "markdown"], &run[..]].concat(), 0);
+    let stdout = env.closeacct(&[&["report", "--format", "markdown"], &run[..]].concat()).status(0).stdout;
     let out = env.write("report.md", "an older report, world-readable\n");
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out_arg = out.display().to_string();
-    let (printed, stderr) =
-        env.expect(&[&["report", "--format", "markdown", "--output", &out_arg], &run[..]].concat(), 0);
+    let Output { stdout: printed, stderr, .. } =
+        env.closeacct(&[&["report", "--format", "markdown", "--output", &out_arg], &run[..]].concat()).status(0);
     assert_eq!(printed, "", "nothing on stdout with --output");
     assert_eq!(stderr, format!("Report written to {out_arg}\n"));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), stdout, "the same report as on stdout");
@@ -913,7 +919,8 @@ fn report_output_that_cannot_be_written_exits_74_and_leaves_nothing() {
     ];
     for target in &targets {
         let target_arg = target.display().to_string();
-        let (stdout, stderr) = env.expect(&[&["report", "--output", &target_arg], &run[..]].concat(), 74);
+        let Output { stdout, stderr, .. } =
+            env.closeacct(&[&["report", "--output", &target_arg], &run[..]].concat()).status(74);
         assert_eq!(stdout, "");
         assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
         assert!(stderr.starts_with("closeacct: failed to "), "{stderr}");
@@ -925,20 +932,21 @@ fn report_output_that_cannot_be_written_exits_74_and_leaves_nothing() {
     assert_eq!(leftovers(dir), Vec::<String>::new());
 }
 
-/// `program` with the same clean environment as `Env::cmd`, at the complete AWS run's time.
-fn spawnable(env: &Env, program: &str) -> StdCommand {
-    let mut cmd = env.std_cmd(program);
-    cmd.env("CLOSEACCT_NOW", AWS_COMPLETE_AT);
-    cmd
-}
-
 #[test]
 fn report_into_a_closed_pipe_exits_0_quietly() {
     let env = Env::new();
     drive(&env, &AWS_COMPLETE);
     let args = ["report", "--provider", "aws", "--account", AWS_COMPLETE.account];
     // The reading end is closed before the report is written: the write fails with EPIPE.
-    let mut child = spawnable(&env, bin()).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = env
+        .closeacct(&args)
+        .now(AWS_COMPLETE_AT)
+        .command()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     drop(child.stdout.take());
     let mut stderr = String::new();
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
@@ -947,17 +955,10 @@ fn report_into_a_closed_pipe_exits_0_quietly() {
     assert_eq!(stderr, "");
 
     // As typed in a shell.
-    let script = format!(
-        r#"'{}' report --provider aws --account {} | head -1; echo "exit=${{PIPESTATUS[0]}}""#,
-        bin(),
-        AWS_COMPLETE.account
-    );
-    let out = spawnable(&env, "bash").args(["-c", &script]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "closeacct report · AWS account closure through Bespin Global\nexit=0\n"
-    );
+    let script = r#""$0" "$@" | head -1; echo "exit=${PIPESTATUS[0]}""#;
+    let out = env.closeacct(&args).now(AWS_COMPLETE_AT).via("bash", &["-c", script]).status(0);
+    assert_eq!(out.stderr, "");
+    assert_eq!(out.stdout, "closeacct report · AWS account closure through Bespin Global\nexit=0\n");
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1033,16 +1034,14 @@ fn the_json_report_has_exactly_the_documented_keys() {
     let env = Env::new();
     drive(&env, &AWS_COMPLETE);
     // A changed checklist, accepted, so `checklist_changes` has an entry to check.
-    let aws = env.expect(&["checklist", "show", "aws", "--format", "toml"], 0).0;
+    let aws = env.closeacct(&["checklist", "show", "aws", "--format", "toml"]).status(0).stdout;
     let changed_file = env.write("aws.toml", aws.replacen("version = 1", "version = 2", 1)).display().to_string();
     let run = ["--checklist", changed_file.as_str(), "--account", AWS_COMPLETE.account];
-    at(
-        &env,
-        AWS_COMPLETE_AT,
-        &[&["confirm", "final-charges", "--note", "refund: none", "--accept-changes"], &run[..]].concat(),
-        0,
-    );
-    let (out, _) = at(&env, AWS_COMPLETE_AT, &[&["report", "--format", "json"], &run[..]].concat(), 0);
+    env.closeacct(&[&["confirm", "final-charges", "--note", "refund: none", "--accept-changes"], &run[..]].concat())
+        .now(AWS_COMPLETE_AT)
+        .status(0);
+    let out =
+        env.closeacct(&[&["report", "--format", "json"], &run[..]].concat()).now(AWS_COMPLETE_AT).status(0).stdout;
     let report = json(&out);
 
     assert_eq!(report["schema_version"], 1);

@@ -7,7 +7,7 @@
 
 use closeacct::secrets::{SecretKind, find_secret};
 
-use crate::common::Small;
+use crate::common::{Output, Small};
 
 use SecretKind as K;
 
@@ -675,7 +675,7 @@ fn kind_phrases_name_the_kind_and_carry_no_secret() {
 /// A started run of the small checklist for `acct-1`, with `org` answered `no`.
 fn started() -> Small {
     let run = Small::new();
-    run.expect("start", &["--fact", "org=no"], 0);
+    run.closeacct("start", &["--fact", "org=no"]).status(0);
     run
 }
 
@@ -684,7 +684,7 @@ fn started() -> Small {
 #[track_caller]
 fn refuses(run: &Small, command: &str, rest: &[&str], what: &str, kind: SecretKind, secret: &str) {
     let before = run.log();
-    let (stdout, stderr) = run.expect(command, rest, 65);
+    let Output { stdout, stderr, .. } = run.closeacct(command, rest).status(65);
     let expected = format!("refusing to record {what}: it contains what looks like {}", kind.phrase());
     assert!(stderr.contains(&expected), "expected {expected:?} in:\n{stderr}");
     for output in [&stdout, &stderr] {
@@ -735,7 +735,7 @@ fn a_secret_in_a_note_is_refused_and_nothing_is_written() {
         refuses(&run, "confirm", &["backup", "--note", note], "the note for step `backup`", kind, secret);
     }
     // A note added to a step already done is screened the same way.
-    run.expect("confirm", &["backup", "--note", "copied to s3://acme-archive-apne2/2026-11-24/"], 0);
+    run.closeacct("confirm", &["backup", "--note", "copied to s3://acme-archive-apne2/2026-11-24/"]).status(0);
     refuses(
         &run,
         "confirm",
@@ -751,7 +751,7 @@ fn a_secret_in_a_note_is_refused_and_nothing_is_written() {
 #[test]
 fn a_secret_in_evidence_is_refused_and_nothing_is_written() {
     let run = started();
-    run.expect("confirm", &["backup"], 0);
+    run.closeacct("confirm", &["backup"]).status(0);
     let cases: [(&str, SecretKind, &str); 4] = [
         (
             "CS-2026-11-0042 opened via API with Authorization: Bearer Cc8Y3tLj1PhkOLdZ6C92f3SnblMto4sv",
@@ -766,7 +766,7 @@ fn a_secret_in_evidence_is_refused_and_nothing_is_written() {
         refuses(&run, "confirm", &["ticket", "--evidence", evidence], "the evidence for step `ticket`", kind, secret);
     }
     // The same evidence without the secret is recorded.
-    run.expect("confirm", &["ticket", "--evidence", "CS-2026-11-0042"], 0);
+    run.closeacct("confirm", &["ticket", "--evidence", "CS-2026-11-0042"]).status(0);
 }
 
 #[test]
@@ -791,5 +791,5 @@ fn a_secret_in_a_skip_reason_is_refused_and_nothing_is_written() {
         let what = format!("the reason for skipping step `{step}`");
         refuses(&run, "skip", &[step, "--reason", reason], &what, kind, secret);
     }
-    run.expect("skip", &["backup", "--reason", "customer keeps its own copy (CS-2026-11-0042)"], 0);
+    run.closeacct("skip", &["backup", "--reason", "customer keeps its own copy (CS-2026-11-0042)"]).status(0);
 }

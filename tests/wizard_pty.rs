@@ -22,7 +22,7 @@ use expectrl::session::OsSession;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::common::{Env, SMALL, Small, bin};
+use crate::common::{Env, SMALL, Small};
 
 /// How long any one expectation may take: generous, the CI machine is small and shared.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -39,11 +39,10 @@ const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
 static STEP_MENU: LazyLock<Vec<&str>> = LazyLock::new(|| wizard::STEP_MENU.iter().map(|(label, _)| *label).collect());
 static WAIT_MENU: LazyLock<Vec<&str>> = LazyLock::new(|| wizard::WAIT_MENU.iter().map(|(label, _)| *label).collect());
 
-/// The wizard's command line with the same clean environment the other tests use, and a terminal.
+/// The wizard's command line with the same clean environment the other tests use, on a
+/// terminal that draws menus.
 fn wizard_cmd(env: &Env, args: &[&str]) -> Command {
-    let mut cmd = term_cmd(env, bin());
-    cmd.arg("wizard").args(args);
-    cmd
+    env.closeacct(&["wizard"]).args(args).env("TERM", "xterm").command()
 }
 
 /// Like [`wizard_cmd`], with one of the wizard's standard streams (`fd` 0, 1 or 2) redirected to
@@ -53,16 +52,8 @@ fn wizard_cmd_redirected(env: &Env, args: &[&str], fd: u8, file: &Path) -> Comma
     let file = file.to_str().expect("UTF-8 path");
     assert!(!file.contains('\''), "{file}");
     let op = if fd == 0 { '<' } else { '>' };
-    let mut cmd = term_cmd(env, "/bin/sh");
-    cmd.arg("-c").arg(format!("exec \"$0\" \"$@\" {fd}{op}'{file}'")).arg(bin()).arg("wizard").args(args);
-    cmd
-}
-
-/// `program` with the clean environment of [`Env::std_cmd`], on a terminal that draws menus.
-fn term_cmd(env: &Env, program: impl AsRef<std::ffi::OsStr>) -> Command {
-    let mut cmd = env.std_cmd(program);
-    cmd.env("TERM", "xterm");
-    cmd
+    let script = format!("exec \"$0\" \"$@\" {fd}{op}'{file}'");
+    env.closeacct(&["wizard"]).args(args).env("TERM", "xterm").via("/bin/sh", &["-c", &script]).command()
 }
 
 /// Removes escape sequences and carriage returns; an escape sequence or UTF-8 character cut off
@@ -407,7 +398,7 @@ fn parse_log(path: &Path) -> Vec<Value> {
 /// is the provider, or `--checklist FILE`.
 fn step_index(env: &Env, checklist: &[&str]) -> Steps {
     let args = [&["checklist", "show"][..], checklist, &["--format", "json"]].concat();
-    let (stdout, _) = env.expect(&args, 0);
+    let stdout = env.closeacct(&args).status(0).stdout;
     let json: Value = serde_json::from_str(&stdout).expect("checklist JSON");
     let mut index = BTreeMap::new();
     for (s, stage) in json["stages"].as_array().expect("stages").iter().enumerate() {
@@ -526,8 +517,8 @@ fn walk_to_the_end(pty: &mut Pty, yes: &Regex, steps: &Steps) -> Walked {
 /// wizard printed is the matching line of the log. `run` selects the run
 /// (`--provider P --account A`).
 fn check_complete_run(env: &Env, run: &[&str], steps: &Steps, account: &str, log: &Path, w: &Walked) {
-    env.expect(&[&["status"][..], run, &["--check"]].concat(), 0);
-    env.expect(&[&["verify"][..], run].concat(), 0);
+    env.closeacct(&[&["status"][..], run, &["--check"]].concat()).status(0);
+    env.closeacct(&[&["verify"][..], run].concat()).status(0);
     let events = parse_log(log);
     for (i, event) in events.iter().enumerate() {
         assert_eq!(event["seq"].as_u64(), Some(i as u64 + 1), "sequence numbers count up: {event}");
@@ -675,8 +666,8 @@ fn a_kill_9_loses_nothing_recorded_and_the_rerun_resumes_at_the_next_step() {
     for step in ["Step 1.1:", "Step 1.2:", "Step 2.1:"] {
         assert!(!pty.text.contains(step), "{step} asked again after the kill:\n{}", pty.text);
     }
-    s.expect("verify", &[], 0);
-    s.expect("status", &["--check"], 0);
+    s.closeacct("verify", &[]).status(0);
+    s.closeacct("status", &["--check"]).status(0);
 }
 
 /// Sends Ctrl-C once the screen is still, and checks the wizard restores the cursor, says it was
@@ -704,14 +695,14 @@ fn ctrl_c_at_a_menu_exits_4_shows_the_cursor_and_keeps_the_answers() {
     assert_eq!(events.len(), 3);
     assert_eq!(events[2]["seq"].as_u64(), Some(seq));
     assert_eq!((events[2]["event"].as_str(), events[2]["step"].as_str()), (Some("step_done"), Some("backup")));
-    s.expect("verify", &[], 0);
+    s.closeacct("verify", &[]).status(0);
 }
 
 #[test]
 fn ctrl_c_at_a_text_prompt_exits_4_and_records_nothing_half_typed() {
     let s = Small::new();
-    s.expect("start", &["--fact", "org=no"], 0);
-    s.expect("confirm", &["backup"], 0);
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    s.closeacct("confirm", &["backup"]).status(0);
     let before = s.log();
     let mut pty = s.wizard(&[]);
     pty.expect(r"Resuming run started");
@@ -744,7 +735,7 @@ fn without_a_terminal_the_wizard_exits_2_at_once_and_points_to_the_scripted_comm
     };
     // stdin /dev/null.
     let started = Instant::now();
-    let (_, stderr) = s.env.expect(&["wizard", "--checklist", &s.file, "--account", "acct-1"], 2);
+    let stderr = s.env.closeacct(&["wizard", "--checklist", &s.file, "--account", "acct-1"]).status(2).stderr;
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
     check(&stderr);
 
@@ -799,7 +790,7 @@ fn a_second_process_on_the_same_run_exits_75_naming_the_holder() {
     let pid = first.pid();
     let before = s.log();
 
-    let (_, stderr) = s.expect("confirm", &["backup"], 75);
+    let stderr = s.closeacct("confirm", &["backup"]).status(75).stderr;
     assert!(stderr.contains(&format!("the run small/acct-1 is in use by another closeacct (pid {pid})")), "{stderr}");
 
     let mut second = s.wizard(&[]);
@@ -813,7 +804,7 @@ fn a_second_process_on_the_same_run_exits_75_naming_the_holder() {
     at_step(&mut first, "2.1", 3);
     assert_eq!(first.wait_exit(), 3);
     // Released: a scripted command gets the run now.
-    s.expect("skip", &["ticket", "--reason", "opened by phone"], 0);
+    s.closeacct("skip", &["ticket", "--reason", "opened by phone"]).status(0);
 }
 
 /// The wizard on `cols` columns of terminal, with or without `NO_COLOR`. ptyprocess sets its
@@ -822,12 +813,11 @@ fn a_second_process_on_the_same_run_exits_75_naming_the_holder() {
 /// wizard writes already sees the narrow terminal.
 /// closeacct with `args` on a terminal `cols` wide: the size is set before closeacct starts.
 fn on_terminal(env: &Env, cols: u16, no_color: bool, args: &[&str]) -> Pty {
-    let mut cmd = term_cmd(env, "/bin/sh");
+    let mut run = env.closeacct(args).env("TERM", "xterm").via("/bin/sh", &["-c", "read -r _; exec \"$0\" \"$@\""]);
     if !no_color {
-        cmd.env_remove("NO_COLOR");
+        run = run.env_remove("NO_COLOR");
     }
-    cmd.arg("-c").arg("read -r _; exec \"$0\" \"$@\"").arg(bin()).args(args);
-    let mut pty = Pty::spawn(cmd);
+    let mut pty = Pty::spawn(run.command());
     pty.session.get_process_mut().set_window_size(cols, 40).expect("set the terminal size");
     pty.send(ENTER);
     pty
@@ -865,10 +855,10 @@ fn on_a_terminal_the_status_overview_keeps_each_run_on_one_line() {
     let env = Env::new();
     let small = env.write("small.toml", SMALL).display().to_string();
     let run = ["--checklist", small.as_str(), "--account", "a-long-account-name-01"];
-    env.expect(&[&["start", "--fact", "org=yes"], &run[..]].concat(), 0);
-    env.expect(&[&["confirm", "backup"], &run[..]].concat(), 0);
+    env.closeacct(&[&["start", "--fact", "org=yes"], &run[..]].concat()).status(0);
+    env.closeacct(&[&["confirm", "backup"], &run[..]].concat()).status(0);
     // Piped, the row is whole and longer than 80 columns.
-    let (piped, _) = env.expect(&["status"], 0);
+    let piped = env.closeacct(&["status"]).status(0).stdout;
     let row = piped.lines().nth(1).expect("a row");
     assert!(row.ends_with("  1.2 remove-members") && row.chars().count() > 80, "{piped}");
     for cols in [80u16, 100] {

@@ -1,10 +1,10 @@
 //! Shared helpers: every test gets its own state directory, a cleared environment, a pinned
 //! clock and operator, and runs the real binary.
 
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::Command;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
 /// The time every test run sees as "now" unless it says otherwise.
@@ -57,26 +57,10 @@ impl Env {
         cmd
     }
 
-    /// The binary with a clean environment (see [`Env::std_cmd`]).
-    pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = self.std_cmd(bin());
-        cmd.args(args);
-        Command::from_std(cmd)
-    }
-
-    /// Runs a command and returns its output, whatever the exit code.
-    pub fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("run closeacct")
-    }
-
-    /// Runs a command that must exit with `code`; returns stdout and stderr.
-    #[track_caller]
-    pub fn expect(&self, args: &[&str], code: i32) -> (String, String) {
-        let out = self.run(args);
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(code), "closeacct {args:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
-        (stdout, stderr)
+    /// The binary with `args` in this environment (see [`Env::std_cmd`]), to be run with
+    /// [`Run::status`] or [`Run::output`].
+    pub fn closeacct(&self, args: &[&str]) -> Run<'_> {
+        Run { env: self, wrapper: Vec::new(), args: args.iter().map(Into::into).collect(), envs: Vec::new(), dir: None }
     }
 
     /// Writes a file under the temp dir and returns its path.
@@ -84,6 +68,123 @@ impl Env {
         let path = self.dir.path().join(name);
         std::fs::write(&path, contents).expect("write file");
         path
+    }
+}
+
+/// One run of the binary, being set up; nothing runs until [`Run::status`] or [`Run::output`].
+#[must_use = "a Run does nothing until .status() or .output()"]
+pub struct Run<'e> {
+    env: &'e Env,
+    /// A program (and its arguments) that runs the binary: `sh -c '…; exec "$0" "$@"'`.
+    wrapper: Vec<OsString>,
+    args: Vec<OsString>,
+    /// Changes to the environment of [`Env::std_cmd`]: set, or removed (`None`).
+    envs: Vec<(OsString, Option<OsString>)>,
+    dir: Option<PathBuf>,
+}
+
+impl Run<'_> {
+    /// More arguments.
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(Into::into));
+        self
+    }
+
+    /// Pins "now" (`CLOSEACCT_NOW`) at an RFC 3339 time.
+    pub fn now(self, at: &str) -> Self {
+        self.env("CLOSEACCT_NOW", at)
+    }
+
+    /// The time zone (`TZ`).
+    pub fn tz(self, zone: &str) -> Self {
+        self.env("TZ", zone)
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
+        self.envs.push((key.into(), Some(value.as_ref().to_owned())));
+        self
+    }
+
+    /// Removes an environment variable.
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.envs.push((key.into(), None));
+        self
+    }
+
+    /// Runs in `dir` instead of the temp dir.
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.dir = Some(dir.as_ref().to_owned());
+        self
+    }
+
+    /// Runs the binary through `program before...`, which must exec it with the arguments it
+    /// is given (`sh -c 'ulimit -f 1; exec "$0" "$@"'`, `setpriv --reuid=… --`).
+    pub fn via(mut self, program: &str, before: &[&str]) -> Self {
+        self.wrapper = std::iter::once(program).chain(before.iter().copied()).map(Into::into).collect();
+        self
+    }
+
+    /// The `std` command, to spawn, kill or put on a terminal.
+    pub fn command(&self) -> Command {
+        let mut cmd = match self.wrapper.split_first() {
+            None => self.env.std_cmd(bin()),
+            Some((program, before)) => {
+                let mut cmd = self.env.std_cmd(program);
+                cmd.args(before).arg(bin());
+                cmd
+            }
+        };
+        cmd.args(&self.args);
+        for (key, value) in &self.envs {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        if let Some(dir) = &self.dir {
+            cmd.current_dir(dir);
+        }
+        cmd
+    }
+
+    /// Runs it to the end, whatever it exits with.
+    pub fn output(self) -> Output {
+        let out = self.command().output().expect("run closeacct");
+        Output {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code(),
+            dir: self.env.dir.path().to_path_buf(),
+        }
+    }
+
+    /// Runs it to the end; it must exit with `code`.
+    #[track_caller]
+    pub fn status(self, code: i32) -> Output {
+        let args: Vec<_> = self.args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let out = self.output();
+        assert_eq!(out.code, Some(code), "closeacct {args:?}\n{}", out.snapshot());
+        out
+    }
+}
+
+/// What a run of the binary printed, and how it exited.
+#[derive(Debug)]
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+    /// `None` when a signal ended it.
+    pub code: Option<i32>,
+    dir: PathBuf,
+}
+
+impl Output {
+    /// stdout, then stderr, then the exit status, with the temp dir shown as `$TEST_ENV`: what a
+    /// user sees, for a snapshot.
+    pub fn snapshot(&self) -> String {
+        let status = self.code.map_or_else(|| "signal".to_owned(), |c| c.to_string());
+        redact(&format!("{}------- stderr -------\n{}[exit status: {status}]\n", self.stdout, self.stderr), &self.dir)
     }
 }
 
@@ -110,13 +211,9 @@ impl Small {
         Small { env, file }
     }
 
-    /// Runs `closeacct <command> --checklist small.toml --account acct-1 <rest>`, which must exit
-    /// with `code`; returns stdout and stderr.
-    #[track_caller]
-    pub fn expect(&self, command: &str, rest: &[&str], code: i32) -> (String, String) {
-        let mut args = vec![command, "--checklist", &self.file, "--account", "acct-1"];
-        args.extend_from_slice(rest);
-        self.env.expect(&args, code)
+    /// `closeacct <command> --checklist small.toml --account acct-1 <rest>`.
+    pub fn closeacct(&self, command: &str, rest: &[&str]) -> Run<'_> {
+        self.env.closeacct(&[command, "--checklist", &self.file, "--account", "acct-1"]).args(rest)
     }
 
     /// The run's event log, as text.
