@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use closeacct::checklist::{BUILTIN, Loaded};
 use proptest::prelude::*;
 
-use crate::common::{Env, redact};
+use crate::common::Env;
 
 #[test]
 fn every_invalid_fixture_fails_with_its_position_and_exit_65() {
@@ -108,11 +108,18 @@ fn a_custom_checklist_drives_commands() {
     let env = Env::new();
     let path = env.write("small.toml", crate::common::SMALL);
     let file = path.to_str().unwrap();
-    let out = env.closeacct(&["checklist", "validate", file]).status(0).stdout;
-    assert!(redact(&out, env.dir.path()).starts_with("$TEST_ENV/small.toml: ok (small v1, 2 stages, 5 steps"), "{out}");
+    insta::assert_snapshot!(env.closeacct(&["checklist", "validate", file]).output().snapshot(), @"
+    $TEST_ENV/small.toml: ok (small v1, 2 stages, 5 steps, sha256 b86ef6552f3bb0fcf04109fbedf17e6477377618946a69b90282b94520fb5a83)
+    ------- stderr -------
+    [exit status: 0]
+    ");
     env.closeacct(&["start", "--checklist", file, "--account", "acct-1", "--fact", "org=no"]).status(0);
-    let stderr = env.closeacct(&["confirm", "--checklist", file, "--provider", "other", "backup"]).status(2).stderr;
-    assert!(stderr.contains("does not match the id `small`"), "{stderr}");
+    let out = env.closeacct(&["confirm", "--checklist", file, "--provider", "other", "backup"]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: --provider `other` does not match the id `small` of checklist `$TEST_ENV/small.toml`
+    [exit status: 2]
+    ");
 }
 
 #[test]

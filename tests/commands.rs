@@ -5,14 +5,23 @@ use crate::common::{Env, SMALL, Small};
 #[test]
 fn a_scripted_run_goes_from_start_to_complete() {
     let s = Small::new();
-    let stderr = s.closeacct("start", &["--fact", "org=no"]).status(0).stderr;
-    assert!(stderr.contains("Started run small/acct-1"), "{stderr}");
+    insta::assert_snapshot!(s.closeacct("start", &["--fact", "org=no"]).output().snapshot(), @"
+    ------- stderr -------
+    Started run small/acct-1 in $TEST_ENV/state/runs/small/acct-1
+    ✔ recorded org = no (seq 2)
+    0/4 resolved. Next: step 1.1 `backup` Back up the data
+    [exit status: 0]
+    ");
     s.closeacct("confirm", &["backup", "--note", "copied to s3://backups/2026"]).status(0);
     s.closeacct("confirm", &["2.1", "--evidence", "CS-2026-11-0042"]).status(0);
     s.closeacct("confirm", &["close-account", "--attest", "acct-1"]).status(0);
     s.closeacct("status", &["--check"]).status(3);
-    let stderr = s.closeacct("confirm", &["confirmation"]).status(0).stderr;
-    assert!(stderr.contains("Checklist complete: 4 done, 0 skipped, 1 not applicable."), "{stderr}");
+    insta::assert_snapshot!(s.closeacct("confirm", &["confirmation"]).output().snapshot(), @"
+    ------- stderr -------
+    ✔ recorded step 2.3 `confirmation` done (seq 6)
+    Checklist complete: 4 done, 0 skipped, 1 not applicable.
+    [exit status: 0]
+    ");
     s.closeacct("status", &["--check"]).status(0);
     let events: Vec<serde_json::Value> = s.log().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
@@ -47,14 +56,22 @@ fn status_reads_a_run_from_a_checklist_file_against_its_pinned_copy() {
 fn out_of_order_and_inapplicable_steps_are_refused_with_the_reason() {
     let s = Small::new();
     s.closeacct("start", &[]).status(0);
-    let stderr = s.closeacct("confirm", &["remove-members"]).status(2).stderr;
-    assert!(stderr.contains("depends on fact `org`, which has no answer yet"), "{stderr}");
-    let stderr = s.closeacct("confirm", &["ticket", "--evidence", "T-1"]).status(2).stderr;
-    assert_eq!(stderr, "closeacct: step 2.1 `ticket` must wait for 1.1 `backup`: resolve it first\n");
+    insta::assert_snapshot!(s.closeacct("confirm", &["remove-members"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: step 1.2 `remove-members` depends on fact `org`, which has no answer yet; answer it first: closeacct answer --provider small --account acct-1 org VALUE
+    [exit status: 2]
+    ");
+    insta::assert_snapshot!(s.closeacct("confirm", &["ticket", "--evidence", "T-1"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: step 2.1 `ticket` must wait for 1.1 `backup`: resolve it first
+    [exit status: 2]
+    ");
     s.closeacct("answer", &["org", "no"]).status(0);
-    let stderr = s.closeacct("confirm", &["remove-members"]).status(2).stderr;
-    assert!(stderr.contains("does not apply to this account: it needs `org`"), "{stderr}");
-    assert!(stderr.contains("org = no"), "{stderr}");
+    insta::assert_snapshot!(s.closeacct("confirm", &["remove-members"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: step 1.2 `remove-members` does not apply to this account: it needs `org`, and the facts answered rule it out (org = no)
+    [exit status: 2]
+    ");
     let before = s.log();
     s.closeacct("skip", &["remove-members", "--reason", "n/a"]).status(2);
     assert_eq!(s.log(), before, "a refusal writes nothing");
@@ -65,14 +82,27 @@ fn attest_and_evidence_steps_need_their_input() {
     let s = Small::new();
     s.closeacct("start", &["--fact", "org=yes"]).status(0);
     s.closeacct("confirm", &["backup"]).status(0);
-    let stderr = s.closeacct("confirm", &["ticket"]).status(2).stderr;
-    assert!(stderr.contains("needs evidence: --evidence \"Ticket number\""), "{stderr}");
-    s.closeacct("confirm", &["ticket", "--evidence", "   "]).status(2);
+    insta::assert_snapshot!(s.closeacct("confirm", &["ticket"]).output().snapshot(), @r#"
+    ------- stderr -------
+    closeacct: step 2.1 `ticket` needs evidence: --evidence "Ticket number"
+    [exit status: 2]
+    "#);
+    insta::assert_snapshot!(s.closeacct("confirm", &["ticket", "--evidence", "   "]).output().snapshot(), @r#"
+    ------- stderr -------
+    closeacct: step 2.1 `ticket` needs evidence: --evidence "Ticket number"
+    [exit status: 2]
+    "#);
     s.closeacct("confirm", &["ticket", "--evidence", "T-77"]).status(0);
-    let stderr = s.closeacct("confirm", &["close-account"]).status(2).stderr;
-    assert!(stderr.contains("cannot be undone; confirm it with --attest acct-1"), "{stderr}");
-    let stderr = s.closeacct("confirm", &["close-account", "--attest", "acct-2"]).status(2).stderr;
-    assert!(stderr.contains("--attest must be exactly the account `acct-1`"), "{stderr}");
+    insta::assert_snapshot!(s.closeacct("confirm", &["close-account"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: step 2.2 `close-account` cannot be undone; confirm it with --attest acct-1
+    [exit status: 2]
+    ");
+    insta::assert_snapshot!(s.closeacct("confirm", &["close-account", "--attest", "acct-2"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: step 2.2 `close-account` cannot be undone; --attest must be exactly the account `acct-1`
+    [exit status: 2]
+    ");
     s.closeacct("confirm", &["close-account", "--attest", "acct-1"]).status(0);
 }
 
@@ -86,23 +116,41 @@ fn confirming_again_adds_to_the_record_and_skipping_a_done_step_is_refused() {
     let after = s.log();
     assert!(after.starts_with(&before), "earlier lines are never rewritten");
     assert!(after[before.len()..].contains("\"note\":\"second\""));
-    let stderr = s.closeacct("skip", &["backup", "--reason", "changed my mind"]).status(2).stderr;
-    assert!(stderr.contains("already done"), "{stderr}");
-    s.closeacct("skip", &["backup", "--reason", "  "]).status(2);
+    insta::assert_snapshot!(s.closeacct("skip", &["backup", "--reason", "changed my mind"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: step 1.1 `backup` is already done; a done step cannot be skipped
+    [exit status: 2]
+    ");
+    insta::assert_snapshot!(s.closeacct("skip", &["backup", "--reason", "  "]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: --reason must say why the step is skipped
+    [exit status: 2]
+    ");
 }
 
 #[test]
 fn facts_take_yes_no_true_false_and_nothing_else() {
     let s = Small::new();
-    let stderr = s.closeacct("start", &["--fact", "org=maybe"]).status(2).stderr;
-    assert_eq!(stderr, "closeacct: `maybe` is not an answer to fact `org` (accepted: yes, no, true, false)\n");
+    insta::assert_snapshot!(s.closeacct("start", &["--fact", "org=maybe"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: `maybe` is not an answer to fact `org` (accepted: yes, no, true, false)
+    [exit status: 2]
+    ");
     assert!(!s.env.log("small", "acct-1").exists(), "a bad --fact starts nothing");
     s.closeacct("start", &["--fact", "org=TRUE"]).status(0);
-    let stderr = s.closeacct("answer", &["colour", "red"]).status(2).stderr;
-    assert!(stderr.contains("unknown fact `colour`"), "{stderr}");
+    insta::assert_snapshot!(s.closeacct("answer", &["colour", "red"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: unknown fact `colour` in checklist `small` (facts: org)
+    [exit status: 2]
+    ");
     s.closeacct("answer", &["org", "false"]).status(0);
-    let stderr = s.closeacct("start", &["--fact", "org=yes"]).status(0).stderr;
-    assert!(stderr.contains("already exists"), "{stderr}");
+    insta::assert_snapshot!(s.closeacct("start", &["--fact", "org=yes"]).output().snapshot(), @"
+    ------- stderr -------
+    A run for small/acct-1 already exists in $TEST_ENV/state/runs/small/acct-1; recording the facts given.
+    ✔ recorded org = yes (seq 4)
+    0/5 resolved. Next: step 1.1 `backup` Back up the data
+    [exit status: 0]
+    ");
     assert_eq!(s.log().matches("fact_answered").count(), 3);
 }
 
@@ -110,8 +158,12 @@ fn facts_take_yes_no_true_false_and_nothing_else() {
 fn unknown_steps_name_the_close_matches() {
     let s = Small::new();
     s.closeacct("start", &[]).status(0);
-    let stderr = s.closeacct("confirm", &["backpu"]).status(2).stderr;
-    assert!(stderr.contains("unknown step `backpu`") && stderr.contains("did you mean `backup`"), "{stderr}");
+    insta::assert_snapshot!(s.closeacct("confirm", &["backpu"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: unknown step `backpu` in checklist `small`
+    hint: did you mean `backup`? `closeacct checklist show small` lists the steps
+    [exit status: 2]
+    ");
 }
 
 #[test]
@@ -127,12 +179,32 @@ fn bad_accounts_are_refused_before_anything_is_written() {
 #[test]
 fn commands_without_a_run_exit_66_and_say_how_to_start() {
     let env = Env::new();
-    let stderr = env.closeacct(&["confirm", "--provider", "aws", "--account", "111122223333", "x"]).status(2).stderr;
-    assert!(stderr.contains("unknown step"), "{stderr}");
-    let stderr = env.closeacct(&["report", "--provider", "aws", "--account", "111122223333"]).status(66).stderr;
-    assert!(stderr.contains("no run for aws/111122223333"), "{stderr}");
-    env.closeacct(&["status"]).status(66);
-    env.closeacct(&["verify", "--provider", "aws"]).status(66);
+    let confirm = env.closeacct(&["confirm", "--provider", "aws", "--account", "111122223333", "x"]).output();
+    insta::assert_snapshot!(confirm.snapshot(), @"
+    ------- stderr -------
+    closeacct: unknown step `x` in checklist `aws`
+    hint: `closeacct checklist show aws` lists the steps
+    [exit status: 2]
+    ");
+    let report = env.closeacct(&["report", "--provider", "aws", "--account", "111122223333"]).output();
+    insta::assert_snapshot!(report.snapshot(), @"
+    ------- stderr -------
+    closeacct: no run for aws/111122223333 in $TEST_ENV/state
+    hint: start it with `closeacct wizard --provider aws --account 111122223333`
+    [exit status: 66]
+    ");
+    insta::assert_snapshot!(env.closeacct(&["status"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: no run for any provider/any account in $TEST_ENV/state
+    hint: start one with `closeacct wizard --provider ID`
+    [exit status: 66]
+    ");
+    insta::assert_snapshot!(env.closeacct(&["verify", "--provider", "aws"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: no run for aws/any account in $TEST_ENV/state
+    hint: start one with `closeacct wizard --provider aws` or `closeacct start`
+    [exit status: 66]
+    ");
 }
 
 #[test]
@@ -141,8 +213,11 @@ fn account_may_be_left_out_when_the_provider_has_one_run() {
     s.closeacct("start", &[]).status(0);
     s.env.closeacct(&["confirm", "--checklist", &s.file, "backup"]).status(0);
     s.env.closeacct(&["start", "--checklist", &s.file, "--account", "acct-2"]).status(0);
-    let stderr = s.env.closeacct(&["confirm", "--checklist", &s.file, "backup"]).status(2).stderr;
-    assert!(stderr.contains("has 2 runs (acct-1, acct-2); say which with --account"), "{stderr}");
+    insta::assert_snapshot!(s.env.closeacct(&["confirm", "--checklist", &s.file, "backup"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: provider `small` has 2 runs (acct-1, acct-2); say which with --account
+    [exit status: 2]
+    ");
 }
 
 #[test]
@@ -151,10 +226,19 @@ fn secrets_in_notes_are_refused_with_exit_65_and_never_written_or_echoed() {
     s.closeacct("start", &[]).status(0);
     let before = s.log();
     let secret = "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
-    let stderr = s.closeacct("confirm", &["backup", "--note", secret]).status(65).stderr;
-    assert!(stderr.contains("refusing to record the note for step `backup`"), "{stderr}");
-    assert!(!stderr.contains("wJalr"), "the secret is not echoed: {stderr}");
-    s.closeacct("skip", &["backup", "--reason", "key AKIAQWERTYUIOPASDFGH is ours"]).status(65);
+    let out = s.closeacct("confirm", &["backup", "--note", secret]).output();
+    assert!(!out.stderr.contains("wJalr"), "the secret is not echoed: {}", out.stderr);
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: refusing to record the note for step `backup`: it contains what looks like an AWS secret access key; record where the secret is kept, not the secret
+    [exit status: 65]
+    ");
+    let out = s.closeacct("skip", &["backup", "--reason", "key AKIAQWERTYUIOPASDFGH is ours"]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: refusing to record the reason for skipping step `backup`: it contains what looks like an AWS access key ID; record where the secret is kept, not the secret
+    [exit status: 65]
+    ");
     assert_eq!(s.log(), before);
 }
 
@@ -169,11 +253,24 @@ fn a_changed_checklist_needs_consent() {
             .replace("version = 1", "version = 2"),
     )
     .unwrap();
-    let stderr = s.closeacct("confirm", &["backup"]).status(5).stderr;
-    assert!(stderr.contains("version 1 → 2; step 1.1 `backup` changed: title"), "{stderr}");
-    assert!(stderr.contains("--accept-changes"), "{stderr}");
-    let status = s.closeacct("status", &[]).status(0).stdout;
-    assert!(status.contains("checklist changed since the run began"), "{status}");
+    insta::assert_snapshot!(s.closeacct("confirm", &["backup"]).output().snapshot(), @"
+    ------- stderr -------
+    closeacct: the checklist `small` changed since this run began (version 1 → 2; step 1.1 `backup` changed: title)
+    hint: rerun with --accept-changes to go on with the new one
+    [exit status: 5]
+    ");
+    insta::assert_snapshot!(s.closeacct("status", &[]).output().snapshot(), @"
+    small/acct-1: in progress
+      started        2026-11-24 13:40
+      last activity  2026-11-24 13:40
+      steps          0 of 5 resolved
+                     0 done, 0 skipped, 0 waiting, 5 pending, 0 not applicable
+      next           1.1 backup — Back up the data
+      checklist changed since the run began: version 1 → 2
+      checklist changed since the run began: step 1.1 `backup` changed: title
+    ------- stderr -------
+    [exit status: 0]
+    ");
     s.closeacct("confirm", &["backup", "--accept-changes"]).status(0);
     assert!(s.log().contains("\"event\":\"checklist_accepted\""));
     s.closeacct("confirm", &["ticket", "--evidence", "T-1"]).status(0);

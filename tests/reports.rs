@@ -761,8 +761,12 @@ fn editing_one_byte_of_an_earlier_line_is_detected_and_nothing_is_changed() {
     let at = start + lines(&log)[2].windows(6).position(|w| w == b"copied").expect("the note") + 5;
     damaged[at] = b'e';
     assert_detected(&env, &file, &damaged, 4, "edited byte");
-    let stderr = env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).status(65).stderr;
-    assert!(stderr.contains("does not match the hash of line 3"), "{stderr}");
+    let out = env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: $TEST_ENV/state/runs/small/acct-1/events.jsonl: line 4: does not match the hash of line 3 (an earlier line was changed, removed or reordered); nothing was changed
+    [exit status: 65]
+    ");
 }
 
 #[test]
@@ -771,8 +775,12 @@ fn deleting_a_line_is_detected_and_nothing_is_changed() {
     let mut lines = lines(&std::fs::read(env.log("small", "acct-1")).unwrap());
     lines.remove(2);
     assert_detected(&env, &file, &lines.concat(), 3, "deleted line");
-    let stderr = env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).status(65).stderr;
-    assert!(stderr.contains("sequence number is 4 where 3 was expected"), "{stderr}");
+    let out = env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: $TEST_ENV/state/runs/small/acct-1/events.jsonl: line 3: sequence number is 4 where 3 was expected (lines missing or reordered); nothing was changed
+    [exit status: 65]
+    ");
 }
 
 #[test]
@@ -781,8 +789,12 @@ fn reordering_two_lines_is_detected_and_nothing_is_changed() {
     let mut lines = lines(&std::fs::read(env.log("small", "acct-1")).unwrap());
     lines.swap(3, 4);
     assert_detected(&env, &file, &lines.concat(), 4, "swapped lines");
-    let stderr = env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).status(65).stderr;
-    assert!(stderr.contains("lines missing or reordered"), "{stderr}");
+    let out = env.closeacct(&["verify", "--checklist", &file, "--account", "acct-1"]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: $TEST_ENV/state/runs/small/acct-1/events.jsonl: line 4: sequence number is 5 where 4 was expected (lines missing or reordered); nothing was changed
+    [exit status: 65]
+    ");
 }
 
 #[test]
