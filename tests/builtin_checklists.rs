@@ -25,8 +25,16 @@ fn texts(loaded: &Loaded) -> Vec<(String, String)> {
     let c = &loaded.checklist;
     let mut out = vec![("name".to_owned(), c.name.clone())];
     out.extend(c.summary.iter().map(|s| ("summary".to_owned(), s.clone())));
-    out.push(("source.title".to_owned(), c.source.title.clone()));
-    out.push(("source.publisher".to_owned(), c.source.publisher.clone()));
+    if let Some(source) = &c.source {
+        out.push(("source.title".to_owned(), source.title.clone()));
+        out.push(("source.publisher".to_owned(), source.publisher.clone()));
+    }
+    for source in &c.sources {
+        let id = source.id.get_ref();
+        out.push((format!("source {id} title"), source.title.clone()));
+        out.push((format!("source {id} publisher"), source.publisher.clone()));
+        out.extend(source.read.iter().map(|r| (format!("source {id} read"), r.clone())));
+    }
     for fact in &c.facts {
         let id = fact.id.get_ref();
         out.push((format!("fact {id}"), fact.question.clone()));
@@ -41,6 +49,9 @@ fn texts(loaded: &Loaded) -> Vec<(String, String)> {
             let id = step.id.get_ref();
             out.push((format!("step {id} title"), step.title.clone()));
             out.push((format!("step {id} detail"), step.detail.clone()));
+            for paragraph in &step.detail_if {
+                out.push((format!("step {id} detail_if {}", paragraph.when.get_ref()), paragraph.text.clone()));
+            }
             out.extend(step.warning.iter().map(|w| (format!("step {id} warning"), w.clone())));
             out.extend(step.evidence.iter().map(|e| (format!("step {id} evidence"), e.clone())));
             for link in &step.links {
@@ -272,17 +283,19 @@ fn centurylink_checklist_covers_every_point_of_the_article() {
 fn builtin_checklists_name_their_sources() {
     let aws = load("aws");
     assert_eq!(aws.checklist.name, "AWS account closure through Bespin Global");
-    assert_eq!(aws.checklist.source.publisher, "Bespin Global Cloud Technical Support Team");
-    assert!(aws.checklist.source.title.to_lowercase().contains("close an account"), "{}", aws.checklist.source.title);
-    assert!(aws.checklist.source.reference.as_deref().is_some_and(|r| r.contains("000_f577038a10048526")));
+    let source = aws.checklist.source.as_ref().expect("[source]");
+    assert_eq!(source.publisher, "Bespin Global Cloud Technical Support Team");
+    assert!(source.title.to_lowercase().contains("close an account"), "{}", source.title);
+    assert!(source.reference.as_deref().is_some_and(|r| r.contains("000_f577038a10048526")));
 
     let ctl = load("centurylink");
     assert_eq!(ctl.checklist.name, "CenturyLink Cloud account closure");
-    assert_eq!(ctl.checklist.source.title, "Closing Your Account");
-    assert!(ctl.checklist.source.publisher.starts_with("CenturyLink Cloud"), "{}", ctl.checklist.source.publisher);
-    assert!(ctl.checklist.source.publisher.contains("Richard Seroter"), "{}", ctl.checklist.source.publisher);
-    assert_eq!(ctl.checklist.source.date.as_deref(), Some("11-04-2015"));
-    assert!(ctl.checklist.source.reference.as_deref().is_some_and(|r| r.contains("003_085d5952a16b916a")));
+    let source = ctl.checklist.source.as_ref().expect("[source]");
+    assert_eq!(source.title, "Closing Your Account");
+    assert!(source.publisher.starts_with("CenturyLink Cloud"), "{}", source.publisher);
+    assert!(source.publisher.contains("Richard Seroter"), "{}", source.publisher);
+    assert_eq!(source.date.as_deref(), Some("11-04-2015"));
+    assert!(source.reference.as_deref().is_some_and(|r| r.contains("003_085d5952a16b916a")));
 }
 
 #[test]
