@@ -57,8 +57,9 @@ pub struct Checklist {
 
 impl Checklist {
     /// The sources in the one-source shape, for the places that show a single source line: the
-    /// `[source]` table, or every `[[sources]]` entry's title (joined by `; `), their publishers
-    /// and their URLs (as the reference).
+    /// `[source]` table, or every `[[sources]]` entry's title (joined by `; `), their publishers,
+    /// their URLs (as the reference) and, when there is only one, what of it was read (as the
+    /// date).
     pub fn source_summary(&self) -> Cow<'_, Source> {
         if let Some(source) = &self.source {
             return Cow::Borrowed(source);
@@ -73,7 +74,10 @@ impl Checklist {
         Cow::Owned(Source {
             title: self.sources.iter().map(|s| s.title.as_str()).collect::<Vec<_>>().join("; "),
             publisher: publishers.join(", "),
-            date: None,
+            date: match self.sources.as_slice() {
+                [only] => only.read.clone(),
+                _ => None,
+            },
             reference: join(self.sources.iter().filter_map(|s| s.url.as_deref()).collect()),
             url: None,
         })
@@ -1233,6 +1237,12 @@ sources = ["a1"]
         assert_eq!(summary.title, "First; Second");
         assert_eq!(summary.publisher, "P");
         assert_eq!(summary.reference.as_deref(), Some("https://example.com/a1"));
+        assert_eq!(summary.date, None, "two sources: no one date");
+        let one_source = cited("")
+            .replace("url = \"https://example.com/a1\"", "read = \"2015-11-04\"")
+            .replace("[[sources]]\nid = \"a2\"\ntitle = \"Second\"\npublisher = \"P\"\n", "");
+        let one = Loaded::parse(&one_source, "t.toml").unwrap();
+        assert_eq!(one.checklist.source_summary().date.as_deref(), Some("2015-11-04"));
         // The legacy table, with its new `url`, still loads.
         let legacy = Loaded::parse(
             &generate_for_benchmarks(1).replace("publisher = \"closeacct\"", "publisher = \"c\"\nurl = \"https://x\""),

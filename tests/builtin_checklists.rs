@@ -281,21 +281,39 @@ fn centurylink_checklist_covers_every_point_of_the_article() {
 
 #[test]
 fn builtin_checklists_name_their_sources() {
+    // Each names its one document by title, publisher and where it was published; never by the
+    // file it was received as.
     let aws = load("aws");
     assert_eq!(aws.checklist.name, "AWS account closure through Bespin Global");
-    let source = aws.checklist.source.as_ref().expect("[source]");
+    let [source] = aws.checklist.sources.as_slice() else { panic!("aws: one source: {:?}", aws.checklist.sources) };
     assert_eq!(source.publisher, "Bespin Global Cloud Technical Support Team");
     assert!(source.title.to_lowercase().contains("close an account"), "{}", source.title);
-    assert!(source.reference.as_deref().is_some_and(|r| r.contains("000_f577038a10048526")));
+    assert_eq!(
+        source.url.as_deref(),
+        Some(
+            "https://support.bespinglobal.com/en/support/solutions/articles/73000544720--aws-service-cancellation-procedure-and-how-to-close-an-account"
+        )
+    );
+    assert!(source.read.as_deref().is_some_and(|r| r.contains("gives no address of its own")), "{:?}", source.read);
 
     let ctl = load("centurylink");
     assert_eq!(ctl.checklist.name, "CenturyLink Cloud account closure");
-    let source = ctl.checklist.source.as_ref().expect("[source]");
+    let [source] = ctl.checklist.sources.as_slice() else {
+        panic!("centurylink: one source: {:?}", ctl.checklist.sources)
+    };
     assert_eq!(source.title, "Closing Your Account");
     assert!(source.publisher.starts_with("CenturyLink Cloud"), "{}", source.publisher);
     assert!(source.publisher.contains("Richard Seroter"), "{}", source.publisher);
-    assert_eq!(source.date.as_deref(), Some("11-04-2015"));
-    assert!(source.reference.as_deref().is_some_and(|r| r.contains("003_085d5952a16b916a")));
+    // The version followed is not the one published: no address, and `read` says so.
+    assert_eq!(source.url, None);
+    let read = source.read.as_deref().unwrap_or_default();
+    assert!(read.contains("2015-11-04") && read.contains("gives no public address"), "{read}");
+    for (id, _, text) in closeacct::checklist::BUILTIN {
+        assert!(
+            !text.contains("11-04-2015") && !text.contains("seeds/"),
+            "{id}: an ambiguous date or an internal path"
+        );
+    }
 }
 
 #[test]

@@ -58,7 +58,7 @@ fn builtin_checklists_validate_and_round_trip_through_show_toml() {
 }
 
 #[test]
-fn providers_lists_both_builtin_checklists() {
+fn providers_lists_every_builtin_checklist() {
     let env = Env::new();
     let (out, _) = env.expect(&["providers"], 0);
     insta::assert_snapshot!(out);

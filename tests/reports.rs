@@ -1034,7 +1034,7 @@ fn the_json_report_has_exactly_the_documented_keys() {
     drive(&env, &AWS_COMPLETE);
     // A changed checklist, accepted, so `checklist_changes` has an entry to check.
     let aws = env.expect(&["checklist", "show", "aws", "--format", "toml"], 0).0;
-    let changed_file = env.write("aws.toml", aws.replacen("version = 1", "version = 2", 1)).display().to_string();
+    let changed_file = env.write("aws.toml", aws.replacen("version = 2", "version = 3", 1)).display().to_string();
     let run = ["--checklist", changed_file.as_str(), "--account", AWS_COMPLETE.account];
     at(
         &env,
