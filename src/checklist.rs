@@ -25,6 +25,7 @@ const MAX_ID_LEN: usize = 64;
 pub const BUILTIN: &[(&str, &str, &str)] = &[
     ("aws", "checklists/aws.toml", include_str!("../checklists/aws.toml")),
     ("centurylink", "checklists/centurylink.toml", include_str!("../checklists/centurylink.toml")),
+    ("aws-root", "checklists/aws-root.toml", include_str!("../checklists/aws-root.toml")),
 ];
 
 /// A loaded, validated checklist.
