@@ -26,6 +26,7 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ("aws", "checklists/aws.toml", include_str!("../checklists/aws.toml")),
     ("centurylink", "checklists/centurylink.toml", include_str!("../checklists/centurylink.toml")),
     ("aws-root", "checklists/aws-root.toml", include_str!("../checklists/aws-root.toml")),
+    ("aws-org-member", "checklists/aws-org-member.toml", include_str!("../checklists/aws-org-member.toml")),
 ];
 
 /// A loaded, validated checklist.
