@@ -27,6 +27,7 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ("centurylink", "checklists/centurylink.toml", include_str!("../checklists/centurylink.toml")),
     ("aws-root", "checklists/aws-root.toml", include_str!("../checklists/aws-root.toml")),
     ("aws-org-member", "checklists/aws-org-member.toml", include_str!("../checklists/aws-org-member.toml")),
+    ("gcp-project", "checklists/gcp-project.toml", include_str!("../checklists/gcp-project.toml")),
 ];
 
 /// A loaded, validated checklist.
