@@ -28,6 +28,7 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ("aws-root", "checklists/aws-root.toml", include_str!("../checklists/aws-root.toml")),
     ("aws-org-member", "checklists/aws-org-member.toml", include_str!("../checklists/aws-org-member.toml")),
     ("gcp-project", "checklists/gcp-project.toml", include_str!("../checklists/gcp-project.toml")),
+    ("gcp-billing", "checklists/gcp-billing.toml", include_str!("../checklists/gcp-billing.toml")),
 ];
 
 /// A loaded, validated checklist.
