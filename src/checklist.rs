@@ -29,6 +29,7 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
     ("aws-org-member", "checklists/aws-org-member.toml", include_str!("../checklists/aws-org-member.toml")),
     ("gcp-project", "checklists/gcp-project.toml", include_str!("../checklists/gcp-project.toml")),
     ("gcp-billing", "checklists/gcp-billing.toml", include_str!("../checklists/gcp-billing.toml")),
+    ("azure-subscription", "checklists/azure-subscription.toml", include_str!("../checklists/azure-subscription.toml")),
 ];
 
 /// A loaded, validated checklist.

@@ -65,7 +65,10 @@ fn providers_lists_every_builtin_checklist() {
     let (json, _) = env.expect(&["providers", "--format", "json"], 0);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["aws", "centurylink", "aws-root", "aws-org-member", "gcp-project", "gcp-billing"]);
+    assert_eq!(
+        ids,
+        ["aws", "centurylink", "aws-root", "aws-org-member", "gcp-project", "gcp-billing", "azure-subscription"]
+    );
 }
 
 #[test]
@@ -83,7 +86,7 @@ fn unknown_provider_exits_2_and_lists_the_known_ones() {
     let (_, stderr) = env.expect(&["checklist", "show", "gcp"], 2);
     assert_eq!(
         stderr,
-        "closeacct: unknown provider `gcp` (available: aws, centurylink, aws-root, aws-org-member, gcp-project, gcp-billing)\n"
+        "closeacct: unknown provider `gcp` (available: aws, centurylink, aws-root, aws-org-member, gcp-project, gcp-billing, azure-subscription)\n"
     );
 }
 
