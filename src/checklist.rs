@@ -4,6 +4,7 @@
 //! everything provider-specific — facts, stages, steps, warnings, follow-up dates — is here as
 //! plain fields. Validation errors carry `file:line:col` so an author can jump to the problem.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
@@ -24,6 +25,11 @@ const MAX_ID_LEN: usize = 64;
 pub const BUILTIN: &[(&str, &str, &str)] = &[
     ("aws", "checklists/aws.toml", include_str!("../checklists/aws.toml")),
     ("centurylink", "checklists/centurylink.toml", include_str!("../checklists/centurylink.toml")),
+    ("aws-root", "checklists/aws-root.toml", include_str!("../checklists/aws-root.toml")),
+    ("aws-org-member", "checklists/aws-org-member.toml", include_str!("../checklists/aws-org-member.toml")),
+    ("gcp-project", "checklists/gcp-project.toml", include_str!("../checklists/gcp-project.toml")),
+    ("gcp-billing", "checklists/gcp-billing.toml", include_str!("../checklists/gcp-billing.toml")),
+    ("azure-subscription", "checklists/azure-subscription.toml", include_str!("../checklists/azure-subscription.toml")),
 ];
 
 /// A loaded, validated checklist.
@@ -39,14 +45,48 @@ pub struct Checklist {
     /// One paragraph shown before the first question.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
-    /// The document the steps were taken from.
-    pub source: Source,
+    /// The document the steps were taken from, in the original one-source form. A checklist has
+    /// this or `sources`, never both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    /// The documents the steps were taken from, each with an id the steps cite.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceEntry>,
     /// Questions asked up front that decide which steps apply.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub facts: Vec<Fact>,
     /// Ordered stages, each with ordered steps.
     #[serde(default)]
     pub stages: Vec<Stage>,
+}
+
+impl Checklist {
+    /// The sources in the one-source shape, for the places that show a single source line: the
+    /// `[source]` table, or every `[[sources]]` entry's title (joined by `; `), their publishers,
+    /// their URLs (as the reference) and, when there is only one, what of it was read (as the
+    /// date).
+    pub fn source_summary(&self) -> Cow<'_, Source> {
+        if let Some(source) = &self.source {
+            return Cow::Borrowed(source);
+        }
+        let join = |parts: Vec<&str>| (!parts.is_empty()).then(|| parts.join("; "));
+        let mut publishers: Vec<&str> = Vec::new();
+        for source in &self.sources {
+            if !publishers.contains(&source.publisher.as_str()) {
+                publishers.push(&source.publisher);
+            }
+        }
+        Cow::Owned(Source {
+            title: self.sources.iter().map(|s| s.title.as_str()).collect::<Vec<_>>().join("; "),
+            publisher: publishers.join(", "),
+            date: match self.sources.as_slice() {
+                [only] => only.read.clone(),
+                _ => None,
+            },
+            reference: join(self.sources.iter().filter_map(|s| s.url.as_deref()).collect()),
+            url: None,
+        })
+    }
 }
 
 /// Where a checklist's content comes from.
@@ -63,6 +103,24 @@ pub struct Source {
     /// Where it can be found (a URL, a ticket, a file name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// Its public address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// One of several documents a checklist's steps come from (`[[sources]]`); steps cite it by id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceEntry {
+    pub id: Spanned<String>,
+    pub title: String,
+    pub publisher: String,
+    /// Its public address; left out when none is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The version or date read, as the author of the checklist gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<String>,
 }
 
 /// A question asked before the steps.
@@ -128,17 +186,31 @@ pub struct Step {
     /// Steps that must be resolved first; each must come earlier in the checklist.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<Spanned<String>>,
+    /// Paragraphs of the detail shown only when their condition holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub detail_if: Vec<DetailIf>,
     /// Shown with a `!` before the menu.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
     /// The prompt for an `evidence` step (what to enter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// The ids of the `[[sources]]` the step comes from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<Link>,
     /// Dates that follow from this step: reminders and the provider's windows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub follow_up: Vec<FollowUp>,
+}
+
+/// A paragraph appended to a step's detail when `when` (a condition on facts) holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetailIf {
+    pub when: Spanned<String>,
+    pub text: String,
 }
 
 /// Who acts on a step.
@@ -359,6 +431,9 @@ pub struct Loaded {
     /// The TOML text it was loaded from.
     pub text: String,
     conditions: HashMap<String, Condition>,
+    /// The parsed `when` of each step's `detail_if` paragraphs, in order; steps without any are
+    /// left out.
+    detail_ifs: HashMap<String, Vec<Condition>>,
     index: HashMap<String, StepRef>,
     order: Vec<StepRef>,
 }
@@ -452,6 +527,21 @@ impl Loaded {
     /// The parsed `when` of a step, if it has one.
     pub fn condition(&self, step: &Step) -> Option<&Condition> {
         self.conditions.get(step.id.get_ref())
+    }
+
+    /// A step's detail followed, a paragraph each, by its `detail_if` texts whose condition holds
+    /// for these answers (`yes`/`no` or a choice id). A condition that depends on an unanswered
+    /// fact does not hold.
+    pub fn detail_for(&self, step: &Step, facts: &BTreeMap<String, String>) -> String {
+        let mut detail = step.detail.clone();
+        let conditions = self.detail_ifs.get(step.id.get_ref()).map_or(&[][..], Vec::as_slice);
+        for (paragraph, condition) in step.detail_if.iter().zip(conditions) {
+            if condition.eval(facts) == Ok(true) {
+                detail.push_str("\n\n");
+                detail.push_str(&paragraph.text);
+            }
+        }
+        detail
     }
 
     /// Looks a fact up by id.
@@ -605,6 +695,7 @@ fn shift_stage_spans(stage: &mut Stage, offset: usize) {
     for step in &mut stage.steps {
         shift(&mut step.id, offset);
         step.when.iter_mut().chain(step.requires.iter_mut()).for_each(|s| shift(s, offset));
+        step.sources.iter_mut().chain(step.detail_if.iter_mut().map(|d| &mut d.when)).for_each(|s| shift(s, offset));
         for follow_up in &mut step.follow_up {
             follow_up.after.iter_mut().chain(follow_up.from.iter_mut()).for_each(|s| shift(s, offset));
         }
@@ -669,14 +760,21 @@ impl Validator<'_> {
         if checklist.version == 0 {
             return self.error(checklist.id.span(), "version must be 1 or more");
         }
+        let source_ids = self.check_sources(&checklist)?;
         let facts = self.check_facts(&checklist.facts)?;
         let (index, order) = self.index_steps(&checklist)?;
         let step_at = |r: StepRef| &checklist.stages[r.stage].steps[r.step];
         let mut conditions = HashMap::new();
+        let mut detail_ifs = HashMap::new();
         for &r in &order {
             let step = step_at(r);
             if let Some(when) = &step.when {
-                conditions.insert(step.id.get_ref().clone(), self.check_condition(when, &facts)?);
+                conditions.insert(step.id.get_ref().clone(), self.condition(when, &facts, "`when`")?);
+            }
+            self.check_step_sources(step, &source_ids)?;
+            let detail_conditions = self.detail_if_conditions(step, &facts)?;
+            if !detail_conditions.is_empty() {
+                detail_ifs.insert(step.id.get_ref().clone(), detail_conditions);
             }
             self.check_requires(r, &index, &order, &step_at)?;
             self.check_follow_ups(step, &index)?;
@@ -687,6 +785,7 @@ impl Validator<'_> {
             origin: self.origin.to_owned(),
             checklist,
             conditions,
+            detail_ifs,
             index,
             order,
         })
@@ -756,33 +855,6 @@ impl Validator<'_> {
         Ok((index, order))
     }
 
-    /// A `when` parses and compares each fact it names the way the fact's kind allows.
-    fn check_condition(&self, when: &Spanned<String>, facts: &HashMap<&str, &Fact>) -> Result<Condition> {
-        let condition = Condition::parse(when.get_ref()).or_else(|reason| self.error(when.span(), reason))?;
-        for (fact_id, choice) in condition.literals() {
-            let Some(fact) = facts.get(fact_id) else {
-                return self.error(when.span(), format!("`when` names unknown fact `{fact_id}`"));
-            };
-            match (fact.kind, choice) {
-                (FactKind::YesNo, Some(_)) => {
-                    return self
-                        .error(when.span(), format!("fact `{fact_id}` is yes-no; use `{fact_id}` or `!{fact_id}`"));
-                }
-                (FactKind::Choice, None) => {
-                    return self.error(
-                        when.span(),
-                        format!("fact `{fact_id}` is a choice; compare it: `{fact_id}={}`", fact.accepted().join("|")),
-                    );
-                }
-                (FactKind::Choice, Some(c)) if !fact.accepted().contains(&c) => {
-                    return self.error(when.span(), format!("fact `{fact_id}` has no choice `{c}`"));
-                }
-                _ => {}
-            }
-        }
-        Ok(condition)
-    }
-
     /// Each `requires` names a known step that comes earlier; a later one is a cycle or an error.
     fn check_requires<'c>(
         &self,
@@ -835,6 +907,67 @@ impl Validator<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Parses a condition (a step's `when`, a `detail_if`'s) and checks every fact it reads
+    /// exists and is compared the way its kind allows. `field` names it in errors.
+    fn condition(&self, text: &Spanned<String>, facts: &HashMap<&str, &Fact>, field: &str) -> Result<Condition> {
+        let condition = Condition::parse(text.get_ref()).or_else(|reason| self.error(text.span(), reason))?;
+        for (fact_id, choice) in condition.literals() {
+            let Some(fact) = facts.get(fact_id) else {
+                return self.error(text.span(), format!("{field} names unknown fact `{fact_id}`"));
+            };
+            match (fact.kind, choice) {
+                (FactKind::YesNo, Some(_)) => {
+                    return self
+                        .error(text.span(), format!("fact `{fact_id}` is yes-no; use `{fact_id}` or `!{fact_id}`"));
+                }
+                (FactKind::Choice, None) => {
+                    return self.error(
+                        text.span(),
+                        format!("fact `{fact_id}` is a choice; compare it: `{fact_id}={}`", fact.accepted().join("|")),
+                    );
+                }
+                (FactKind::Choice, Some(c)) if !fact.accepted().contains(&c) => {
+                    return self.error(text.span(), format!("fact `{fact_id}` has no choice `{c}`"));
+                }
+                _ => {}
+            }
+        }
+        Ok(condition)
+    }
+
+    /// A checklist names its sources one way: a `[source]` table or `[[sources]]` entries with
+    /// unique, well-formed ids. Returns those ids.
+    fn check_sources<'c>(&self, checklist: &'c Checklist) -> Result<HashSet<&'c str>> {
+        match (&checklist.source, checklist.sources.first()) {
+            (Some(_), Some(first)) => {
+                return self.error(first.id.span(), "a checklist has `[source]` or `[[sources]]`, not both");
+            }
+            (None, None) => return self.error(0..0, "the checklist names no source (add `[[sources]]`)"),
+            _ => {}
+        }
+        let mut ids = HashSet::new();
+        for source in &checklist.sources {
+            self.check_id(&source.id, "source")?;
+            if !ids.insert(source.id.get_ref().as_str()) {
+                return self.error(source.id.span(), format!("duplicate source id `{}`", source.id.get_ref()));
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Every source a step cites is one of the checklist's `[[sources]]`.
+    fn check_step_sources(&self, step: &Step, known: &HashSet<&str>) -> Result<()> {
+        match step.sources.iter().find(|id| !known.contains(id.get_ref().as_str())) {
+            Some(id) => self.error(id.span(), format!("`sources` names unknown source `{}`", id.get_ref())),
+            None => Ok(()),
+        }
+    }
+
+    /// The parsed conditions of a step's `detail_if` paragraphs, in order, validated like `when`.
+    fn detail_if_conditions(&self, step: &Step, facts: &HashMap<&str, &Fact>) -> Result<Vec<Condition>> {
+        step.detail_if.iter().map(|d| self.condition(&d.when, facts, "`detail_if`")).collect()
     }
 }
 
@@ -952,6 +1085,7 @@ mod tests {
             for step in &stage.steps {
                 spans.push(step.id.span());
                 spans.extend(step.when.iter().chain(&step.requires).map(Spanned::span));
+                spans.extend(step.sources.iter().chain(step.detail_if.iter().map(|d| &d.when)).map(Spanned::span));
                 for f in &step.follow_up {
                     spans.extend(f.after.iter().chain(&f.from).map(Spanned::span));
                 }
@@ -974,6 +1108,11 @@ mod tests {
             assert_same_parse(text);
         }
         assert_same_parse(&generate_for_benchmarks(1000));
+        // The spans of a step's `sources` and `detail_if` conditions, in a later stage.
+        assert_same_parse(&format!(
+            "{}[[stages]]\nid = \"t\"\ntitle = \"T\"\n[[stages.steps]]\nid = \"two\"\ntitle = \"T\"\ndetail = \"d\"\nactor = \"customer\"\nkind = \"confirm\"\nsources = [\"a2\", \"a1\"]\n[[stages.steps.detail_if]]\nwhen = \"!org\"\ntext = \"x\"\n",
+            CITED.replace("{step}", "[[stages.steps.detail_if]]\nwhen = \"org\"\ntext = \"y\"")
+        ));
         // Comments, blank lines, a multi-line array, an inline table and a multi-line string
         // holding something that looks like a header.
         assert_same_parse(concat!(
@@ -1024,6 +1163,143 @@ mod tests {
                 proptest::prop_assert_eq!(by_stage, whole);
             }
         }
+    }
+
+    /// A checklist with two `[[sources]]`, a fact and one step citing a source; `{step}` is
+    /// replaced by extra lines of the step.
+    const CITED: &str = r#"id = "t"
+name = "T"
+version = 1
+
+[[sources]]
+id = "a1"
+title = "First"
+publisher = "P"
+url = "https://example.com/a1"
+
+[[sources]]
+id = "a2"
+title = "Second"
+publisher = "P"
+
+[[facts]]
+id = "org"
+question = "Org?"
+
+[[stages]]
+id = "s"
+title = "S"
+
+[[stages.steps]]
+id = "one"
+title = "One"
+detail = "Always."
+actor = "customer"
+kind = "confirm"
+sources = ["a1"]
+{step}
+"#;
+
+    fn cited(step: &str) -> String {
+        CITED.replace("{step}", step)
+    }
+
+    #[track_caller]
+    fn refused(text: &str, expected: &str) {
+        let err = Loaded::parse(text, "t.toml").expect_err("must be refused").to_string();
+        assert_eq!(err, expected);
+    }
+
+    #[test]
+    fn sources_and_detail_if_load() {
+        let loaded =
+            Loaded::parse(&cited("[[stages.steps.detail_if]]\nwhen = \"org\"\ntext = \"Org.\""), "t.toml").unwrap();
+        let c = &loaded.checklist;
+        assert_eq!(c.source, None);
+        assert_eq!(c.sources.iter().map(|s| s.id.get_ref().as_str()).collect::<Vec<_>>(), ["a1", "a2"]);
+        assert_eq!(c.stages[0].steps[0].sources[0].get_ref(), "a1");
+        let summary = c.source_summary();
+        assert_eq!(summary.title, "First; Second");
+        assert_eq!(summary.publisher, "P");
+        assert_eq!(summary.reference.as_deref(), Some("https://example.com/a1"));
+        assert_eq!(summary.date, None, "two sources: no one date");
+        let one_source = cited("")
+            .replace("url = \"https://example.com/a1\"", "read = \"2015-11-04\"")
+            .replace("[[sources]]\nid = \"a2\"\ntitle = \"Second\"\npublisher = \"P\"\n", "");
+        let one = Loaded::parse(&one_source, "t.toml").unwrap();
+        assert_eq!(one.checklist.source_summary().date.as_deref(), Some("2015-11-04"));
+        // The legacy table, with its new `url`, still loads.
+        let legacy = Loaded::parse(
+            &generate_for_benchmarks(1).replace("publisher = \"closeacct\"", "publisher = \"c\"\nurl = \"https://x\""),
+            "g.toml",
+        )
+        .unwrap();
+        assert_eq!(legacy.checklist.source_summary().url.as_deref(), Some("https://x"));
+    }
+
+    #[test]
+    fn an_unknown_source_id_is_refused() {
+        refused(
+            &cited("").replace("sources = [\"a1\"]", "sources = [\"a1\", \"a3\"]"),
+            "t.toml:30:18: `sources` names unknown source `a3`",
+        );
+    }
+
+    #[test]
+    fn a_duplicate_source_id_is_refused() {
+        refused(&cited("").replace("id = \"a2\"", "id = \"a1\""), "t.toml:12:6: duplicate source id `a1`");
+        refused(
+            &cited("").replace("id = \"a2\"", "id = \"A2\""),
+            "t.toml:12:6: malformed source id `A2` (use 1-64 lowercase letters, digits, `-` or `_`, starting with a letter or digit)",
+        );
+    }
+
+    #[test]
+    fn both_source_forms_are_refused() {
+        let both = cited("").replace(
+            "[[sources]]\nid = \"a1\"",
+            "[source]\ntitle = \"s\"\npublisher = \"p\"\n\n[[sources]]\nid = \"a1\"",
+        );
+        refused(&both, "t.toml:10:6: a checklist has `[source]` or `[[sources]]`, not both");
+    }
+
+    #[test]
+    fn a_checklist_without_a_source_is_refused() {
+        let text =
+            generate_for_benchmarks(1).replace("[source]\ntitle = \"generated\"\npublisher = \"closeacct\"\n", "");
+        refused(&text, "t.toml:1:1: the checklist names no source (add `[[sources]]`)");
+    }
+
+    #[test]
+    fn a_detail_if_is_validated_like_when() {
+        let with = |when: &str| cited(&format!("[[stages.steps.detail_if]]\nwhen = \"{when}\"\ntext = \"x\""));
+        refused(&with("org_member"), "t.toml:32:8: `detail_if` names unknown fact `org_member`");
+        refused(
+            &with("org &&"),
+            "t.toml:32:8: malformed condition `org &&` (expected e.g. `fact`, `!fact`, `fact=choice`, joined by && or ||)",
+        );
+        refused(&with("org=yes"), "t.toml:32:8: fact `org` is yes-no; use `org` or `!org`");
+    }
+
+    #[test]
+    fn detail_for_appends_the_paragraphs_whose_condition_holds() {
+        let text = cited(concat!(
+            "[[stages.steps.detail_if]]\nwhen = \"org\"\ntext = \"For an organization.\"\n",
+            "[[stages.steps.detail_if]]\nwhen = \"!org\"\ntext = \"Standalone.\"\n",
+            "[[stages.steps.detail_if]]\nwhen = \"org || !org\"\ntext = \"Either way.\"\n",
+        ));
+        let loaded = Loaded::parse(&text, "t.toml").unwrap();
+        let step = loaded.step(loaded.find("one").unwrap());
+        assert_eq!(
+            loaded.detail_for(step, &facts(&[("org", "yes")])),
+            "Always.\n\nFor an organization.\n\nEither way."
+        );
+        assert_eq!(loaded.detail_for(step, &facts(&[("org", "no")])), "Always.\n\nStandalone.\n\nEither way.");
+        // Unanswered: no condition holds yet.
+        assert_eq!(loaded.detail_for(step, &facts(&[])), "Always.");
+        // A step without detail_if: its detail as written.
+        let plain = Loaded::parse(&cited(""), "t.toml").unwrap();
+        assert_eq!(plain.detail_for(plain.step(plain.find("one").unwrap()), &facts(&[("org", "yes")])), "Always.");
     }
 
     #[test]

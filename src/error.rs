@@ -184,15 +184,23 @@ impl Error {
     }
 }
 
-/// Up to three of `candidates` closest to `given` (edit distance, or containing it), closest
-/// first: "did you mean" suggestions. A candidate that shares nothing with what was typed (as
-/// far from it as its length) is no suggestion.
+/// Up to three of `candidates` closest to `given`, closest first: "did you mean" suggestions.
+/// Closeness is the edit distance to the whole candidate or to its start (`gpc` is close to
+/// `gcp-project`), and a candidate containing what was typed is close. A candidate that shares
+/// nothing with what was typed (as far from it as its length) is no suggestion.
 pub fn closest<'a>(given: &str, candidates: &'a [String]) -> Vec<&'a str> {
-    let mut close: Vec<(usize, &str)> = candidates
-        .iter()
-        .map(|c| (strsim::levenshtein(given, c).min(if c.contains(given) { 1 } else { usize::MAX }), c.as_str()))
-        .filter(|&(d, c)| d <= 3.max(c.len() / 3) && d < given.chars().count())
-        .collect();
+    let typed = given.chars().count();
+    let distance = |c: &str| {
+        let whole = strsim::levenshtein(given, c);
+        let whole = (whole <= 3.max(c.len() / 3) && whole < typed).then_some(whole);
+        let start: String = c.chars().take(typed).collect();
+        let start = strsim::osa_distance(given, &start);
+        let start = (start <= 1.max(typed / 3) && start < typed).then_some(start);
+        let contains = c.contains(given).then_some(1);
+        whole.into_iter().chain(start).chain(contains).min().filter(|&d| d < typed)
+    };
+    let mut close: Vec<(usize, &str)> =
+        candidates.iter().filter_map(|c| distance(c).map(|d| (d, c.as_str()))).collect();
     close.sort_unstable();
     close.into_iter().take(3).map(|(_, c)| c).collect()
 }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use closeacct::checklist::{Actor, Delay, Loaded, Step, StepKind};
+use closeacct::checklist::{Actor, Delay, FactKind, Loaded, Step, StepKind};
 use regex::{Regex, RegexBuilder};
 
 use crate::common::Env;
@@ -25,8 +25,16 @@ fn texts(loaded: &Loaded) -> Vec<(String, String)> {
     let c = &loaded.checklist;
     let mut out = vec![("name".to_owned(), c.name.clone())];
     out.extend(c.summary.iter().map(|s| ("summary".to_owned(), s.clone())));
-    out.push(("source.title".to_owned(), c.source.title.clone()));
-    out.push(("source.publisher".to_owned(), c.source.publisher.clone()));
+    if let Some(source) = &c.source {
+        out.push(("source.title".to_owned(), source.title.clone()));
+        out.push(("source.publisher".to_owned(), source.publisher.clone()));
+    }
+    for source in &c.sources {
+        let id = source.id.get_ref();
+        out.push((format!("source {id} title"), source.title.clone()));
+        out.push((format!("source {id} publisher"), source.publisher.clone()));
+        out.extend(source.read.iter().map(|r| (format!("source {id} read"), r.clone())));
+    }
     for fact in &c.facts {
         let id = fact.id.get_ref();
         out.push((format!("fact {id}"), fact.question.clone()));
@@ -41,6 +49,9 @@ fn texts(loaded: &Loaded) -> Vec<(String, String)> {
             let id = step.id.get_ref();
             out.push((format!("step {id} title"), step.title.clone()));
             out.push((format!("step {id} detail"), step.detail.clone()));
+            for paragraph in &step.detail_if {
+                out.push((format!("step {id} detail_if {}", paragraph.when.get_ref()), paragraph.text.clone()));
+            }
             out.extend(step.warning.iter().map(|w| (format!("step {id} warning"), w.clone())));
             out.extend(step.evidence.iter().map(|e| (format!("step {id} evidence"), e.clone())));
             for link in &step.links {
@@ -270,19 +281,39 @@ fn centurylink_checklist_covers_every_point_of_the_article() {
 
 #[test]
 fn builtin_checklists_name_their_sources() {
+    // Each names its one document by title, publisher and where it was published; never by the
+    // file it was received as.
     let aws = load("aws");
     assert_eq!(aws.checklist.name, "AWS account closure through Bespin Global");
-    assert_eq!(aws.checklist.source.publisher, "Bespin Global Cloud Technical Support Team");
-    assert!(aws.checklist.source.title.to_lowercase().contains("close an account"), "{}", aws.checklist.source.title);
-    assert!(aws.checklist.source.reference.as_deref().is_some_and(|r| r.contains("000_f577038a10048526")));
+    let [source] = aws.checklist.sources.as_slice() else { panic!("aws: one source: {:?}", aws.checklist.sources) };
+    assert_eq!(source.publisher, "Bespin Global Cloud Technical Support Team");
+    assert!(source.title.to_lowercase().contains("close an account"), "{}", source.title);
+    assert_eq!(
+        source.url.as_deref(),
+        Some(
+            "https://support.bespinglobal.com/en/support/solutions/articles/73000544720--aws-service-cancellation-procedure-and-how-to-close-an-account"
+        )
+    );
+    assert!(source.read.as_deref().is_some_and(|r| r.contains("gives no address of its own")), "{:?}", source.read);
 
     let ctl = load("centurylink");
     assert_eq!(ctl.checklist.name, "CenturyLink Cloud account closure");
-    assert_eq!(ctl.checklist.source.title, "Closing Your Account");
-    assert!(ctl.checklist.source.publisher.starts_with("CenturyLink Cloud"), "{}", ctl.checklist.source.publisher);
-    assert!(ctl.checklist.source.publisher.contains("Richard Seroter"), "{}", ctl.checklist.source.publisher);
-    assert_eq!(ctl.checklist.source.date.as_deref(), Some("11-04-2015"));
-    assert!(ctl.checklist.source.reference.as_deref().is_some_and(|r| r.contains("003_085d5952a16b916a")));
+    let [source] = ctl.checklist.sources.as_slice() else {
+        panic!("centurylink: one source: {:?}", ctl.checklist.sources)
+    };
+    assert_eq!(source.title, "Closing Your Account");
+    assert!(source.publisher.starts_with("CenturyLink Cloud"), "{}", source.publisher);
+    assert!(source.publisher.contains("Richard Seroter"), "{}", source.publisher);
+    // The version followed is not the one published: no address, and `read` says so.
+    assert_eq!(source.url, None);
+    let read = source.read.as_deref().unwrap_or_default();
+    assert!(read.contains("2015-11-04") && read.contains("gives no public address"), "{read}");
+    for (id, _, text) in closeacct::checklist::BUILTIN {
+        assert!(
+            !text.contains("11-04-2015") && !text.contains("seeds/"),
+            "{id}: an ambiguous date or an internal path"
+        );
+    }
 }
 
 #[test]
@@ -550,4 +581,534 @@ fn a_run_refuses_the_organization_steps_for_an_account_outside_one() {
         .status(2)
         .stderr;
     assert!(stderr.contains("org_management"), "the refusal names the fact that rules the step out: {stderr}");
+}
+
+// ------------------------------------------------------------------------------------------------
+// The checklists written from the provider source pack: their shape, every route walked through
+// the binary, and each key date the sources give.
+
+/// Asserts a checklist's stage ids, step count and facts (id and kind).
+#[track_caller]
+fn assert_shape(id: &str, stages: &[&str], steps: usize, facts: &[(&str, FactKind)]) {
+    let loaded = load(id);
+    let found: Vec<&str> = loaded.checklist.stages.iter().map(|s| s.id.get_ref().as_str()).collect();
+    assert_eq!(found, stages, "{id}: stages");
+    assert_eq!(loaded.step_count(), steps, "{id}: steps");
+    let found: Vec<(&str, FactKind)> =
+        loaded.checklist.facts.iter().map(|f| (f.id.get_ref().as_str(), f.kind)).collect();
+    assert_eq!(found, facts, "{id}: facts");
+}
+
+#[test]
+fn aws_root_has_its_pinned_shape() {
+    assert_shape(
+        "aws-root",
+        &["who-and-how", "before-closing", "close", "post-closure"],
+        20,
+        &[
+            ("ri_or_savings_plans", FactKind::YesNo),
+            ("keep_root_email", FactKind::YesNo),
+            ("cross_account_access", FactKind::YesNo),
+        ],
+    );
+}
+
+#[test]
+fn aws_org_member_has_its_pinned_shape() {
+    assert_shape(
+        "aws-org-member",
+        &["before-closing", "remove-from-organization", "close", "after-closing"],
+        18,
+        &[
+            ("all_features", FactKind::YesNo),
+            ("remove_first", FactKind::YesNo),
+            ("created_by_org", FactKind::YesNo),
+            ("control_tower", FactKind::YesNo),
+            ("govcloud", FactKind::YesNo),
+        ],
+    );
+}
+
+#[test]
+fn gcp_project_has_its_pinned_shape() {
+    assert_shape(
+        "gcp-project",
+        &["before-shutdown", "shutdown", "recovery-window"],
+        14,
+        &[("keep_project_id", FactKind::YesNo), ("oracle_resources", FactKind::YesNo)],
+    );
+}
+
+#[test]
+fn gcp_billing_has_its_pinned_shape() {
+    assert_shape(
+        "gcp-billing",
+        &["before-closing", "close", "after-closing", "payments-profile"],
+        13,
+        &[("invoiced", FactKind::YesNo), ("prepay", FactKind::YesNo), ("close_payments_profile", FactKind::YesNo)],
+    );
+}
+
+#[test]
+fn azure_subscription_has_its_pinned_shape() {
+    assert_shape(
+        "azure-subscription",
+        &["who-cancels", "before-cancelling", "cancel", "after-cancelling"],
+        29,
+        &[
+            ("subscription_type", FactKind::Choice),
+            ("support_plan", FactKind::YesNo),
+            ("last_subscription", FactKind::YesNo),
+            ("free_egress", FactKind::YesNo),
+            ("delete_subscription", FactKind::YesNo),
+        ],
+    );
+    let azure = load("azure-subscription");
+    let choices: Vec<&str> = azure.fact("subscription_type").unwrap().accepted();
+    assert_eq!(choices, ["free", "pay-as-you-go", "visual-studio", "ea", "mca", "csp"]);
+}
+
+/// Starts a run with `facts` at `now` and confirms every next step `status` names, with the input
+/// its kind needs, all at `now`, until step `stop_after` is done or the run is complete; a step
+/// listed in `later` is confirmed at that time instead. Returns the ids confirmed, in order.
+fn walk(
+    env: &Env,
+    provider: &str,
+    account: &str,
+    facts: &[(&str, &str)],
+    now: &str,
+    later: &[(&str, &str)],
+    stop_after: Option<&str>,
+) -> Vec<String> {
+    let loaded = load(provider);
+    let run = ["--provider", provider, "--account", account];
+    let mut args: Vec<String> = ["start"].iter().chain(&run).map(|s| (*s).to_owned()).collect();
+    for (fact, value) in facts {
+        args.extend(["--fact".to_owned(), format!("{fact}={value}")]);
+    }
+    env.closeacct(&args.iter().map(String::as_str).collect::<Vec<_>>()).now(now).status(0);
+    let mut done = Vec::new();
+    loop {
+        let status = env.closeacct(&[&["status", "--format", "json"], &run[..]].concat()).now(now).status(0).stdout;
+        let status: serde_json::Value = serde_json::from_str(&status).expect("status JSON");
+        let Some(id) = status["next_step"]["id"].as_str().map(str::to_owned) else {
+            assert_eq!(status["complete"], true, "{provider} {facts:?}: no next step, yet not complete: {status}");
+            break;
+        };
+        assert!(!done.contains(&id), "{provider} {facts:?}: `{id}` still open after it was confirmed");
+        let step = step_of(&loaded, &id);
+        let mut args = vec!["confirm".to_owned(), id.clone()];
+        match step.kind {
+            StepKind::Attest => args.extend(["--attest".to_owned(), account.to_owned()]),
+            StepKind::Evidence => args.extend(["--evidence".to_owned(), format!("recorded for {id}")]),
+            StepKind::Confirm | StepKind::Wait => {}
+        }
+        args.extend(run.map(str::to_owned));
+        let at = later.iter().find(|(step, _)| *step == id).map_or(now, |(_, at)| *at);
+        env.closeacct(&args.iter().map(String::as_str).collect::<Vec<_>>()).now(at).status(0);
+        done.push(id.clone());
+        if stop_after == Some(id.as_str()) {
+            break;
+        }
+    }
+    done
+}
+
+/// Answers to a checklist's facts: (fact, answer).
+type Answers = &'static [(&'static str, &'static str)];
+
+/// Combinations of answers that together take every route of each new checklist, so that every
+/// step is reached in at least one of them.
+const ROUTES: &[(&str, &[Answers])] = &[
+    (
+        "aws-root",
+        &[
+            &[("ri_or_savings_plans", "yes"), ("keep_root_email", "yes"), ("cross_account_access", "yes")],
+            &[("ri_or_savings_plans", "no"), ("keep_root_email", "no"), ("cross_account_access", "no")],
+        ],
+    ),
+    (
+        "aws-org-member",
+        &[
+            // Closed from the management account, and left in the organization.
+            &[
+                ("all_features", "yes"),
+                ("remove_first", "no"),
+                ("created_by_org", "no"),
+                ("control_tower", "yes"),
+                ("govcloud", "yes"),
+            ],
+            // Consolidated billing only: closed by its root user, which needs a password first.
+            &[
+                ("all_features", "no"),
+                ("remove_first", "no"),
+                ("created_by_org", "yes"),
+                ("control_tower", "no"),
+                ("govcloud", "no"),
+            ],
+            // Removed first, then closed as a standalone account.
+            &[
+                ("all_features", "yes"),
+                ("remove_first", "yes"),
+                ("created_by_org", "yes"),
+                ("control_tower", "no"),
+                ("govcloud", "no"),
+            ],
+            &[
+                ("all_features", "no"),
+                ("remove_first", "yes"),
+                ("created_by_org", "no"),
+                ("control_tower", "yes"),
+                ("govcloud", "yes"),
+            ],
+        ],
+    ),
+    (
+        "gcp-project",
+        &[
+            &[("keep_project_id", "yes"), ("oracle_resources", "no")],
+            &[("keep_project_id", "no"), ("oracle_resources", "yes")],
+            &[("keep_project_id", "no"), ("oracle_resources", "no")],
+        ],
+    ),
+    (
+        "gcp-billing",
+        &[
+            &[("invoiced", "no"), ("prepay", "yes"), ("close_payments_profile", "yes")],
+            &[("invoiced", "yes"), ("prepay", "no"), ("close_payments_profile", "no")],
+            &[("invoiced", "yes"), ("prepay", "yes"), ("close_payments_profile", "yes")],
+        ],
+    ),
+    (
+        "azure-subscription",
+        &[
+            &[
+                ("subscription_type", "pay-as-you-go"),
+                ("support_plan", "yes"),
+                ("last_subscription", "yes"),
+                ("free_egress", "yes"),
+                ("delete_subscription", "yes"),
+            ],
+            &[
+                ("subscription_type", "csp"),
+                ("support_plan", "no"),
+                ("last_subscription", "no"),
+                ("free_egress", "yes"),
+                ("delete_subscription", "no"),
+            ],
+            &[
+                ("subscription_type", "mca"),
+                ("support_plan", "no"),
+                ("last_subscription", "yes"),
+                ("free_egress", "no"),
+                ("delete_subscription", "no"),
+            ],
+            &[
+                ("subscription_type", "ea"),
+                ("support_plan", "yes"),
+                ("last_subscription", "no"),
+                ("free_egress", "no"),
+                ("delete_subscription", "yes"),
+            ],
+        ],
+    ),
+];
+
+#[test]
+fn every_route_of_the_new_checklists_walks_to_completion_through_the_binary() {
+    for (provider, routes) in ROUTES {
+        let loaded = load(provider);
+        let mut reached = std::collections::BTreeSet::new();
+        for (n, facts) in routes.iter().enumerate() {
+            let env = Env::new();
+            let account = format!("acct-{n}");
+            let done = walk(&env, provider, &account, facts, "2026-11-24T13:40:00Z", &[], None);
+            // Exactly the steps that apply under these answers, in checklist order.
+            assert_eq!(done, applicable(&loaded, facts), "{provider} {facts:?}");
+            env.closeacct(&["status", "--check", "--provider", provider, "--account", &account])
+                .now("2026-11-24T13:40:00Z")
+                .status(0);
+            reached.extend(done);
+        }
+        let all: std::collections::BTreeSet<String> = loaded.steps().map(|(_, s)| s.id.get_ref().clone()).collect();
+        let never: Vec<_> = all.difference(&reached).collect();
+        assert!(never.is_empty(), "{provider}: no route reaches {never:?}");
+    }
+}
+
+/// Walks `provider` under `facts`: everything at 2027-01-30T08:00Z, step `anchor` at
+/// 2027-01-30T16:45Z, and stops there; returns `report --format json`'s key dates counted from
+/// `anchor`, as (after, date, text), after checking each one's anchor time.
+fn dates_from(provider: &str, facts: &[(&str, &str)], anchor: &str) -> Vec<(String, String, String)> {
+    const ANCHOR_AT: &str = "2027-01-30T16:45:00Z";
+    let env = Env::new();
+    walk(&env, provider, "acct-1", facts, "2027-01-30T08:00:00Z", &[(anchor, ANCHOR_AT)], Some(anchor));
+    let report = env
+        .closeacct(&["report", "--format", "json", "--provider", provider, "--account", "acct-1"])
+        .now("2027-01-30T17:00:00Z")
+        .status(0)
+        .stdout;
+    let report: serde_json::Value = serde_json::from_str(&report).expect("report JSON");
+    report["key_dates"]
+        .as_array()
+        .expect("key_dates")
+        .iter()
+        .filter(|d| d["from_step"] == anchor)
+        .map(|d| {
+            assert_eq!(d["anchor"], ANCHOR_AT, "{provider}: {d}");
+            assert_eq!(d["passed"], false, "{provider}: {d}");
+            let s = |key: &str| d[key].as_str().unwrap_or_else(|| panic!("{provider}: no {key} in {d}")).to_owned();
+            (s("after"), s("date"), s("text").to_lowercase())
+        })
+        .collect()
+}
+
+/// The one key date with this delay among `dates`; its date and text.
+#[track_caller]
+fn one_dated<'d>(dates: &'d [(String, String, String)], after: &str) -> (&'d str, &'d str) {
+    let found: Vec<_> = dates.iter().filter(|(a, _, _)| a == after).collect();
+    assert_eq!(found.len(), 1, "one `{after}` date expected: {dates:#?}");
+    (found[0].1.as_str(), found[0].2.as_str())
+}
+
+const AWS_ROOT_FACTS: &[(&str, &str)] =
+    &[("ri_or_savings_plans", "no"), ("keep_root_email", "no"), ("cross_account_access", "no")];
+
+#[test]
+fn aws_root_post_closure_period_ends_90_days_after_the_closure() {
+    let dates = dates_from("aws-root", AWS_ROOT_FACTS, "close-account");
+    let (date, text) = one_dated(&dates, "90d");
+    assert_eq!(date, "2027-04-30T16:45:00Z");
+    assert!(text.contains("post-closure period ends") && text.contains("can't be reopened"), "{text}");
+}
+
+#[test]
+fn aws_root_payment_for_a_reopen_is_due_60_days_after_the_closure() {
+    let dates = dates_from("aws-root", AWS_ROOT_FACTS, "close-account");
+    let (date, text) = one_dated(&dates, "60d");
+    assert_eq!(date, "2027-03-31T16:45:00Z");
+    assert!(text.contains("full payment") && text.contains("reopened"), "{text}");
+    // The bill for use before the closure: at the start of the month after it.
+    let (date, text) = one_dated(&dates, "end-of-month");
+    assert_eq!(date, "2027-02-01T00:00:00Z");
+    assert!(text.contains("bill"), "{text}");
+    assert_eq!(dates.len(), 3, "{dates:#?}");
+}
+
+#[test]
+fn aws_org_member_dates_count_from_whichever_closure_applies() {
+    let management = [
+        ("all_features", "yes"),
+        ("remove_first", "no"),
+        ("created_by_org", "no"),
+        ("control_tower", "no"),
+        ("govcloud", "no"),
+    ];
+    let dates = dates_from("aws-org-member", &management, "close-member");
+    let (date, text) = one_dated(&dates, "90d");
+    assert_eq!(date, "2027-04-30T16:45:00Z");
+    assert!(text.contains("post-closure period ends"), "{text}");
+    assert_eq!(one_dated(&dates, "60d").0, "2027-03-31T16:45:00Z");
+
+    let as_root = [
+        ("all_features", "no"),
+        ("remove_first", "no"),
+        ("created_by_org", "no"),
+        ("control_tower", "no"),
+        ("govcloud", "no"),
+    ];
+    let dates = dates_from("aws-org-member", &as_root, "close-as-root");
+    assert_eq!(one_dated(&dates, "90d").0, "2027-04-30T16:45:00Z");
+    assert_eq!(one_dated(&dates, "60d").0, "2027-03-31T16:45:00Z");
+}
+
+#[test]
+fn gcp_project_recovery_window_ends_30_days_after_the_shutdown() {
+    let dates = dates_from("gcp-project", &[("keep_project_id", "no"), ("oracle_resources", "no")], "shut-down");
+    let (date, text) = one_dated(&dates, "30d");
+    assert_eq!(date, "2027-03-01T16:45:00Z");
+    assert!(text.contains("recovery window ends") && text.contains("permanently deleted"), "{text}");
+    assert_eq!(dates.len(), 1, "{dates:#?}");
+}
+
+#[test]
+fn gcp_payments_profile_can_be_reopened_for_30_days() {
+    let facts = [("invoiced", "no"), ("prepay", "no"), ("close_payments_profile", "yes")];
+    let dates = dates_from("gcp-billing", &facts, "close-payments-profile");
+    let (date, text) = one_dated(&dates, "30d");
+    assert_eq!(date, "2027-03-01T16:45:00Z");
+    assert!(text.contains("can no longer be reopened"), "{text}");
+}
+
+const AZURE_FACTS: &[(&str, &str)] = &[
+    ("subscription_type", "ea"),
+    ("support_plan", "no"),
+    ("last_subscription", "yes"),
+    ("free_egress", "yes"),
+    ("delete_subscription", "no"),
+];
+
+#[test]
+fn azure_final_bill_comes_72_hours_after_the_last_cancellation() {
+    let dates = dates_from("azure-subscription", AZURE_FACTS, "cancel-subscription");
+    let (date, text) = one_dated(&dates, "72h");
+    assert_eq!(date, "2027-02-02T16:45:00Z");
+    assert!(text.contains("billing cycle"), "{text}");
+}
+
+#[test]
+fn azure_deletion_and_reactivation_limit_are_90_days_after_the_cancellation() {
+    let dates = dates_from("azure-subscription", AZURE_FACTS, "cancel-subscription");
+    let ninety: Vec<_> = dates.iter().filter(|(a, _, _)| a == "90d").collect();
+    assert_eq!(ninety.len(), 2, "{dates:#?}");
+    assert!(ninety.iter().all(|(_, date, _)| date == "2027-04-30T16:45:00Z"), "{ninety:#?}");
+    assert!(ninety.iter().any(|(_, _, text)| text.contains("deleted automatically")), "{ninety:#?}");
+    assert!(ninety.iter().any(|(_, _, text)| text.contains("reactivate")), "{ninety:#?}");
+
+    // Bought through a partner: the same dates, counted from the partner's cancellation.
+    let csp = [
+        ("subscription_type", "csp"),
+        ("support_plan", "no"),
+        ("last_subscription", "yes"),
+        ("free_egress", "no"),
+        ("delete_subscription", "no"),
+    ];
+    let dates = dates_from("azure-subscription", &csp, "partner-cancels");
+    assert_eq!(one_dated(&dates, "72h").0, "2027-02-02T16:45:00Z");
+    let ninety: Vec<_> = dates.iter().filter(|(a, _, _)| a == "90d").collect();
+    assert_eq!(ninety.len(), 2, "{dates:#?}");
+    assert!(ninety.iter().all(|(_, date, _)| date == "2027-04-30T16:45:00Z"), "{ninety:#?}");
+}
+
+#[test]
+fn azure_free_egress_window_ends_60_days_after_the_transfer_starts() {
+    let dates = dates_from("azure-subscription", AZURE_FACTS, "egress-start");
+    let (date, text) = one_dated(&dates, "60d");
+    assert_eq!(date, "2027-03-31T16:45:00Z");
+    assert!(text.contains("free-egress window"), "{text}");
+}
+
+#[test]
+fn every_step_of_every_builtin_checklist_names_its_sources() {
+    for (id, _, _) in closeacct::checklist::BUILTIN {
+        let loaded = load(id);
+        let c = &loaded.checklist;
+        assert!(c.source.is_none(), "{id}: the one-table [source] form; use [[sources]] with public URLs");
+        let known: Vec<&str> = c.sources.iter().map(|s| s.id.get_ref().as_str()).collect();
+        assert!(!known.is_empty(), "{id}: no [[sources]]");
+        for source in &c.sources {
+            let name = source.id.get_ref();
+            assert!(!source.title.trim().is_empty() && !source.publisher.trim().is_empty(), "{id}: source {name}");
+            // A public address, or a `read` saying why there is none; never an internal path.
+            match &source.url {
+                Some(url) => assert!(url.starts_with("https://"), "{id}: source {name}: {url}"),
+                None => assert!(source.read.as_deref().is_some_and(|r| !r.is_empty()), "{id}: source {name}"),
+            }
+            for text in [Some(&source.title), source.url.as_ref(), source.read.as_ref()].into_iter().flatten() {
+                assert!(!text.contains("seeds/") && !text.contains(".txt"), "{id}: source {name}: {text}");
+            }
+        }
+        for (_, step) in loaded.steps() {
+            let step_id = step.id.get_ref();
+            assert!(!step.sources.is_empty(), "{id}: step `{step_id}` names no source");
+            for cited in &step.sources {
+                assert!(
+                    known.contains(&cited.get_ref().as_str()),
+                    "{id}: step `{step_id}` cites `{}`",
+                    cited.get_ref()
+                );
+            }
+        }
+        // Every source listed is cited by some step.
+        for source in &known {
+            assert!(
+                loaded.steps().any(|(_, s)| s.sources.iter().any(|c| c.get_ref() == source)),
+                "{id}: no step cites source `{source}`"
+            );
+        }
+    }
+}
+
+/// A step's detail as shown under these answers.
+fn detail_under(loaded: &Loaded, step: &str, answers: &[(&str, &str)]) -> String {
+    let facts: BTreeMap<String, String> = answers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    loaded.detail_for(step_of(loaded, step), &facts)
+}
+
+#[test]
+fn fact_dependent_paragraphs_show_only_where_they_apply() {
+    // The console closure applies to every AWS account; the partner's support-portal route and
+    // the organization's deletion only to the accounts they concern.
+    let aws = load("aws");
+    let standalone = detail_under(
+        &aws,
+        "close-account",
+        &[("org_management", "no"), ("org_member", "no"), ("ri_or_savings_plans", "no")],
+    );
+    assert!(!standalone.contains("Customer Support Portal") && !standalone.contains("partner"), "{standalone}");
+    assert!(!standalone.contains("management account"), "{standalone}");
+    let member = detail_under(
+        &aws,
+        "close-account",
+        &[("org_management", "no"), ("org_member", "yes"), ("ri_or_savings_plans", "no")],
+    );
+    assert!(member.contains("through a partner") && member.contains("Customer Support Portal"), "{member}");
+    assert!(!member.contains("management account"), "{member}");
+    let management = detail_under(
+        &aws,
+        "close-account",
+        &[("org_management", "yes"), ("org_member", "no"), ("ri_or_savings_plans", "no")],
+    );
+    assert!(management.contains("organization must have been deleted"), "{management}");
+    assert!(!management.contains("Customer Support Portal"), "{management}");
+
+    // Removing a created member: both versions of the waiting period; an invited one: none.
+    let org = load("aws-org-member");
+    let created = detail_under(&org, "standalone-requirements", &[("created_by_org", "yes")]);
+    assert!(created.contains("4 days") && created.contains("seven days"), "{created}");
+    let invited = detail_under(&org, "standalone-requirements", &[("created_by_org", "no")]);
+    assert!(invited.contains("no waiting period") && !invited.contains("4 days"), "{invited}");
+
+    // Who may cancel an Azure subscription, by its type.
+    let azure = load("azure-subscription");
+    let who = |t: &str| detail_under(&azure, "who-may-cancel", &[("subscription_type", t)]);
+    for t in ["free", "pay-as-you-go", "visual-studio", "ea"] {
+        assert!(who(t).contains("service administrator and the subscription owner"), "{t}: {}", who(t));
+    }
+    assert!(who("mca").contains("subscription owners can cancel") && !who("mca").contains("service administrator"));
+    assert!(who("csp").contains("partner") && !who("csp").contains("subscription owners can cancel"));
+}
+
+#[test]
+fn where_the_sources_disagree_the_step_says_both() {
+    let text = |id: &str, step: &str| -> String {
+        let loaded = load(id);
+        let s = step_of(&loaded, step);
+        let mut all = vec![s.detail.clone()];
+        all.extend(s.detail_if.iter().map(|d| d.text.clone()));
+        all.extend(s.warning.clone());
+        all.join("\n")
+    };
+    let delete = text("azure-subscription", "delete-subscription");
+    assert!(delete.contains("15 minutes") && delete.contains("seven days"), "{delete}");
+    let retention = text("azure-subscription", "data-retention");
+    assert!(retention.contains("30 to 90 days") && retention.contains("2020") && retention.contains("said 90 days"));
+    let plan = text("azure-subscription", "support-plan");
+    assert!(plan.contains("[Your subscriptions]") && plan.contains("older version") && plan.contains("auto-renewal"));
+    let label = text("aws-org-member", "closure-status");
+    assert!(label.contains("calls it CLOSED") && label.contains("calls it SUSPENDED"), "{label}");
+    let govcloud = text("aws-org-member", "govcloud");
+    assert!(govcloud.contains("standard account first") && govcloud.contains("closes both"), "{govcloud}");
+    let waiting = text("aws-org-member", "standalone-requirements");
+    assert!(waiting.contains("4 days") && waiting.contains("seven days"), "{waiting}");
+    // The quotas have changed over time: the step links the page and writes down no figure.
+    let quota = text("aws-org-member", "closure-quota");
+    let org = load("aws-org-member");
+    assert_eq!(
+        step_of(&org, "closure-quota").links.iter().map(|l| l.url.as_str()).collect::<Vec<_>>(),
+        ["https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html"]
+    );
+    for figure in ["10%", "20%", "200", "250", "1000", "1,000", " 3 "] {
+        assert!(!quota.contains(figure), "closure-quota hard-codes `{figure}`: {quota}");
+    }
 }

@@ -72,14 +72,17 @@ fn builtin_checklists_validate_and_round_trip_through_show_toml() {
 }
 
 #[test]
-fn providers_lists_both_builtin_checklists() {
+fn providers_lists_every_builtin_checklist() {
     let env = Env::new();
     let out = env.closeacct(&["providers"]).status(0).stdout;
     insta::assert_snapshot!(out);
     let json = env.closeacct(&["providers", "--format", "json"]).status(0).stdout;
     let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["aws", "centurylink"]);
+    assert_eq!(
+        ids,
+        ["aws", "centurylink", "aws-root", "aws-org-member", "gcp-project", "gcp-billing", "azure-subscription"]
+    );
 }
 
 #[test]
@@ -94,13 +97,27 @@ fn checklist_show_text_snapshots() {
 #[test]
 fn unknown_provider_exits_2_and_lists_the_known_ones() {
     let env = Env::new();
-    let stderr = env.closeacct(&["checklist", "show", "gcp"]).status(2).stderr;
-    assert_eq!(
-        stderr,
-        "closeacct: unknown provider `gcp` (available: aws, centurylink)\nhint: `closeacct providers` lists them\n"
-    );
-    let stderr = env.closeacct(&["checklist", "show", "awz"]).status(2).stderr;
-    assert!(stderr.ends_with("\nhint: did you mean `aws`? `closeacct providers` lists them\n"), "{stderr}");
+    let out = env.closeacct(&["checklist", "show", "gpc"]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: unknown provider `gpc` (available: aws, centurylink, aws-root, aws-org-member, gcp-project, gcp-billing, azure-subscription)
+    hint: did you mean `gcp-billing` or `gcp-project`? `closeacct providers` lists them
+    [exit status: 2]
+    ");
+    let out = env.closeacct(&["checklist", "show", "azure"]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: unknown provider `azure` (available: aws, centurylink, aws-root, aws-org-member, gcp-project, gcp-billing, azure-subscription)
+    hint: did you mean `azure-subscription`? `closeacct providers` lists them
+    [exit status: 2]
+    ");
+    let out = env.closeacct(&["checklist", "show", "awz"]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: unknown provider `awz` (available: aws, centurylink, aws-root, aws-org-member, gcp-project, gcp-billing, azure-subscription)
+    hint: did you mean `aws` or `aws-org-member` or `aws-root`? `closeacct providers` lists them
+    [exit status: 2]
+    ");
 }
 
 #[test]

@@ -53,11 +53,12 @@ fn render_text(loaded: &Loaded) -> String {
         c.stages.len(),
         loaded.step_count()
     );
-    let mut source = format!("Source: {} — {}", c.source.title, c.source.publisher);
-    if let Some(date) = &c.source.date {
+    let summary = c.source_summary();
+    let mut source = format!("Source: {} — {}", summary.title, summary.publisher);
+    if let Some(date) = &summary.date {
         let _ = write!(source, ", {date}");
     }
-    if let Some(reference) = &c.source.reference {
+    if let Some(reference) = &summary.reference {
         let _ = write!(source, " ({reference})");
     }
     let _ = writeln!(out, "{source}");

@@ -16,7 +16,7 @@ struct ProviderRow<'a> {
     version: u32,
     stages: usize,
     steps: usize,
-    source: &'a str,
+    source: String,
 }
 
 /// Lists the built-in checklists.
@@ -30,7 +30,7 @@ pub fn cmd_providers(ui: &Ui, args: &ProvidersArgs) -> Result<()> {
             version: l.checklist.version,
             stages: l.checklist.stages.len(),
             steps: l.step_count(),
-            source: &l.checklist.source.title,
+            source: l.checklist.source_summary().into_owned().title,
         })
         .collect();
     let out = match args.format {

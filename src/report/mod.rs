@@ -176,11 +176,14 @@ pub fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Report<'a
             name: c.name.clone(),
             version: c.version,
             sha256: checklist.sha256.clone(),
-            source: SourceInfo {
-                title: c.source.title.clone(),
-                publisher: c.source.publisher.clone(),
-                date: c.source.date.clone(),
-                reference: c.source.reference.clone(),
+            source: {
+                let source = c.source_summary().into_owned();
+                SourceInfo {
+                    title: source.title,
+                    publisher: source.publisher,
+                    date: source.date,
+                    reference: source.reference,
+                }
             },
         },
         run: RunInfo {
