@@ -15,10 +15,10 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use closeacct::checklist::{Loaded, generate_for_benchmarks};
-use closeacct::progress::Progress;
-use closeacct::session::{OnChange, Session};
-use closeacct::state::{EVENTS_FILE, EventKind, StateDir};
+use closeacct::testing::Progress;
+use closeacct::testing::{EVENTS_FILE, EventKind, StateDir};
+use closeacct::testing::{Loaded, generate_for_benchmarks};
+use closeacct::testing::{OnChange, Session};
 
 struct Counting;
 

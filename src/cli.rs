@@ -13,17 +13,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "closeacct", version, propagate_version = true, max_term_width = 100)]
 #[command(after_help = "Start with `closeacct providers`, then `closeacct wizard --provider ID`.")]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Say only what must be said: errors, warnings and the requested data
     #[arg(long, short = 'q', global = true)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// List the available checklists: id, name, stages, steps, version
     Providers(ProvidersArgs),
     /// Show or validate a checklist
@@ -53,7 +53,7 @@ pub enum Command {
 
 /// `checklist` subcommands.
 #[derive(Debug, Subcommand)]
-pub enum ChecklistCommand {
+pub(crate) enum ChecklistCommand {
     /// Print a checklist
     Show(ChecklistShowArgs),
     /// Check a checklist file; errors name `file:line:col`
@@ -62,14 +62,14 @@ pub enum ChecklistCommand {
 
 /// Output formats for `providers` and `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DataFormat {
+pub(crate) enum DataFormat {
     Text,
     Json,
 }
 
 /// How a report is laid out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     /// Plain text for an 80-column terminal
     #[default]
     Text,
@@ -81,7 +81,7 @@ pub enum ReportFormat {
 
 /// Output formats for `checklist show`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ChecklistFormat {
+pub(crate) enum ChecklistFormat {
     Text,
     Toml,
     Json,
@@ -89,194 +89,194 @@ pub enum ChecklistFormat {
 
 /// Where runs are stored.
 #[derive(Debug, Clone, Args)]
-pub struct StateArgs {
+pub(crate) struct StateArgs {
     /// Directory holding the runs [default: `$XDG_STATE_HOME/closeacct`]
     #[arg(long, env = "CLOSEACCT_STATE_DIR", value_name = "DIR", global = true)]
-    pub state_dir: Option<PathBuf>,
+    pub(crate) state_dir: Option<PathBuf>,
 }
 
 /// Which checklist to use.
 #[derive(Debug, Clone, Args)]
-pub struct ChecklistArgs {
+pub(crate) struct ChecklistArgs {
     /// Use this checklist file instead of the built-in one
     #[arg(long, value_name = "FILE")]
-    pub checklist: Option<PathBuf>,
+    pub(crate) checklist: Option<PathBuf>,
 }
 
 /// Which run a command acts on.
 #[derive(Debug, Clone, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The provider's checklist id (see `closeacct providers`)
     #[arg(long, short = 'p', value_name = "ID", required_unless_present = "checklist")]
-    pub provider: Option<String>,
+    pub(crate) provider: Option<String>,
     /// The account ID or alias; may be left out when the provider has exactly one run
     #[arg(long, short = 'a', value_name = "ACCOUNT")]
-    pub account: Option<String>,
+    pub(crate) account: Option<String>,
     #[command(flatten)]
-    pub checklist: ChecklistArgs,
+    pub(crate) checklist: ChecklistArgs,
     #[command(flatten)]
-    pub state: StateArgs,
+    pub(crate) state: StateArgs,
 }
 
 /// Who acts, for commands that record.
 #[derive(Debug, Clone, Args)]
-pub struct OperatorArgs {
+pub(crate) struct OperatorArgs {
     /// Who is acting, as recorded in the log [default: $USER]
     #[arg(long, value_name = "NAME")]
-    pub operator: Option<String>,
+    pub(crate) operator: Option<String>,
     /// Go on with a checklist that changed since the run began, recording that it was accepted
     #[arg(long)]
-    pub accept_changes: bool,
+    pub(crate) accept_changes: bool,
 }
 
 /// `closeacct providers`
 #[derive(Debug, Args)]
-pub struct ProvidersArgs {
+pub(crate) struct ProvidersArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = DataFormat::Text)]
-    pub format: DataFormat,
+    pub(crate) format: DataFormat,
 }
 
 /// `closeacct checklist show`
 #[derive(Debug, Args)]
-pub struct ChecklistShowArgs {
+pub(crate) struct ChecklistShowArgs {
     /// The provider's checklist id
     #[arg(value_name = "PROVIDER", required_unless_present = "checklist")]
-    pub provider: Option<String>,
+    pub(crate) provider: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = ChecklistFormat::Text)]
-    pub format: ChecklistFormat,
+    pub(crate) format: ChecklistFormat,
     #[command(flatten)]
-    pub checklist: ChecklistArgs,
+    pub(crate) checklist: ChecklistArgs,
 }
 
 /// `closeacct checklist validate`
 #[derive(Debug, Args)]
-pub struct ChecklistValidateArgs {
+pub(crate) struct ChecklistValidateArgs {
     /// The checklist file to check
     #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
 }
 
 /// `closeacct wizard`
 #[derive(Debug, Args)]
-pub struct WizardArgs {
+pub(crate) struct WizardArgs {
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
     #[command(flatten)]
-    pub operator: OperatorArgs,
+    pub(crate) operator: OperatorArgs,
     /// Archive the existing run and start a new one (asks first)
     #[arg(long)]
-    pub restart: bool,
+    pub(crate) restart: bool,
 }
 
 /// `closeacct start`
 #[derive(Debug, Args)]
-pub struct StartArgs {
+pub(crate) struct StartArgs {
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
     #[command(flatten)]
-    pub operator: OperatorArgs,
+    pub(crate) operator: OperatorArgs,
     /// Answer a fact up front: KEY=VALUE (repeatable)
     #[arg(long = "fact", value_name = "KEY=VALUE")]
-    pub facts: Vec<String>,
+    pub(crate) facts: Vec<String>,
 }
 
 /// `closeacct answer`
 #[derive(Debug, Args)]
-pub struct AnswerArgs {
+pub(crate) struct AnswerArgs {
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
     #[command(flatten)]
-    pub operator: OperatorArgs,
+    pub(crate) operator: OperatorArgs,
     /// The fact's id
-    pub fact: String,
+    pub(crate) fact: String,
     /// yes/no (or true/false), or the id of a choice
-    pub value: String,
+    pub(crate) value: String,
 }
 
 /// `closeacct confirm`
 #[derive(Debug, Args)]
-pub struct ConfirmArgs {
+pub(crate) struct ConfirmArgs {
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
     #[command(flatten)]
-    pub operator: OperatorArgs,
+    pub(crate) operator: OperatorArgs,
     /// The step's id or number (e.g. `backup-data` or `3.2`)
-    pub step: String,
+    pub(crate) step: String,
     /// A note to keep with the step
     // Texts may start with `-` (a pasted key block); without this clap would refuse them and
     // echo the whole value in its error, before the secret screen could run.
     #[arg(long, allow_hyphen_values = true)]
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
     /// Evidence (ticket number, confirmation e-mail date); required for evidence steps
     #[arg(long, allow_hyphen_values = true)]
-    pub evidence: Option<String>,
+    pub(crate) evidence: Option<String>,
     /// The account, typed again; required for irreversible (attest) steps
     #[arg(long, value_name = "ACCOUNT")]
-    pub attest: Option<String>,
+    pub(crate) attest: Option<String>,
 }
 
 /// `closeacct skip`
 #[derive(Debug, Args)]
-pub struct SkipArgs {
+pub(crate) struct SkipArgs {
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
     #[command(flatten)]
-    pub operator: OperatorArgs,
+    pub(crate) operator: OperatorArgs,
     /// The step's id or number
-    pub step: String,
+    pub(crate) step: String,
     /// Why the step is skipped (kept in the report)
     #[arg(long, allow_hyphen_values = true)]
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 /// `closeacct status`
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// Only runs of this provider
     #[arg(long, short = 'p', value_name = "ID")]
-    pub provider: Option<String>,
+    pub(crate) provider: Option<String>,
     /// Detail of one run
     #[arg(long, short = 'a', value_name = "ACCOUNT")]
-    pub account: Option<String>,
+    pub(crate) account: Option<String>,
     #[command(flatten)]
-    pub checklist: ChecklistArgs,
+    pub(crate) checklist: ChecklistArgs,
     #[command(flatten)]
-    pub state: StateArgs,
+    pub(crate) state: StateArgs,
     /// Output format
     #[arg(long, value_enum, default_value_t = DataFormat::Text)]
-    pub format: DataFormat,
+    pub(crate) format: DataFormat,
     /// Exit 0 when the run (or every run) is complete, 3 when not
     #[arg(long)]
-    pub check: bool,
+    pub(crate) check: bool,
 }
 
 /// `closeacct report`
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    pub(crate) format: ReportFormat,
     /// Write the report to FILE (atomically) instead of stdout
     #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
 }
 
 /// `closeacct verify`
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     #[command(flatten)]
-    pub run: RunArgs,
+    pub(crate) run: RunArgs,
 }
 
 /// `closeacct completions`
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 #[cfg(test)]

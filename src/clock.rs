@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 /// The environment variable that pins the clock.
-pub const NOW_ENV: &str = "CLOSEACCT_NOW";
+pub(crate) const NOW_ENV: &str = "CLOSEACCT_NOW";
 
 /// Now, or the pinned time from `CLOSEACCT_NOW`, to the whole second: records and reports show
 /// seconds, and sub-second digits would only make them harder to read and compare.
@@ -21,7 +21,7 @@ pub fn now() -> Timestamp {
 
 /// The operator's time zone (`TZ`, else the system's), UTC when neither can be read. Found once
 /// per process: the wizard and `status` ask for it for every recorded event and every reminder.
-pub fn local_zone() -> TimeZone {
+pub(crate) fn local_zone() -> TimeZone {
     static ZONE: OnceLock<TimeZone> = OnceLock::new();
     let find = || {
         let linked = std::env::var_os("TZ").is_none().then(|| zone_linked_from(Path::new(LOCALTIME))).flatten();
@@ -31,7 +31,7 @@ pub fn local_zone() -> TimeZone {
 }
 
 /// `2026-11-24 14:02`: a time in `zone` to the minute, as `status` and the wizard show it.
-pub fn minutes_in(at: Timestamp, zone: &TimeZone) -> String {
+pub(crate) fn minutes_in(at: Timestamp, zone: &TimeZone) -> String {
     at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string()
 }
 

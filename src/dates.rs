@@ -17,30 +17,30 @@ use crate::state::{RecordedStatus, Replay};
 
 /// One date that follows from a step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KeyDate {
+pub(crate) struct KeyDate {
     /// The id of the step the follow-up belongs to.
-    pub step: String,
+    pub(crate) step: String,
     /// That step's number (`6.5`).
-    pub step_number: String,
+    pub(crate) step_number: String,
     /// The step whose completion starts the clock.
-    pub from_step: String,
+    pub(crate) from_step: String,
     /// The delay as written in the checklist (`90d`, `end-of-month`); `None` for a date the
     /// source gives no length for (a plan's term end).
-    pub after: Option<String>,
+    pub(crate) after: Option<String>,
     /// When the clock started: the `from` step's completion, if it is done.
-    pub anchor: Option<Timestamp>,
+    pub(crate) anchor: Option<Timestamp>,
     /// The date itself, once the anchor is known and the delay is computable.
-    pub date: Option<Timestamp>,
+    pub(crate) date: Option<Timestamp>,
     /// Whether the date has passed at the time the dates were computed.
-    pub passed: bool,
+    pub(crate) passed: bool,
     /// What happens then, or what to do if the step is still open.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 impl KeyDate {
     /// "step 3.3 is still open since 2026-11-24 13:40 (1h after `request-to-close`): <text>": the
     /// date the follow-up fell due, in `zone`, and how it was counted.
-    pub fn reminder_line(&self, zone: &TimeZone) -> String {
+    pub(crate) fn reminder_line(&self, zone: &TimeZone) -> String {
         let when = self.date.map_or_else(String::new, |d| format!(" since {}", clock::minutes_in(d, zone)));
         let counted = match self.after.as_deref() {
             Some("end-of-month") => format!(" (the end of the month of `{}`)", self.from_step),
@@ -52,7 +52,7 @@ impl KeyDate {
 }
 
 /// Adds a delay to an anchor time, in `zone` for calendar units.
-pub fn add_delay(anchor: Timestamp, delay: Delay, zone: &TimeZone) -> Option<Timestamp> {
+pub(crate) fn add_delay(anchor: Timestamp, delay: Delay, zone: &TimeZone) -> Option<Timestamp> {
     let zoned: ZonedDateTime = anchor.to_zoned_datetime(zone.clone());
     let result = match delay {
         Delay::Minutes(n) => return anchor.checked_add(n.minutes()).ok(),
@@ -73,7 +73,7 @@ pub fn add_delay(anchor: Timestamp, delay: Delay, zone: &TimeZone) -> Option<Tim
 /// Left out: a follow-up counted from a step that was skipped or does not apply (its date can
 /// never come, and "90d after step X" would mislead), and a repeat of a date already listed with
 /// the same text (two routes to the same closure).
-pub fn key_dates(checklist: &Loaded, replay: &Replay, now: Timestamp, zone: &TimeZone) -> Vec<KeyDate> {
+pub(crate) fn key_dates(checklist: &Loaded, replay: &Replay, now: Timestamp, zone: &TimeZone) -> Vec<KeyDate> {
     let progress = Progress::new(checklist, replay);
     let never_done = |id: &str| {
         checklist
@@ -126,7 +126,7 @@ pub fn key_dates(checklist: &Loaded, replay: &Replay, now: Timestamp, zone: &Tim
 
 /// The follow-ups whose date has passed while their step is still open (pending or waiting):
 /// "1 hour has passed since the closure request without a confirmation".
-pub fn due_reminders(checklist: &Loaded, replay: &Replay, now: Timestamp, zone: &TimeZone) -> Vec<KeyDate> {
+pub(crate) fn due_reminders(checklist: &Loaded, replay: &Replay, now: Timestamp, zone: &TimeZone) -> Vec<KeyDate> {
     let progress = Progress::new(checklist, replay);
     key_dates(checklist, replay, now, zone)
         .into_iter()

@@ -6,23 +6,23 @@
 use sha2::{Digest, Sha256};
 
 /// Hex sha256 of some bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     to_hex(&sha256(bytes))
 }
 
 /// The sha256 of some bytes, raw.
-pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
 /// Lowercase hex of a digest.
-pub fn to_hex(digest: &[u8; 32]) -> String {
+pub(crate) fn to_hex(digest: &[u8; 32]) -> String {
     hex_digits(digest).iter().map(|&digit| char::from(digit)).collect()
 }
 
 /// The lowercase hex digits of a digest, without allocating (the log's chain check compares them
 /// for every line).
-pub fn hex_digits(digest: &[u8; 32]) -> [u8; 64] {
+pub(crate) fn hex_digits(digest: &[u8; 32]) -> [u8; 64] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hex = [0; 64];
     for (pair, &byte) in hex.chunks_exact_mut(2).zip(digest) {

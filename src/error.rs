@@ -7,7 +7,7 @@ use std::io;
 use std::path::PathBuf;
 
 /// Shorthand used across the crate.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Every way a closeacct command can fail.
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +134,7 @@ impl Error {
 
     /// What to do about it, printed on a line of its own after the error, if there is a next
     /// step to suggest.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             Error::UnknownProvider { provider, available } => Some(match closest(provider, available).as_slice() {
                 [] => "`closeacct providers` lists them".to_owned(),
@@ -162,12 +162,12 @@ impl Error {
 
     /// Whether the operator has been told already (the wizard's summary, the interruption's
     /// message), so `run` prints nothing more.
-    pub fn is_reported(&self) -> bool {
+    pub(crate) fn is_reported(&self) -> bool {
         matches!(self, Error::Incomplete | Error::Interrupted)
     }
 
     /// Whether this error is a closed stdout (`closeacct report | head`), which is not a failure.
-    pub fn is_broken_pipe(&self) -> bool {
+    pub(crate) fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
     }
 
@@ -188,7 +188,7 @@ impl Error {
 /// Closeness is the edit distance to the whole candidate or to its start (`gpc` is close to
 /// `gcp-project`), and a candidate containing what was typed is close. A candidate that shares
 /// nothing with what was typed (as far from it as its length) is no suggestion.
-pub fn closest<'a>(given: &str, candidates: &'a [String]) -> Vec<&'a str> {
+pub(crate) fn closest<'a>(given: &str, candidates: &'a [String]) -> Vec<&'a str> {
     let typed = given.chars().count();
     let distance = |c: &str| {
         let whole = strsim::levenshtein(given, c);

@@ -5,17 +5,17 @@
 //! whole, because an operator copies them.
 
 /// The width `status` and the text report are laid out for.
-pub const REPORT_WIDTH: usize = 80;
+pub(crate) const REPORT_WIDTH: usize = 80;
 
 /// Fills `text` to `width` columns after `first`, the following lines indented to line up under
 /// the text's start.
-pub fn fill_hanging(text: &str, width: usize, first: &str) -> String {
+pub(crate) fn fill_hanging(text: &str, width: usize, first: &str) -> String {
     fill(text, width, first, &" ".repeat(first.chars().count()))
 }
 
 /// Fills `text` to `width` columns, `initial` before the first line and `subsequent` before the
 /// others.
-pub fn fill(text: &str, width: usize, initial: &str, subsequent: &str) -> String {
+pub(crate) fn fill(text: &str, width: usize, initial: &str, subsequent: &str) -> String {
     let options = textwrap::Options::new(width)
         .initial_indent(initial)
         .subsequent_indent(subsequent)

@@ -3,30 +3,49 @@
 //! The binary is a thin wrapper around [`run`]; tests, fuzz targets and benchmarks call the same
 //! library code.
 
-pub mod checklist;
-pub mod cli;
-pub mod clock;
+mod checklist;
+mod cli;
+mod clock;
 mod commands;
-pub mod dates;
-pub mod digest;
-pub mod error;
-pub mod layout;
-pub mod progress;
-pub mod prompter;
-pub mod report;
-pub mod secrets;
-pub mod session;
-pub mod state;
-pub mod terminal;
-pub mod ui;
-pub mod wizard;
+mod dates;
+mod digest;
+mod error;
+mod layout;
+mod progress;
+mod prompter;
+mod report;
+mod secrets;
+mod session;
+mod state;
+mod terminal;
+mod ui;
+mod wizard;
+
+/// What tests, benchmarks and fuzz targets reach inside the crate; not an API.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::checklist::{
+        Actor, BUILTIN, Checklist, Choice, Condition, Delay, DetailIf, Fact, FactKind, FollowUp, Link, Loaded, Source,
+        SourceEntry, Stage, Step, StepKind, StepRef, generate_for_benchmarks,
+    };
+    pub use crate::clock::now;
+    pub use crate::error::Error;
+    pub use crate::progress::Progress;
+    pub use crate::secrets::{SecretKind, find_secret};
+    pub use crate::session::{ActiveRun, OnChange, Session};
+    pub use crate::state::{
+        Appender, Detail, EVENTS_FILE, Entry, Event, EventKind, EventRef, LogEnd, RecordedStatus, Replay, RunLock,
+        Sink, StateDir, StepRecord, assert_quick_reader_agrees, open_log_for_append, parse_log, read_log, replay,
+    };
+    pub use crate::wizard::{Action, STEP_MENU, WAIT_MENU};
+}
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use crate::error::{Error, Result};
+use crate::error::Error;
 
 /// Parses the arguments, runs the command, prints any error once on stderr, and returns the exit
 /// code from the CONTRACT table.

@@ -10,7 +10,7 @@ use crate::state::{RecordedStatus, Replay};
 /// A step's status in a run, as reports show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Status {
+pub(crate) enum Status {
     Done,
     Skipped,
     Waiting,
@@ -20,12 +20,12 @@ pub enum Status {
 
 impl Status {
     /// Done, skipped or not applicable: nothing more is needed.
-    pub fn is_resolved(self) -> bool {
+    pub(crate) fn is_resolved(self) -> bool {
         matches!(self, Status::Done | Status::Skipped | Status::NotApplicable)
     }
 
     /// The word reports use.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Done => "done",
             Status::Skipped => "skipped",
@@ -38,7 +38,7 @@ impl Status {
 
 /// Whether a step applies, given the facts answered so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Applies {
+pub(crate) enum Applies {
     Yes,
     No,
     /// Its `when` reads a fact that has no answer yet.
@@ -49,27 +49,27 @@ pub enum Applies {
 
 /// Counts of steps by status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    pub total: usize,
-    pub applicable: usize,
-    pub done: usize,
-    pub skipped: usize,
-    pub waiting: usize,
-    pub pending: usize,
-    pub not_applicable: usize,
+pub(crate) struct Counts {
+    pub(crate) total: usize,
+    pub(crate) applicable: usize,
+    pub(crate) done: usize,
+    pub(crate) skipped: usize,
+    pub(crate) waiting: usize,
+    pub(crate) pending: usize,
+    pub(crate) not_applicable: usize,
 }
 
 impl Counts {
     /// Steps that count towards progress: done or skipped.
-    pub fn resolved_applicable(&self) -> usize {
+    pub(crate) fn resolved_applicable(&self) -> usize {
         self.done + self.skipped
     }
 }
 
 /// A checklist read against a run.
 pub struct Progress<'a> {
-    pub checklist: &'a Loaded,
-    pub replay: &'a Replay,
+    pub(crate) checklist: &'a Loaded,
+    pub(crate) replay: &'a Replay,
 }
 
 impl<'a> Progress<'a> {
@@ -78,7 +78,7 @@ impl<'a> Progress<'a> {
     }
 
     /// Whether a step applies with the latest answers.
-    pub fn applies(&self, step: &Step) -> Applies {
+    pub(crate) fn applies(&self, step: &Step) -> Applies {
         match self.checklist.condition(step) {
             None => Applies::Yes,
             Some(condition) => match condition.eval(&self.replay.facts) {
@@ -91,7 +91,7 @@ impl<'a> Progress<'a> {
 
     /// The status of a step. A step once done or skipped stays so in the record even if a later
     /// answer rules it out.
-    pub fn status(&self, step: &Step) -> Status {
+    pub(crate) fn status(&self, step: &Step) -> Status {
         let recorded = self.replay.steps.get(step.id.get_ref()).map(|r| r.status);
         match recorded {
             Some(RecordedStatus::Done) => Status::Done,
@@ -103,7 +103,7 @@ impl<'a> Progress<'a> {
     }
 
     /// The ids of a step's requirements that are not resolved yet.
-    pub fn unmet_requirements(&self, step: &Step) -> Vec<&'a str> {
+    pub(crate) fn unmet_requirements(&self, step: &Step) -> Vec<&'a str> {
         step.requires
             .iter()
             .filter_map(|id| self.checklist.find(id.get_ref()))
@@ -114,7 +114,7 @@ impl<'a> Progress<'a> {
     }
 
     /// Counts by status.
-    pub fn counts(&self) -> Counts {
+    pub(crate) fn counts(&self) -> Counts {
         let mut counts = Counts::default();
         for (_, step) in self.checklist.steps() {
             counts.total += 1;
@@ -131,7 +131,7 @@ impl<'a> Progress<'a> {
     }
 
     /// Every step resolved (a waiting step keeps the run open).
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.first_open().is_none()
     }
 
@@ -141,7 +141,7 @@ impl<'a> Progress<'a> {
     }
 
     /// Facts without an answer, in checklist order.
-    pub fn unanswered_facts(&self) -> Vec<&'a str> {
+    pub(crate) fn unanswered_facts(&self) -> Vec<&'a str> {
         self.checklist
             .checklist
             .facts
@@ -153,7 +153,7 @@ impl<'a> Progress<'a> {
 
     /// Refuses to record a step as done or skipped when it does not apply, depends on an
     /// unanswered fact, or has unresolved requirements. The message says why.
-    pub fn check_can_record(&self, r: StepRef) -> Result<()> {
+    pub(crate) fn check_can_record(&self, r: StepRef) -> Result<()> {
         let step = self.checklist.step(r);
         let id = step.id.get_ref();
         let number = r.number();
@@ -206,7 +206,7 @@ impl<'a> Progress<'a> {
 }
 
 /// What changed between the checklist a run is pinned to and the current one, one line a change.
-pub fn diff_checklists(old: &Loaded, new: &Loaded) -> Vec<String> {
+pub(crate) fn diff_checklists(old: &Loaded, new: &Loaded) -> Vec<String> {
     let mut changes = Vec::new();
     if old.checklist.version != new.checklist.version {
         changes.push(format!("version {} → {}", old.checklist.version, new.checklist.version));

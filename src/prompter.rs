@@ -2,12 +2,15 @@
 //! terminal. The terminal implementation (`terminal.rs`) is the only caller of dialoguer; tests
 //! drive the wizard with [`Scripted`].
 
+#[cfg(test)]
 use std::collections::VecDeque;
 
-use crate::error::{Error, Result};
+#[cfg(test)]
+use crate::error::Error;
+use crate::error::Result;
 
 /// Everything the wizard asks of, and shows to, the operator.
-pub trait Prompter {
+pub(crate) trait Prompter {
     /// A yes/no question.
     fn confirm(&mut self, prompt: &str) -> Result<bool>;
     /// A menu; returns the index chosen. The first item is highlighted.
@@ -23,15 +26,17 @@ pub trait Prompter {
 }
 
 /// A prompter that answers from a script, for tests.
+#[cfg(test)]
 #[derive(Default)]
-pub struct Scripted {
-    pub answers: VecDeque<String>,
-    pub transcript: Vec<String>,
+pub(crate) struct Scripted {
+    pub(crate) answers: VecDeque<String>,
+    pub(crate) transcript: Vec<String>,
 }
 
+#[cfg(test)]
 impl Scripted {
     /// A prompter that gives these answers in order; running out is an interruption.
-    pub fn new(answers: &[&str]) -> Scripted {
+    pub(crate) fn new(answers: &[&str]) -> Scripted {
         Scripted { answers: answers.iter().map(|a| (*a).to_owned()).collect(), transcript: Vec::new() }
     }
 
@@ -42,6 +47,7 @@ impl Scripted {
     }
 }
 
+#[cfg(test)]
 impl Prompter for Scripted {
     fn confirm(&mut self, prompt: &str) -> Result<bool> {
         Ok(self.next(prompt)? == "y")

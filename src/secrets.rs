@@ -63,7 +63,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// The shortest assignment value that is refused; shorter ones are taken for words or fragments.
-pub const MIN_VALUE_CHARS: usize = 6;
+pub(crate) const MIN_VALUE_CHARS: usize = 6;
 
 /// What kind of secret was seen; `Display` gives a phrase like "an AWS secret access key".
 ///

@@ -13,7 +13,7 @@ use crate::state::{
 };
 
 /// Notes, evidence and reasons longer than this are refused: a note is not a file dump.
-pub const MAX_TEXT_CHARS: usize = 4000;
+pub(crate) const MAX_TEXT_CHARS: usize = 4000;
 
 /// The resolved settings every run command shares.
 pub struct Session {
@@ -45,30 +45,30 @@ pub struct ActiveRun {
 }
 
 /// A run opened for reading only: no lock is taken and nothing is written.
-pub struct ReadRun {
-    pub provider: String,
-    pub account: String,
-    pub dir: PathBuf,
-    pub replay: Replay,
-    pub end: LogEnd,
+pub(crate) struct ReadRun {
+    pub(crate) provider: String,
+    pub(crate) account: String,
+    pub(crate) dir: PathBuf,
+    pub(crate) replay: Replay,
+    pub(crate) end: LogEnd,
     /// The checklist the run is pinned to (the current one, or the pinned copy if it changed).
-    pub checklist: Loaded,
+    pub(crate) checklist: Loaded,
     /// Differences between the pinned checklist and the current one, if any.
-    pub pending_changes: Vec<String>,
+    pub(crate) pending_changes: Vec<String>,
 }
 
 /// What `confirm` (or the wizard) gives besides the step: each blank text counts as none.
 #[derive(Debug, Default)]
-pub struct Confirmation {
-    pub note: Option<String>,
-    pub evidence: Option<String>,
+pub(crate) struct Confirmation {
+    pub(crate) note: Option<String>,
+    pub(crate) evidence: Option<String>,
     /// The account, typed again: required for an irreversible (`attest`) step.
-    pub attest: Option<String>,
+    pub(crate) attest: Option<String>,
 }
 
 /// What confirming a step did.
 #[derive(Debug)]
-pub enum Confirmed {
+pub(crate) enum Confirmed {
     /// The step is recorded done (or, already done, the new note or evidence is added).
     Recorded(Event),
     /// The step was already done and nothing new was given.
@@ -76,7 +76,7 @@ pub enum Confirmed {
 }
 
 /// Checks an account argument: `[A-Za-z0-9][A-Za-z0-9._@-]{0,63}`.
-pub fn validate_account(account: &str) -> Result<()> {
+pub(crate) fn validate_account(account: &str) -> Result<()> {
     let bytes = account.as_bytes();
     let ok = !bytes.is_empty()
         && bytes.len() <= 64
@@ -87,7 +87,7 @@ pub fn validate_account(account: &str) -> Result<()> {
 
 /// Refuses a note, evidence or reason that is too long or looks like a secret, before anything is
 /// written. `what` names the field for the message (`the note for step 3.2`).
-pub fn screen_text(what: &str, text: &str) -> Result<()> {
+pub(crate) fn screen_text(what: &str, text: &str) -> Result<()> {
     if text.chars().count() > MAX_TEXT_CHARS {
         return Err(Error::RefusedInput {
             message: format!("refusing to record {what}: it is longer than {MAX_TEXT_CHARS} characters"),
@@ -104,7 +104,7 @@ pub fn screen_text(what: &str, text: &str) -> Result<()> {
 }
 
 /// `None` for a missing or blank text, else the text trimmed.
-pub fn non_empty(text: Option<&str>) -> Option<String> {
+pub(crate) fn non_empty(text: Option<&str>) -> Option<String> {
     text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
@@ -124,7 +124,7 @@ fn operator_name(given: Option<&str>) -> Result<String> {
 impl Session {
     /// Resolves what every run command shares, before anything is prompted or written: the
     /// checklist, the state directory and (for commands that record) the operator.
-    pub fn from_args(run: &RunArgs, operator: Option<&OperatorArgs>) -> Result<Session> {
+    pub(crate) fn from_args(run: &RunArgs, operator: Option<&OperatorArgs>) -> Result<Session> {
         let checklist = Session::load_checklist(run.provider.as_deref(), &run.checklist)?;
         let state = StateDir::resolve(run.state.state_dir.as_deref())?;
         let operator = operator_name(operator.and_then(|o| o.operator.as_deref()))?;
@@ -132,7 +132,7 @@ impl Session {
     }
 
     /// The checklist named by `--checklist FILE` or the provider id.
-    pub fn load_checklist(provider: Option<&str>, args: &ChecklistArgs) -> Result<Loaded> {
+    pub(crate) fn load_checklist(provider: Option<&str>, args: &ChecklistArgs) -> Result<Loaded> {
         match (&args.checklist, provider) {
             (Some(path), provider) => {
                 let loaded = Loaded::from_file(path)?;
@@ -154,7 +154,7 @@ impl Session {
 
     /// Opens the run the arguments name for writing (exit 66 if there is none); a changed
     /// checklist is accepted only with `--accept-changes`.
-    pub fn open_existing(&self, run: &RunArgs, operator: &OperatorArgs) -> Result<ActiveRun> {
+    pub(crate) fn open_existing(&self, run: &RunArgs, operator: &OperatorArgs) -> Result<ActiveRun> {
         let account = self.require_account(run.account.as_deref())?;
         let policy = if operator.accept_changes { OnChange::Accept } else { OnChange::Refuse };
         self.open(&account, policy)
@@ -164,7 +164,7 @@ impl Session {
     /// account typed exactly, an evidence step needs evidence. A step already done takes a new
     /// note or evidence as a further event; nothing earlier changes. The wizard and `confirm`
     /// both come through here.
-    pub fn confirm(&self, run: &mut ActiveRun, r: StepRef, given: Confirmation) -> Result<Confirmed> {
+    pub(crate) fn confirm(&self, run: &mut ActiveRun, r: StepRef, given: Confirmation) -> Result<Confirmed> {
         let step = self.checklist.step(r);
         let id = step.id.get_ref().clone();
         let number = r.number();
@@ -207,7 +207,7 @@ impl Session {
     }
 
     /// Records a step skipped, with the reason. A step already done cannot be skipped.
-    pub fn skip(&self, run: &mut ActiveRun, r: StepRef, reason: String) -> Result<Event> {
+    pub(crate) fn skip(&self, run: &mut ActiveRun, r: StepRef, reason: String) -> Result<Event> {
         let step = self.checklist.step(r);
         let id = step.id.get_ref().clone();
         let progress = Progress::new(&self.checklist, &run.replay);
@@ -222,13 +222,13 @@ impl Session {
     }
 
     /// The provider id: the checklist's id.
-    pub fn provider(&self) -> &str {
+    pub(crate) fn provider(&self) -> &str {
         self.checklist.id()
     }
 
     /// The account meant: the one given, or the only run of this provider. `None` when there is
     /// no run and none was given.
-    pub fn resolve_account(&self, given: Option<&str>) -> Result<Option<String>> {
+    pub(crate) fn resolve_account(&self, given: Option<&str>) -> Result<Option<String>> {
         if let Some(account) = given {
             validate_account(account)?;
             return Ok(Some(account.to_owned()));
@@ -250,7 +250,7 @@ impl Session {
     }
 
     /// Like `resolve_account`, but a missing run is an error (exit 66).
-    pub fn require_account(&self, given: Option<&str>) -> Result<String> {
+    pub(crate) fn require_account(&self, given: Option<&str>) -> Result<String> {
         self.resolve_account(given)?.ok_or_else(|| Error::NoSuchRun {
             provider: Some(self.provider().to_owned()),
             account: None,
@@ -259,7 +259,7 @@ impl Session {
     }
 
     /// Whether a run exists for the account.
-    pub fn run_exists(&self, account: &str) -> bool {
+    pub(crate) fn run_exists(&self, account: &str) -> bool {
         self.state.run_dir(self.provider(), account).join(state::EVENTS_FILE).exists()
     }
 
@@ -339,7 +339,7 @@ impl Session {
 
     /// Moves a run out of the active runs into the archive, while its lock is held so that no
     /// other closeacct writes to it meanwhile; returns where it went.
-    pub fn archive(&self, run: ActiveRun) -> Result<PathBuf> {
+    pub(crate) fn archive(&self, run: ActiveRun) -> Result<PathBuf> {
         let stamp = clock::now().strftime("%Y%m%dT%H%M%SZ").to_string();
         let archive = self.state.archive_run(&run.provider, &run.account, &stamp)?;
         drop(run);
@@ -348,7 +348,7 @@ impl Session {
 
     /// Records `run_completed` once every step is resolved (and not already recorded); returns
     /// whether the run is complete. The wizard and the scripted commands both end a step here.
-    pub fn complete_if_done(&self, run: &mut ActiveRun) -> Result<bool> {
+    pub(crate) fn complete_if_done(&self, run: &mut ActiveRun) -> Result<bool> {
         let complete = Progress::new(&self.checklist, &run.replay).is_complete();
         if complete && run.replay.completed_at.is_none() {
             run.record(&self.operator, EventKind::RunCompleted {})?;
@@ -358,7 +358,7 @@ impl Session {
 
     /// Opens a run for reading, keeping `detail`: no lock, nothing written, a torn tail ignored.
     /// The session's checklist moves into the run rather than being copied.
-    pub fn read(self, account: &str, detail: Detail) -> Result<ReadRun> {
+    pub(crate) fn read(self, account: &str, detail: Detail) -> Result<ReadRun> {
         let provider = self.provider().to_owned();
         let dir = existing_run_dir(&self.state, &provider, account)?;
         let (replay, end) = state::replay(&dir, detail)?;
@@ -396,7 +396,12 @@ impl Session {
 impl ReadRun {
     /// Reads a run against the checklist it is pinned to, for a run whose checklist is neither
     /// built in nor given (one started from a checklist file): there is nothing to compare with.
-    pub fn with_pinned_checklist(state: &StateDir, provider: &str, account: &str, detail: Detail) -> Result<ReadRun> {
+    pub(crate) fn with_pinned_checklist(
+        state: &StateDir,
+        provider: &str,
+        account: &str,
+        detail: Detail,
+    ) -> Result<ReadRun> {
         let dir = existing_run_dir(state, provider, account)?;
         let (replay, end) = state::replay(&dir, detail)?;
         let checklist = Loaded::from_file(&state::pinned_checklist_path(&dir, &replay.checklist_sha256))?;
@@ -434,7 +439,7 @@ fn short(hash: &str) -> &str {
 
 impl ActiveRun {
     /// What to tell the operator when a torn last line was set aside on opening, if one was.
-    pub fn torn_notice(&self) -> Option<String> {
+    pub(crate) fn torn_notice(&self) -> Option<String> {
         self.torn_set_aside.map(|bytes| {
             format!(
                 "the last line of the log was cut short by a crash ({bytes} bytes, never confirmed); it was moved to {}.torn",

@@ -17,13 +17,13 @@ use crate::prompter::Prompter;
 static INTERRUPT_REPORTED: Once = Once::new();
 
 /// Whether the wizard can prompt: stdin and stderr must both be terminals.
-pub fn can_prompt() -> bool {
+pub(crate) fn can_prompt() -> bool {
     io::stdin().is_terminal() && io::stderr().is_terminal()
 }
 
 /// Makes Ctrl-C restore the cursor and exit 4 wherever it lands, prompt or not. Everything
 /// recorded before it is already on disk, so exiting at once loses nothing confirmed.
-pub fn install_interrupt_handler() {
+pub(crate) fn install_interrupt_handler() {
     // A second install (a second `run` in one process) keeps the first handler, which is the same.
     let _ = ctrlc::set_handler(|| {
         report_interrupt();
@@ -33,7 +33,7 @@ pub fn install_interrupt_handler() {
 
 /// Shows the cursor again and says what was kept; only the first call prints, and every call
 /// returns only once it has been printed.
-pub fn report_interrupt() {
+pub(crate) fn report_interrupt() {
     INTERRUPT_REPORTED.call_once(|| {
         let term = Term::stderr();
         let _ = term.show_cursor();
@@ -43,7 +43,7 @@ pub fn report_interrupt() {
 }
 
 /// Prompts on the terminal with dialoguer.
-pub struct TerminalPrompter {
+pub(crate) struct TerminalPrompter {
     term: Term,
     theme: Box<dyn Theme>,
 }
@@ -66,7 +66,7 @@ fn prompt_error(error: dialoguer::Error) -> Error {
 }
 
 /// The width of the terminal the wizard writes to (stderr); 80 when it has none.
-pub fn columns() -> usize {
+pub(crate) fn columns() -> usize {
     Term::stderr().size_checked().map_or(80, |(_, cols)| usize::from(cols))
 }
 

@@ -12,44 +12,46 @@ use crate::progress::Progress;
 use crate::session::{ActiveRun, Session};
 
 /// Where a command's output goes.
-pub struct Ui {
+pub(crate) struct Ui {
     quiet: bool,
 }
 
+// Every output goes through the Ui, whether or not its policy reads a setting today.
+#[allow(clippy::unused_self)]
 impl Ui {
     /// `quiet` drops status lines (`--quiet`).
-    pub fn new(quiet: bool) -> Ui {
+    pub(crate) fn new(quiet: bool) -> Ui {
         Ui { quiet }
     }
 
     /// Writes the command's data (a report, JSON) to stdout; a closed pipe is an I/O error that
     /// `run` turns into a quiet exit 0.
-    pub fn stdout(&self, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn stdout(&self, bytes: &[u8]) -> Result<()> {
         let mut out = std::io::stdout().lock();
         out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| Error::io("write", "stdout", e))
     }
 
     /// A line about what the command did, on stderr, unless `--quiet`.
-    pub fn status(&self, line: impl Display) {
+    pub(crate) fn status(&self, line: impl Display) {
         if !self.quiet {
             eprintln!("{line}");
         }
     }
 
     /// Something the operator must see even with `--quiet`, on stderr, as `closeacct: …`.
-    pub fn warning(&self, line: impl Display) {
+    pub(crate) fn warning(&self, line: impl Display) {
         eprintln!("closeacct: {line}");
     }
 
     /// Tells the operator that a torn last line was set aside when the run was opened.
-    pub fn note_torn(&self, run: &ActiveRun) {
+    pub(crate) fn note_torn(&self, run: &ActiveRun) {
         if let Some(notice) = run.torn_notice() {
             self.warning(notice);
         }
     }
 
     /// Says what is left after a scripted command: facts to answer, then the next open step.
-    pub fn say_next(&self, session: &Session, run: &ActiveRun) {
+    pub(crate) fn say_next(&self, session: &Session, run: &ActiveRun) {
         let progress = Progress::new(&session.checklist, &run.replay);
         let counts = progress.counts();
         let unanswered = progress.unanswered_facts();

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use closeacct::checklist::{Actor, Delay, FactKind, Loaded, Step, StepKind};
+use closeacct::testing::{Actor, Delay, FactKind, Loaded, Step, StepKind};
 use regex::{Regex, RegexBuilder};
 
 use crate::common::Env;
@@ -308,7 +308,7 @@ fn builtin_checklists_name_their_sources() {
     assert_eq!(source.url, None);
     let read = source.read.as_deref().unwrap_or_default();
     assert!(read.contains("2015-11-04") && read.contains("gives no public address"), "{read}");
-    for (id, _, text) in closeacct::checklist::BUILTIN {
+    for (id, _, text) in closeacct::testing::BUILTIN {
         assert!(
             !text.contains("11-04-2015") && !text.contains("seeds/"),
             "{id}: an ambiguous date or an internal path"
@@ -990,7 +990,7 @@ fn azure_free_egress_window_ends_60_days_after_the_transfer_starts() {
 
 #[test]
 fn every_step_of_every_builtin_checklist_names_its_sources() {
-    for (id, _, _) in closeacct::checklist::BUILTIN {
+    for (id, _, _) in closeacct::testing::BUILTIN {
         let loaded = load(id);
         let c = &loaded.checklist;
         assert!(c.source.is_none(), "{id}: the one-table [source] form; use [[sources]] with public URLs");

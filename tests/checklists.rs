@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use closeacct::checklist::{BUILTIN, Loaded};
+use closeacct::testing::{BUILTIN, Loaded};
 use proptest::prelude::*;
 
 use crate::common::Env;
@@ -167,7 +167,7 @@ fn odd_ids_are_refused_with_their_position() {
 
 #[test]
 fn a_generated_checklist_of_100_000_steps_loads() {
-    let text = closeacct::checklist::generate_for_benchmarks(100_000);
+    let text = closeacct::testing::generate_for_benchmarks(100_000);
     let loaded = Loaded::parse(&text, "big.toml").unwrap();
     assert_eq!(loaded.step_count(), 100_000);
     assert!(loaded.find("step-99999").is_some());

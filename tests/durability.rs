@@ -18,13 +18,12 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use closeacct::checklist::{Loaded, generate_for_benchmarks};
-use closeacct::clock;
-use closeacct::error::Error;
-use closeacct::session::{ActiveRun, OnChange, Session};
-use closeacct::state::{
+use closeacct::testing::{ActiveRun, OnChange, Session};
+use closeacct::testing::{
     Appender, Detail, EVENTS_FILE, EventKind, RecordedStatus, Replay, Sink, StateDir, parse_log, read_log, replay,
 };
+use closeacct::testing::{Error, now};
+use closeacct::testing::{Loaded, generate_for_benchmarks};
 use proptest::prelude::*;
 
 use crate::common::{Env, Output, Run, SMALL};
@@ -650,7 +649,7 @@ fn io_faults_exit_74_record_nothing_and_stop_the_appender() {
             evidence: None,
             attested: None,
         };
-        let error = appender.append(clock::now(), "ana", done()).unwrap_err();
+        let error = appender.append(now(), "ana", done()).unwrap_err();
         assert_eq!(error.exit_code(), 74, "{fault:?}: {error}");
         let message = printed(&error);
         assert_eq!(message.lines().count(), 1, "{fault:?}: {message}");
@@ -678,7 +677,7 @@ fn io_faults_exit_74_record_nothing_and_stop_the_appender() {
 
         // No retry on the same handle: the next append fails without touching the sink.
         let touched = calls.borrow().len();
-        let again = appender.append(clock::now(), "ana", done()).unwrap_err();
+        let again = appender.append(now(), "ana", done()).unwrap_err();
         assert_eq!(again.exit_code(), 74);
         assert!(again.to_string().contains("an earlier write to this log failed"), "{again}");
         assert!(again.to_string().contains("nothing was recorded"), "{again}");
@@ -903,7 +902,7 @@ type Projection = (
 );
 
 fn project(replay: &Replay) -> Projection {
-    let texts = |entries: &[closeacct::state::Entry]| entries.iter().map(|e| e.text.clone()).collect::<Vec<_>>();
+    let texts = |entries: &[closeacct::testing::Entry]| entries.iter().map(|e| e.text.clone()).collect::<Vec<_>>();
     let steps = replay
         .steps
         .iter()

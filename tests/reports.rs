@@ -169,11 +169,11 @@ fn drive(env: &Env, s: &Scenario) -> Timestamp {
 /// scripted commands have no way to say so, so this appends the event through the library,
 /// holding the run's lock like any writer.
 fn mark_waiting(env: &Env, provider: &str, account: &str, step: &str, now: Timestamp, by: &str, note: &str) {
-    use closeacct::state::{self, EventKind, RunLock};
+    use closeacct::testing::{Detail, EventKind, RunLock, open_log_for_append, replay};
     let dir = env.run_dir(provider, account);
     let _lock = RunLock::acquire(&dir, provider, account).expect("lock");
-    let (_, end) = state::replay(&dir, state::Detail::Summary).expect("replay");
-    let mut log = state::open_log_for_append(&dir, &end).expect("open log");
+    let (_, end) = replay(&dir, Detail::Summary).expect("replay");
+    let mut log = open_log_for_append(&dir, &end).expect("open log");
     log.append(now, by, EventKind::StepWaiting { step: step.to_owned(), note: Some(note.to_owned()) })
         .expect("append waiting");
 }

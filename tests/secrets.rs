@@ -5,7 +5,7 @@
 //! Every credential below is made up for these tests (random strings in the vendors' formats, or
 //! AWS's documented example key); none is, or was, a working credential.
 
-use closeacct::secrets::{SecretKind, find_secret};
+use closeacct::testing::{SecretKind, find_secret};
 
 use crate::common::{Output, Small};
 

@@ -14,8 +14,6 @@ use std::process::{Command, Stdio};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use closeacct::wizard;
-
 use expectrl::Expect;
 use expectrl::process::unix::WaitStatus;
 use expectrl::session::OsSession;
@@ -36,8 +34,10 @@ const CTRL_C: &str = "\x03";
 const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
 
 /// The labels of the wizard's menus, from the wizard's own tables.
-static STEP_MENU: LazyLock<Vec<&str>> = LazyLock::new(|| wizard::STEP_MENU.iter().map(|(label, _)| *label).collect());
-static WAIT_MENU: LazyLock<Vec<&str>> = LazyLock::new(|| wizard::WAIT_MENU.iter().map(|(label, _)| *label).collect());
+static STEP_MENU: LazyLock<Vec<&str>> =
+    LazyLock::new(|| closeacct::testing::STEP_MENU.iter().map(|(label, _)| *label).collect());
+static WAIT_MENU: LazyLock<Vec<&str>> =
+    LazyLock::new(|| closeacct::testing::WAIT_MENU.iter().map(|(label, _)| *label).collect());
 
 /// The wizard's command line with the same clean environment the other tests use, on a
 /// terminal that draws menus.

@@ -2,7 +2,7 @@
 //! what it accepts survives `checklist show --format toml` unchanged.
 #![no_main]
 
-use closeacct::checklist::Loaded;
+use closeacct::testing::Loaded;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use closeacct::state::{LogEnd, Replay, assert_quick_reader_agrees, parse_log};
+use closeacct::testing::{LogEnd, Replay, assert_quick_reader_agrees, parse_log};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -21,7 +21,7 @@ struct Literal {
 
 impl Condition {
     /// Parses `a`, `!a`, `a && !b`, `kind=member || c`.
-    pub fn parse(text: &str) -> std::result::Result<Condition, String> {
+    pub(crate) fn parse(text: &str) -> std::result::Result<Condition, String> {
         let mut any = Vec::new();
         for alternative in text.split("||") {
             let mut all = Vec::new();
@@ -48,7 +48,7 @@ impl Condition {
     }
 
     /// The facts this condition reads, with the choice each literal compares against.
-    pub fn literals(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+    pub(crate) fn literals(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
         self.any.iter().flatten().map(|l| (l.fact.as_str(), l.choice.as_deref()))
     }
 

@@ -17,16 +17,16 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepRef {
     /// Index of the stage (0-based).
-    pub stage: usize,
+    pub(crate) stage: usize,
     /// Index of the step within its stage (0-based).
-    pub step: usize,
+    pub(crate) step: usize,
     /// Index of the step in checklist order (0-based).
-    pub flat: usize,
+    pub(crate) flat: usize,
 }
 
 impl StepRef {
     /// The number shown to operators, `3.2` for the second step of the third stage.
-    pub fn number(self) -> String {
+    pub(crate) fn number(self) -> String {
         format!("{}.{}", self.stage + 1, self.step + 1)
     }
 }
@@ -81,7 +81,7 @@ impl Loaded {
     }
 
     /// Loads a checklist file from disk.
-    pub fn from_file(path: &Path) -> Result<Loaded> {
+    pub(crate) fn from_file(path: &Path) -> Result<Loaded> {
         let bytes = std::fs::read(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
             _ => Error::io("read checklist", path, e),
@@ -115,7 +115,7 @@ impl Loaded {
     }
 
     /// Looks a step up by id or by its number (`3.2`); unknown ones get the closest ids suggested.
-    pub fn resolve(&self, arg: &str) -> Result<StepRef> {
+    pub(crate) fn resolve(&self, arg: &str) -> Result<StepRef> {
         if let Some(r) = self.find(arg) {
             return Ok(r);
         }
@@ -161,7 +161,7 @@ impl Loaded {
     }
 
     /// Looks a fact up by id, or says which facts there are.
-    pub fn require_fact(&self, id: &str) -> Result<&Fact> {
+    pub(crate) fn require_fact(&self, id: &str) -> Result<&Fact> {
         self.fact(id).ok_or_else(|| Error::UnknownFact {
             fact: id.to_owned(),
             checklist: self.id().to_owned(),
@@ -176,7 +176,7 @@ impl Loaded {
 }
 
 /// Parses a checklist document in one piece.
-pub fn parse_whole(text: &str) -> std::result::Result<Checklist, toml::de::Error> {
+pub(crate) fn parse_whole(text: &str) -> std::result::Result<Checklist, toml::de::Error> {
     toml::from_str(text)
 }
 
@@ -188,7 +188,7 @@ pub fn parse_whole(text: &str) -> std::result::Result<Checklist, toml::de::Error
 /// checklist of 10,000 steps loads in a few megabytes. It gives the same checklist as a whole
 /// parse because each section is a contiguous slice that only adds one element to `stages`:
 /// [`stage_sections`] refuses any document where a later header could reach outside its stage.
-pub fn parse_by_stage(text: &str) -> Option<Checklist> {
+pub(crate) fn parse_by_stage(text: &str) -> Option<Checklist> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Section {
@@ -284,14 +284,14 @@ fn shift_stage_spans(stage: &mut Stage, offset: usize) {
 
 /// A 1-based line and column (in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Position {
-    pub line: usize,
-    pub col: usize,
+pub(crate) struct Position {
+    pub(crate) line: usize,
+    pub(crate) col: usize,
 }
 
 impl Position {
     /// The position of byte offset `offset` in `text`.
-    pub fn of(text: &str, offset: usize) -> Position {
+    pub(crate) fn of(text: &str, offset: usize) -> Position {
         Position::of_bytes(text.as_bytes(), offset)
     }
 

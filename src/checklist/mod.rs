@@ -13,14 +13,13 @@ mod schema;
 mod validate;
 
 pub use condition::Condition;
-pub use load::{Loaded, Position, StepRef, generate_for_benchmarks, parse_by_stage, parse_whole};
-pub use schema::{
-    Actor, Checklist, Choice, Delay, DetailIf, Fact, FactKind, FollowUp, Link, Source, SourceEntry, Stage, Step,
-    StepKind, is_valid_id,
-};
+pub use load::StepRef;
+pub use load::{Loaded, generate_for_benchmarks};
+pub use schema::{Actor, Delay, FactKind, Step, StepKind};
+pub use schema::{Checklist, Choice, DetailIf, Fact, FollowUp, Link, Source, SourceEntry, Stage};
 
 /// Checklist files larger than this are refused before parsing, so hostile input stays bounded.
-pub const MAX_CHECKLIST_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_CHECKLIST_BYTES: usize = 32 * 1024 * 1024;
 
 /// The checklists compiled into the binary: (id, file name, TOML text).
 pub const BUILTIN: &[(&str, &str, &str)] = &[

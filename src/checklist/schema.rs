@@ -42,7 +42,7 @@ impl Checklist {
     /// `[source]` table, or every `[[sources]]` entry's title (joined by `; `), their publishers,
     /// their URLs (as the reference) and, when there is only one, what of it was read (as the
     /// date).
-    pub fn source_summary(&self) -> Cow<'_, Source> {
+    pub(crate) fn source_summary(&self) -> Cow<'_, Source> {
         if let Some(source) = &self.source {
             return Cow::Borrowed(source);
         }
@@ -300,7 +300,7 @@ impl Fact {
     }
 
     /// Normalises an answer (`y`, `true`, `No`...) or says which answers are accepted.
-    pub fn normalise(&self, value: &str) -> Result<String> {
+    pub(crate) fn normalise(&self, value: &str) -> Result<String> {
         let lower = value.trim().to_ascii_lowercase();
         let normalised = match self.kind {
             FactKind::YesNo => match lower.as_str() {
@@ -326,7 +326,7 @@ pub(super) const MAX_ID_LEN: usize = 64;
 
 /// Whether `id` is a well-formed id: lowercase ASCII letters, digits, `-` and `_`, starting with
 /// a letter or digit, at most 64 characters.
-pub fn is_valid_id(id: &str) -> bool {
+pub(crate) fn is_valid_id(id: &str) -> bool {
     let bytes = id.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= MAX_ID_LEN

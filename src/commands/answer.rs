@@ -8,7 +8,7 @@ use crate::state::EventKind;
 use crate::ui::Ui;
 
 /// Records a fact's answer; the latest answer decides which steps apply.
-pub fn cmd_answer(ui: &Ui, args: &AnswerArgs) -> Result<()> {
+pub(crate) fn cmd_answer(ui: &Ui, args: &AnswerArgs) -> Result<()> {
     let session = Session::from_args(&args.run, Some(&args.operator))?;
     let value = session.checklist.require_fact(&args.fact)?.normalise(&args.value)?;
     let mut run = session.open_existing(&args.run, &args.operator)?;

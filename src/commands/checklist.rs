@@ -9,7 +9,7 @@ use crate::session::Session;
 use crate::ui::Ui;
 
 /// Runs a `checklist` subcommand.
-pub fn cmd_checklist(ui: &Ui, command: &ChecklistCommand) -> Result<()> {
+pub(crate) fn cmd_checklist(ui: &Ui, command: &ChecklistCommand) -> Result<()> {
     match command {
         ChecklistCommand::Show(args) => cmd_show(ui, args),
         ChecklistCommand::Validate(args) => cmd_validate(ui, args),

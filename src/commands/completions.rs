@@ -7,14 +7,14 @@ use crate::error::{Error, Result};
 use crate::ui::Ui;
 
 /// Prints completions for a shell.
-pub fn cmd_completions(ui: &Ui, args: &CompletionsArgs) -> Result<()> {
+pub(crate) fn cmd_completions(ui: &Ui, args: &CompletionsArgs) -> Result<()> {
     let mut buffer = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "closeacct", &mut buffer);
     ui.stdout(&buffer)
 }
 
 /// Prints the man page.
-pub fn cmd_man(ui: &Ui) -> Result<()> {
+pub(crate) fn cmd_man(ui: &Ui) -> Result<()> {
     let mut buffer = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut buffer)

@@ -7,7 +7,7 @@ use crate::ui::Ui;
 
 /// Marks a step done. A step already done gets the new note or evidence added; nothing earlier
 /// changes.
-pub fn cmd_confirm(ui: &Ui, args: &ConfirmArgs) -> Result<()> {
+pub(crate) fn cmd_confirm(ui: &Ui, args: &ConfirmArgs) -> Result<()> {
     let session = Session::from_args(&args.run, Some(&args.operator))?;
     let r = session.checklist.resolve(&args.step)?;
     let mut run = session.open_existing(&args.run, &args.operator)?;

@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::ui::Ui;
 
 /// Runs one parsed command.
-pub fn dispatch(ui: &Ui, command: Command) -> Result<()> {
+pub(crate) fn dispatch(ui: &Ui, command: Command) -> Result<()> {
     match command {
         Command::Providers(args) => providers::cmd_providers(ui, &args),
         Command::Checklist(sub) => checklist::cmd_checklist(ui, &sub),

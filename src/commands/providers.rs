@@ -20,7 +20,7 @@ struct ProviderRow<'a> {
 }
 
 /// Lists the built-in checklists.
-pub fn cmd_providers(ui: &Ui, args: &ProvidersArgs) -> Result<()> {
+pub(crate) fn cmd_providers(ui: &Ui, args: &ProvidersArgs) -> Result<()> {
     let loaded = BUILTIN.iter().map(|(id, _, _)| Loaded::builtin(id)).collect::<Result<Vec<_>>>()?;
     let rows: Vec<ProviderRow> = loaded
         .iter()

@@ -9,7 +9,7 @@ use crate::state::{Detail, write_atomic};
 use crate::ui::Ui;
 
 /// Prints the report, or writes it atomically to `--output`.
-pub fn cmd_report(ui: &Ui, args: &ReportArgs) -> Result<()> {
+pub(crate) fn cmd_report(ui: &Ui, args: &ReportArgs) -> Result<()> {
     let session = Session::from_args(&args.run, None)?;
     let account = session.require_account(args.run.account.as_deref())?;
     let run = session.read(&account, Detail::Full)?;

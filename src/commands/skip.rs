@@ -6,7 +6,7 @@ use crate::session::{Session, non_empty};
 use crate::ui::Ui;
 
 /// Marks a step skipped, with the reason. A step already done cannot be skipped.
-pub fn cmd_skip(ui: &Ui, args: &SkipArgs) -> Result<()> {
+pub(crate) fn cmd_skip(ui: &Ui, args: &SkipArgs) -> Result<()> {
     let session = Session::from_args(&args.run, Some(&args.operator))?;
     let r = session.checklist.resolve(&args.step)?;
     let reason =

@@ -7,7 +7,7 @@ use crate::state::EventKind;
 use crate::ui::Ui;
 
 /// Starts a run (or says it exists) and records any `--fact` given.
-pub fn cmd_start(ui: &Ui, args: &StartArgs) -> Result<()> {
+pub(crate) fn cmd_start(ui: &Ui, args: &StartArgs) -> Result<()> {
     let session = Session::from_args(&args.run, Some(&args.operator))?;
     let Some(account) = args.run.account.as_deref() else {
         return Err(Error::usage("`start` needs --account ACCOUNT"));

@@ -39,7 +39,7 @@ struct StepLine {
 }
 
 /// Prints the status of one run (with `--account`) or of every run.
-pub fn cmd_status(ui: &Ui, args: &StatusArgs) -> Result<()> {
+pub(crate) fn cmd_status(ui: &Ui, args: &StatusArgs) -> Result<()> {
     let state = StateDir::resolve(args.state.state_dir.as_deref())?;
     let now = clock::now();
     let zone = clock::local_zone();

@@ -9,7 +9,7 @@ use crate::state::{Detail, EVENTS_FILE};
 use crate::ui::Ui;
 
 /// Checks sequence numbers and the hash chain; damage exits 65 naming the first bad line.
-pub fn cmd_verify(ui: &Ui, args: &VerifyArgs) -> Result<()> {
+pub(crate) fn cmd_verify(ui: &Ui, args: &VerifyArgs) -> Result<()> {
     let session = Session::from_args(&args.run, None)?;
     let account = session.require_account(args.run.account.as_deref())?;
     // `read` replays the whole log and checks every line; it never writes.

@@ -8,7 +8,7 @@ use crate::ui::Ui;
 use crate::wizard::{self, Options, Outcome};
 
 /// Walks the checklist on the terminal; exit 0 when complete, 3 when saved with steps open.
-pub fn cmd_wizard(_ui: &Ui, args: &WizardArgs) -> Result<()> {
+pub(crate) fn cmd_wizard(_ui: &Ui, args: &WizardArgs) -> Result<()> {
     // Before anything else: without a terminal dialoguer would block or fail half-way.
     if !terminal::can_prompt() {
         return Err(Error::NoTerminal);

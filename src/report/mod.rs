@@ -21,84 +21,84 @@ use crate::session::ReadRun;
 use crate::state::{EVENTS_FILE, Entry};
 
 /// The version of the JSON report's shape; bumped when a field changes meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// How a report is laid out (`--format`).
-pub use crate::cli::ReportFormat as Format;
+pub(crate) use crate::cli::ReportFormat as Format;
 
 /// Everything a report shows.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report<'a> {
-    pub schema_version: u32,
+pub(crate) struct Report<'a> {
+    pub(crate) schema_version: u32,
     /// When the report was made.
-    pub generated_at: Timestamp,
-    pub provider: String,
-    pub account: String,
-    pub checklist: ChecklistInfo,
-    pub run: RunInfo,
-    pub counts: Counts,
-    pub facts: Vec<FactReport>,
-    pub stages: Vec<StageReport<'a>>,
+    pub(crate) generated_at: Timestamp,
+    pub(crate) provider: String,
+    pub(crate) account: String,
+    pub(crate) checklist: ChecklistInfo,
+    pub(crate) run: RunInfo,
+    pub(crate) counts: Counts,
+    pub(crate) facts: Vec<FactReport>,
+    pub(crate) stages: Vec<StageReport<'a>>,
     /// What was recorded for steps the checklist no longer lists (an accepted checklist change
     /// removed them), oldest first, so that nothing recorded drops out of the report.
-    pub unlisted_steps: Vec<UnlistedStep<'a>>,
+    pub(crate) unlisted_steps: Vec<UnlistedStep<'a>>,
     /// Dated follow-ups first, by date; then the ones whose clock has not started. A follow-up
     /// counted from a step that was skipped or does not apply is left out: it never gets a date.
-    pub key_dates: Vec<KeyDate>,
+    pub(crate) key_dates: Vec<KeyDate>,
     /// Changed checklists the operator accepted during the run.
-    pub checklist_changes: Vec<AcceptedChange>,
+    pub(crate) checklist_changes: Vec<AcceptedChange>,
     /// Differences between the run's checklist and the current one, not yet accepted.
-    pub pending_checklist_changes: Vec<String>,
+    pub(crate) pending_checklist_changes: Vec<String>,
 }
 
 /// The checklist the run is pinned to.
 #[derive(Debug, Clone, Serialize)]
-pub struct ChecklistInfo {
-    pub id: String,
-    pub name: String,
-    pub version: u32,
-    pub sha256: String,
-    pub source: SourceInfo,
+pub(crate) struct ChecklistInfo {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) version: u32,
+    pub(crate) sha256: String,
+    pub(crate) source: SourceInfo,
 }
 
 /// The document the checklist was written from.
 #[derive(Debug, Clone, Serialize)]
-pub struct SourceInfo {
-    pub title: String,
-    pub publisher: String,
-    pub date: Option<String>,
-    pub reference: Option<String>,
+pub(crate) struct SourceInfo {
+    pub(crate) title: String,
+    pub(crate) publisher: String,
+    pub(crate) date: Option<String>,
+    pub(crate) reference: Option<String>,
 }
 
 /// The run as a whole.
 #[derive(Debug, Clone, Serialize)]
-pub struct RunInfo {
-    pub started_at: Option<Timestamp>,
-    pub started_by: String,
-    pub completed_at: Option<Timestamp>,
-    pub complete: bool,
+pub(crate) struct RunInfo {
+    pub(crate) started_at: Option<Timestamp>,
+    pub(crate) started_by: String,
+    pub(crate) completed_at: Option<Timestamp>,
+    pub(crate) complete: bool,
     /// Everyone who recorded something, in order of first appearance.
-    pub operators: Vec<String>,
-    pub last_activity: Option<Timestamp>,
-    pub state_file: String,
-    pub events: u64,
+    pub(crate) operators: Vec<String>,
+    pub(crate) last_activity: Option<Timestamp>,
+    pub(crate) state_file: String,
+    pub(crate) events: u64,
     /// sha256 of the log's last line: quote it to pin the report to the record.
-    pub last_hash: String,
+    pub(crate) last_hash: String,
 }
 
 /// A fact and its answer.
 #[derive(Debug, Clone, Serialize)]
-pub struct FactReport {
-    pub id: String,
-    pub question: String,
+pub(crate) struct FactReport {
+    pub(crate) id: String,
+    pub(crate) question: String,
     /// `yes`/`no` or the choice id; `None` when not answered.
-    pub answer: Option<String>,
+    pub(crate) answer: Option<String>,
     /// The choice's label, for choice facts.
-    pub answer_label: Option<String>,
-    pub answered_at: Option<Timestamp>,
-    pub answered_by: Option<String>,
+    pub(crate) answer_label: Option<String>,
+    pub(crate) answered_at: Option<Timestamp>,
+    pub(crate) answered_by: Option<String>,
     /// Earlier answers, oldest first, when the fact was answered more than once.
-    pub earlier_answers: Vec<Entry>,
+    pub(crate) earlier_answers: Vec<Entry>,
 }
 
 impl FactReport {
@@ -110,58 +110,58 @@ impl FactReport {
 
 /// One stage.
 #[derive(Debug, Clone, Serialize)]
-pub struct StageReport<'a> {
-    pub number: usize,
-    pub id: String,
-    pub title: String,
-    pub steps: Vec<StepReport<'a>>,
+pub(crate) struct StageReport<'a> {
+    pub(crate) number: usize,
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) steps: Vec<StepReport<'a>>,
 }
 
 /// One step and its record; notes and evidence are the run's own, not copies.
 #[derive(Debug, Clone, Serialize)]
-pub struct StepReport<'a> {
-    pub number: String,
-    pub id: String,
-    pub title: String,
-    pub actor: Actor,
-    pub kind: StepKind,
-    pub status: Status,
-    pub when: Option<String>,
+pub(crate) struct StepReport<'a> {
+    pub(crate) number: String,
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) actor: Actor,
+    pub(crate) kind: StepKind,
+    pub(crate) status: Status,
+    pub(crate) when: Option<String>,
     /// When the status was reached (done, skipped) or the wait began.
-    pub at: Option<Timestamp>,
-    pub by: Option<String>,
-    pub skip_reason: Option<String>,
+    pub(crate) at: Option<Timestamp>,
+    pub(crate) by: Option<String>,
+    pub(crate) skip_reason: Option<String>,
     /// The account typed to confirm an irreversible step.
-    pub attested: Option<String>,
-    pub notes: &'a [Entry],
-    pub evidence: &'a [Entry],
+    pub(crate) attested: Option<String>,
+    pub(crate) notes: &'a [Entry],
+    pub(crate) evidence: &'a [Entry],
 }
 
 /// The record of a step the run's checklist no longer lists.
 #[derive(Debug, Clone, Serialize)]
-pub struct UnlistedStep<'a> {
-    pub id: String,
+pub(crate) struct UnlistedStep<'a> {
+    pub(crate) id: String,
     /// `done`, `skipped`, `waiting`, or `noted` (only notes were recorded).
-    pub status: &'static str,
+    pub(crate) status: &'static str,
     /// When that status was reached (for `noted`, the first note).
-    pub at: Timestamp,
-    pub by: String,
-    pub skip_reason: Option<String>,
-    pub attested: Option<String>,
-    pub notes: &'a [Entry],
-    pub evidence: &'a [Entry],
+    pub(crate) at: Timestamp,
+    pub(crate) by: String,
+    pub(crate) skip_reason: Option<String>,
+    pub(crate) attested: Option<String>,
+    pub(crate) notes: &'a [Entry],
+    pub(crate) evidence: &'a [Entry],
 }
 
 /// A changed checklist accepted during the run.
 #[derive(Debug, Clone, Serialize)]
-pub struct AcceptedChange {
-    pub at: Timestamp,
-    pub by: String,
-    pub changes: Vec<String>,
+pub(crate) struct AcceptedChange {
+    pub(crate) at: Timestamp,
+    pub(crate) by: String,
+    pub(crate) changes: Vec<String>,
 }
 
 /// Builds the report of a run at `now`; dates are computed in `zone`.
-pub fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Report<'a> {
+pub(crate) fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Report<'a> {
     let checklist = &run.checklist;
     let c = &checklist.checklist;
     let replay = &run.replay;
@@ -318,7 +318,7 @@ fn unlisted_steps(run: &ReadRun) -> Vec<UnlistedStep<'_>> {
 }
 
 /// Writes a report in a format; local times are shown in `zone`.
-pub fn render(report: &Report<'_>, format: Format, zone: &TimeZone, w: &mut impl Write) -> io::Result<()> {
+pub(crate) fn render(report: &Report<'_>, format: Format, zone: &TimeZone, w: &mut impl Write) -> io::Result<()> {
     match format {
         Format::Text => text::render(report, zone, w),
         Format::Markdown => markdown::render(report, zone, w),
@@ -349,12 +349,12 @@ pub(crate) fn status_line(step: &StepReport<'_>, zone: &TimeZone) -> String {
 
 /// What the renderers show under a step, listed or not: reason, attestation, evidence, notes.
 pub(crate) struct Recorded<'r> {
-    pub at: Option<Timestamp>,
-    pub by: Option<&'r str>,
-    pub skip_reason: Option<&'r str>,
-    pub attested: Option<&'r str>,
-    pub evidence: &'r [Entry],
-    pub notes: &'r [Entry],
+    pub(crate) at: Option<Timestamp>,
+    pub(crate) by: Option<&'r str>,
+    pub(crate) skip_reason: Option<&'r str>,
+    pub(crate) attested: Option<&'r str>,
+    pub(crate) evidence: &'r [Entry],
+    pub(crate) notes: &'r [Entry],
 }
 
 impl StepReport<'_> {

@@ -26,7 +26,7 @@ pub trait Sink {
 }
 
 /// The log file, opened for appending.
-pub struct FileSink {
+pub(crate) struct FileSink {
     file: File,
 }
 
@@ -99,7 +99,8 @@ impl Appender {
     }
 
     /// sha256 of the last line written.
-    pub fn last_hash(&self) -> &str {
+    #[cfg(test)]
+    pub(crate) fn last_hash(&self) -> &str {
         &self.last_hash
     }
 }
@@ -108,7 +109,7 @@ impl Appender {
 /// the directory is fsynced so the file's existence survives a crash. The first line is written
 /// and fsynced in a temporary file that is then linked into place, so a crash never leaves an
 /// empty or torn `events.jsonl` behind (a log without a whole first line cannot be resumed).
-pub fn create_log(dir: &Path, at: Timestamp, by: &str, first: EventKind) -> Result<(Appender, Event)> {
+pub(crate) fn create_log(dir: &Path, at: Timestamp, by: &str, first: EventKind) -> Result<(Appender, Event)> {
     let path = dir.join(EVENTS_FILE);
     let temp = tempfile::Builder::new()
         .prefix(".closeacct-")

@@ -18,7 +18,7 @@ pub struct StateDir {
 impl StateDir {
     /// `--state-dir` / `CLOSEACCT_STATE_DIR` when given (made absolute), else the platform's state
     /// directory (`$XDG_STATE_HOME/closeacct` on Linux).
-    pub fn resolve(given: Option<&Path>) -> Result<StateDir> {
+    pub(crate) fn resolve(given: Option<&Path>) -> Result<StateDir> {
         let root = match given {
             Some(path) if path.as_os_str().is_empty() => return Err(Error::usage("--state-dir is empty")),
             Some(path) => std::path::absolute(path).map_err(|e| Error::io("resolve state directory", path, e))?,
@@ -34,18 +34,18 @@ impl StateDir {
     }
 
     /// The directory of the run for a provider and account.
-    pub fn run_dir(&self, provider: &str, account: &str) -> PathBuf {
+    pub(crate) fn run_dir(&self, provider: &str, account: &str) -> PathBuf {
         self.root.join("runs").join(provider).join(account)
     }
 
     /// Where a run goes when `--restart` sets it aside.
-    pub fn archive_dir(&self, provider: &str, account: &str, stamp: &str) -> PathBuf {
+    pub(crate) fn archive_dir(&self, provider: &str, account: &str, stamp: &str) -> PathBuf {
         self.root.join("archive").join(provider).join(account).join(stamp)
     }
 
     /// Moves a run's directory to `archive/PROVIDER/ACCOUNT/STAMP` (`STAMP-2`, `-3`… when a
     /// second archive falls in the same second), durably; returns where it went.
-    pub fn archive_run(&self, provider: &str, account: &str, stamp: &str) -> Result<PathBuf> {
+    pub(crate) fn archive_run(&self, provider: &str, account: &str, stamp: &str) -> Result<PathBuf> {
         let dir = self.run_dir(provider, account);
         let mut archive = self.archive_dir(provider, account, stamp);
         let mut n = 1;
@@ -64,7 +64,7 @@ impl StateDir {
     }
 
     /// Every run as (provider, account), sorted; provider restricts to one provider.
-    pub fn runs(&self, provider: Option<&str>) -> Result<Vec<(String, String)>> {
+    pub(crate) fn runs(&self, provider: Option<&str>) -> Result<Vec<(String, String)>> {
         let mut runs = Vec::new();
         let base = self.root.join("runs");
         for provider_dir in list_dir(&base)? {
@@ -104,7 +104,7 @@ fn list_dir(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Creates `dir` and its missing parents with mode 0700, fsyncing each parent that gained an
 /// entry, and refuses a symlink anywhere from `root` down.
-pub fn create_private_dir(root: &Path, dir: &Path) -> Result<()> {
+pub(crate) fn create_private_dir(root: &Path, dir: &Path) -> Result<()> {
     let mut missing = Vec::new();
     let mut current = dir.to_path_buf();
     loop {
@@ -141,7 +141,7 @@ pub fn create_private_dir(root: &Path, dir: &Path) -> Result<()> {
 
 /// Refuses a symbolic link anywhere below `root` on the way to `dir` (which must exist), so a
 /// run is never read or written through a link planted in the state directory.
-pub fn refuse_symlinked_dirs(root: &Path, dir: &Path) -> Result<()> {
+pub(crate) fn refuse_symlinked_dirs(root: &Path, dir: &Path) -> Result<()> {
     let mut check = dir.to_path_buf();
     while check.starts_with(root) && check != root {
         let meta = fs::symlink_metadata(&check).map_err(|e| Error::io("inspect", &check, e))?;
@@ -154,7 +154,7 @@ pub fn refuse_symlinked_dirs(root: &Path, dir: &Path) -> Result<()> {
 }
 
 /// fsyncs a directory so that a file created or renamed in it survives a crash.
-pub fn sync_dir(dir: &Path) -> Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io("sync directory", dir, e))
 }
 
@@ -172,7 +172,7 @@ pub(super) fn refuse_symlink(path: &Path) -> Result<()> {
 }
 
 /// Writes a whole file atomically: temp file in the same directory, fsync, rename, fsync dir.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -188,13 +188,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 }
 
 /// The path of the copy of a checklist a run is pinned to.
-pub fn pinned_checklist_path(dir: &Path, sha256: &str) -> PathBuf {
+pub(crate) fn pinned_checklist_path(dir: &Path, sha256: &str) -> PathBuf {
     dir.join(format!("checklist-{}.toml", &sha256[..sha256.len().min(16)]))
 }
 
 /// Keeps a copy of the checklist text a run is pinned to, so later changes can be shown step by
 /// step and reports render what the operator walked.
-pub fn pin_checklist(dir: &Path, sha256: &str, text: &str) -> Result<()> {
+pub(crate) fn pin_checklist(dir: &Path, sha256: &str, text: &str) -> Result<()> {
     let path = pinned_checklist_path(dir, sha256);
     refuse_symlink(&path)?;
     if path.exists() {

@@ -14,7 +14,7 @@ use crate::digest::{hex_digits, sha256, to_hex};
 use crate::error::{Error, Result};
 
 /// Lines longer than this are damage, not data (notes are capped far below it).
-pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_LINE_BYTES: usize = 1024 * 1024;
 
 /// The end of a log after reading it.
 #[derive(Debug, Clone, PartialEq, Eq)]

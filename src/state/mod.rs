@@ -20,20 +20,21 @@ mod lock;
 mod log;
 mod replay;
 
-pub use append::{Appender, FileSink, Sink, create_log, open_log_for_append};
-pub use dir::{
-    StateDir, create_private_dir, pin_checklist, pinned_checklist_path, refuse_symlinked_dirs, sync_dir, write_atomic,
-};
-pub use event::{Event, EventKind, EventRef, Text};
+pub(crate) use append::create_log;
+pub use append::{Appender, Sink, open_log_for_append};
+pub use dir::StateDir;
+pub(crate) use dir::{create_private_dir, pin_checklist, pinned_checklist_path, refuse_symlinked_dirs, write_atomic};
+pub use event::EventKind;
+pub use event::{Event, EventRef};
 pub use lock::RunLock;
 pub use log::{LogEnd, assert_quick_reader_agrees, parse_log, read_log};
 pub use replay::{Detail, Entry, RecordedStatus, Replay, StepRecord, replay};
 
 /// The state file format version written on every line.
-pub const STATE_VERSION: u32 = 1;
+pub(crate) const STATE_VERSION: u32 = 1;
 
 /// The `prev` of the first line.
-pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The event log's file name inside a run directory.
 pub const EVENTS_FILE: &str = "events.jsonl";

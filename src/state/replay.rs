@@ -84,7 +84,7 @@ pub enum RecordedStatus {
 
 impl RecordedStatus {
     /// The word for it in reports.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RecordedStatus::Done => "done",
             RecordedStatus::Skipped => "skipped",

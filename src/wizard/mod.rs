@@ -24,7 +24,7 @@ use crate::session::{ActiveRun, OnChange, Session, validate_account};
 
 /// How a wizard session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Every step is resolved.
     Complete,
     /// Saved with steps still open (exit 3).
@@ -32,15 +32,15 @@ pub enum Outcome {
 }
 
 /// Options from the command line.
-pub struct Options<'a> {
-    pub account: Option<&'a str>,
-    pub restart: bool,
+pub(crate) struct Options<'a> {
+    pub(crate) account: Option<&'a str>,
+    pub(crate) restart: bool,
     /// Go on with a changed checklist without asking (`--accept-changes`).
-    pub accept_changes: bool,
+    pub(crate) accept_changes: bool,
 }
 
 /// Runs the wizard to completion, or until the operator saves and quits.
-pub fn run(session: &Session, options: &Options<'_>, p: &mut dyn Prompter) -> Result<Outcome> {
+pub(crate) fn run(session: &Session, options: &Options<'_>, p: &mut dyn Prompter) -> Result<Outcome> {
     let c = &session.checklist;
     say_wrapped(
         p,

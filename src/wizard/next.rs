@@ -6,7 +6,7 @@ use crate::progress::Progress;
 
 /// The next thing the wizard does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Next {
+pub(crate) enum Next {
     /// Ask the facts that have no answer yet (before any step).
     Facts,
     /// Show this step and its menu.
@@ -21,7 +21,7 @@ pub enum Next {
 /// The next thing to do in a run, after the step `cursor` (the last one shown in this session;
 /// steps are shown in checklist order, each at most once a session, so a step left waiting is
 /// asked again only by the next session).
-pub fn next(progress: &Progress<'_>, cursor: Option<StepRef>) -> Next {
+pub(crate) fn next(progress: &Progress<'_>, cursor: Option<StepRef>) -> Next {
     if progress.is_complete() {
         return Next::Complete;
     }

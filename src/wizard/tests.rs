@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::{Options, Outcome, STEP_MENU, WAIT_MENU, run};
 use crate::checklist::Loaded;
 use crate::error::Error;
-use crate::prompter::Prompter;
+use crate::prompter::{Prompter, Scripted};
 use crate::session::Session;
 use crate::state::{EVENTS_FILE, StateDir};
 
@@ -76,7 +76,7 @@ impl Driver {
 }
 
 impl Prompter for Driver {
-    fn confirm(&mut self, prompt: &str) -> crate::Result<bool> {
+    fn confirm(&mut self, prompt: &str) -> crate::error::Result<bool> {
         let answer = if prompt.starts_with("Archive the run") {
             self.archive
         } else {
@@ -89,7 +89,7 @@ impl Prompter for Driver {
         Ok(answer)
     }
 
-    fn select(&mut self, prompt: &str, items: &[&str]) -> crate::Result<usize> {
+    fn select(&mut self, prompt: &str, items: &[&str]) -> crate::error::Result<usize> {
         let step = prompt.strip_prefix("Step ").expect("a step menu").split(' ').next().unwrap().to_owned();
         let wait = prompt.ends_with("has it happened?");
         let labels: Vec<&str> = if wait { WAIT_MENU } else { STEP_MENU }.iter().map(|(l, _)| *l).collect();
@@ -117,7 +117,7 @@ impl Prompter for Driver {
         Ok(choice)
     }
 
-    fn input(&mut self, prompt: &str) -> crate::Result<String> {
+    fn input(&mut self, prompt: &str) -> crate::error::Result<String> {
         let step = self.current();
         let answer = if prompt.starts_with("Note") {
             format!("note on step {step}: checked with the team")
@@ -361,4 +361,19 @@ fn on_a_complete_run_the_wizard_shows_the_summary_and_asks_nothing() {
     assert!(text.contains("Key dates") && text.contains("content is deleted"), "{text}");
     assert!(d.menus.is_empty() && d.facts.is_empty(), "nothing is asked: {text}");
     assert_eq!(std::fs::read(&log).unwrap(), before, "nothing is written");
+}
+
+#[test]
+fn without_an_account_the_wizard_asks_for_one_until_it_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = session(dir.path(), small());
+    let mut p = Scripted::new(&["../etc", "acct-9"]);
+    let none = Options { account: None, restart: false, accept_changes: false };
+    // The script ends at the first fact: an interruption, with the run started.
+    assert!(matches!(run(&session, &none, &mut p), Err(Error::Interrupted)));
+    let asked: Vec<&String> = p.transcript.iter().filter(|line| line.starts_with("? Account ID")).collect();
+    assert_eq!(asked, ["? Account ID or alias to close › ../etc", "? Account ID or alias to close › acct-9"]);
+    assert!(p.transcript.iter().any(|line| line.starts_with("✘ `../etc` is not an account ID")), "{:?}", p.transcript);
+    let kinds: Vec<Value> = events(&session, "acct-9").iter().map(|e| e["event"].clone()).collect();
+    assert_eq!(kinds, ["run_started"]);
 }

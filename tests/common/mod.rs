@@ -8,42 +8,42 @@ use std::process::Command;
 use tempfile::TempDir;
 
 /// The time every test run sees as "now" unless it says otherwise.
-pub const NOW: &str = "2026-11-24T13:40:00Z";
+pub(crate) const NOW: &str = "2026-11-24T13:40:00Z";
 
 /// The path of the binary under test.
-pub fn bin() -> &'static str {
+pub(crate) fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_closeacct")
 }
 
 /// A test environment: a temp dir holding the state dir.
-pub struct Env {
+pub(crate) struct Env {
     pub dir: TempDir,
 }
 
 impl Env {
-    pub fn new() -> Env {
+    pub(crate) fn new() -> Env {
         Env { dir: tempfile::tempdir().expect("temp dir") }
     }
 
     /// The state directory the commands use.
-    pub fn state(&self) -> PathBuf {
+    pub(crate) fn state(&self) -> PathBuf {
         self.dir.path().join("state")
     }
 
     /// A run's directory.
-    pub fn run_dir(&self, provider: &str, account: &str) -> PathBuf {
+    pub(crate) fn run_dir(&self, provider: &str, account: &str) -> PathBuf {
         self.state().join("runs").join(provider).join(account)
     }
 
     /// A run's event log.
-    pub fn log(&self, provider: &str, account: &str) -> PathBuf {
+    pub(crate) fn log(&self, provider: &str, account: &str) -> PathBuf {
         self.run_dir(provider, account).join("events.jsonl")
     }
 
     /// `program` with a clean environment: only `PATH`, a home and a state dir in the temp dir,
     /// operator `ana`, UTC, no colour and the clock pinned at [`NOW`]; as a plain `std` command,
     /// so it can be spawned, killed or wrapped.
-    pub fn std_cmd(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    pub(crate) fn std_cmd(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
         let mut cmd = std::process::Command::new(program);
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -59,12 +59,12 @@ impl Env {
 
     /// The binary with `args` in this environment (see [`Env::std_cmd`]), to be run with
     /// [`Run::status`] or [`Run::output`].
-    pub fn closeacct(&self, args: &[&str]) -> Run<'_> {
+    pub(crate) fn closeacct(&self, args: &[&str]) -> Run<'_> {
         Run { env: self, wrapper: Vec::new(), args: args.iter().map(Into::into).collect(), envs: Vec::new(), dir: None }
     }
 
     /// Writes a file under the temp dir and returns its path.
-    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    pub(crate) fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.dir.path().join(name);
         std::fs::write(&path, contents).expect("write file");
         path
@@ -73,7 +73,7 @@ impl Env {
 
 /// One run of the binary, being set up; nothing runs until [`Run::status`] or [`Run::output`].
 #[must_use = "a Run does nothing until .status() or .output()"]
-pub struct Run<'e> {
+pub(crate) struct Run<'e> {
     env: &'e Env,
     /// A program (and its arguments) that runs the binary: `sh -c '…; exec "$0" "$@"'`.
     wrapper: Vec<OsString>,
@@ -85,48 +85,48 @@ pub struct Run<'e> {
 
 impl Run<'_> {
     /// More arguments.
-    pub fn args(mut self, args: &[&str]) -> Self {
+    pub(crate) fn args(mut self, args: &[&str]) -> Self {
         self.args.extend(args.iter().map(Into::into));
         self
     }
 
     /// Pins "now" (`CLOSEACCT_NOW`) at an RFC 3339 time.
-    pub fn now(self, at: &str) -> Self {
+    pub(crate) fn now(self, at: &str) -> Self {
         self.env("CLOSEACCT_NOW", at)
     }
 
     /// The time zone (`TZ`).
-    pub fn tz(self, zone: &str) -> Self {
+    pub(crate) fn tz(self, zone: &str) -> Self {
         self.env("TZ", zone)
     }
 
     /// Sets an environment variable.
-    pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
+    pub(crate) fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Self {
         self.envs.push((key.into(), Some(value.as_ref().to_owned())));
         self
     }
 
     /// Removes an environment variable.
-    pub fn env_remove(mut self, key: &str) -> Self {
+    pub(crate) fn env_remove(mut self, key: &str) -> Self {
         self.envs.push((key.into(), None));
         self
     }
 
     /// Runs in `dir` instead of the temp dir.
-    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+    pub(crate) fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.dir = Some(dir.as_ref().to_owned());
         self
     }
 
     /// Runs the binary through `program before...`, which must exec it with the arguments it
     /// is given (`sh -c 'ulimit -f 1; exec "$0" "$@"'`, `setpriv --reuid=… --`).
-    pub fn via(mut self, program: &str, before: &[&str]) -> Self {
+    pub(crate) fn via(mut self, program: &str, before: &[&str]) -> Self {
         self.wrapper = std::iter::once(program).chain(before.iter().copied()).map(Into::into).collect();
         self
     }
 
     /// The `std` command, to spawn, kill or put on a terminal.
-    pub fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut cmd = match self.wrapper.split_first() {
             None => self.env.std_cmd(bin()),
             Some((program, before)) => {
@@ -149,7 +149,7 @@ impl Run<'_> {
     }
 
     /// Runs it to the end, whatever it exits with.
-    pub fn output(self) -> Output {
+    pub(crate) fn output(self) -> Output {
         let out = self.command().output().expect("run closeacct");
         Output {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -161,7 +161,7 @@ impl Run<'_> {
 
     /// Runs it to the end; it must exit with `code`.
     #[track_caller]
-    pub fn status(self, code: i32) -> Output {
+    pub(crate) fn status(self, code: i32) -> Output {
         let args: Vec<_> = self.args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
         let out = self.output();
         assert_eq!(out.code, Some(code), "closeacct {args:?}\n{}", out.snapshot());
@@ -171,7 +171,7 @@ impl Run<'_> {
 
 /// What a run of the binary printed, and how it exited.
 #[derive(Debug)]
-pub struct Output {
+pub(crate) struct Output {
     pub stdout: String,
     pub stderr: String,
     /// `None` when a signal ended it.
@@ -182,42 +182,42 @@ pub struct Output {
 impl Output {
     /// stdout, then stderr, then the exit status, with the temp dir shown as `$TEST_ENV`: what a
     /// user sees, for a snapshot.
-    pub fn snapshot(&self) -> String {
+    pub(crate) fn snapshot(&self) -> String {
         let status = self.code.map_or_else(|| "signal".to_owned(), |c| c.to_string());
         redact(&format!("{}------- stderr -------\n{}[exit status: {status}]\n", self.stdout, self.stderr), &self.dir)
     }
 }
 
 /// Replaces the temp dir in output with `$TEST_ENV`.
-pub fn redact(text: &str, dir: &Path) -> String {
+pub(crate) fn redact(text: &str, dir: &Path) -> String {
     text.replace(&dir.display().to_string(), "$TEST_ENV")
 }
 
 /// A small checklist with every step kind, a fact, requires and follow-ups, for tests that must
 /// not depend on the built-in content.
-pub const SMALL: &str = include_str!("../fixtures/checklists/valid/small.toml");
+pub(crate) const SMALL: &str = include_str!("../fixtures/checklists/valid/small.toml");
 
 /// A test environment with the [`SMALL`] checklist written to a file, and the run `acct-1`.
-pub struct Small {
+pub(crate) struct Small {
     pub env: Env,
     /// The checklist file's path.
     pub file: String,
 }
 
 impl Small {
-    pub fn new() -> Small {
+    pub(crate) fn new() -> Small {
         let env = Env::new();
         let file = env.write("small.toml", SMALL).display().to_string();
         Small { env, file }
     }
 
     /// `closeacct <command> --checklist small.toml --account acct-1 <rest>`.
-    pub fn closeacct(&self, command: &str, rest: &[&str]) -> Run<'_> {
+    pub(crate) fn closeacct(&self, command: &str, rest: &[&str]) -> Run<'_> {
         self.env.closeacct(&[command, "--checklist", &self.file, "--account", "acct-1"]).args(rest)
     }
 
     /// The run's event log, as text.
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.env.log("small", "acct-1")).expect("read the log")
     }
 }
