@@ -4,6 +4,7 @@
 //! library code.
 
 pub mod checklist;
+pub mod checks;
 pub mod cli;
 pub mod clock;
 mod commands;
