@@ -65,8 +65,8 @@ use std::{fmt, thread};
 
 pub use self::plan::{Plan, is_plain_word, quote, quote_line};
 pub use self::record::{CheckRecord, CommandRecord, ForeachRecord, ItemRecord};
-pub use self::runner::{Interrupt, WHOLE_LIMIT};
 use self::runner::{Captured, Failure, Finished, Keep};
+pub use self::runner::{Interrupt, WHOLE_LIMIT};
 pub use self::spec::{Check, Expect, ExpectSpec, Field, Foreach, SpecError, Template, ValidCheck};
 
 /// How many commands run at once unless the operator says otherwise.
@@ -265,7 +265,8 @@ fn finish(mut record: CheckRecord, start: Instant) -> CheckRecord {
     record.passed = record.problem.is_none() && record.items.iter().all(|item| item.passed);
     record.duration_ms = millis(start.elapsed());
     let mut left = CHECK_EXCERPT_BYTES;
-    let commands = record.foreach.iter_mut().map(|f| &mut f.command).chain(record.items.iter_mut().map(|i| &mut i.command));
+    let commands =
+        record.foreach.iter_mut().map(|f| &mut f.command).chain(record.items.iter_mut().map(|i| &mut i.command));
     for command in commands {
         for excerpt in [&mut command.stdout_excerpt, &mut command.stderr_excerpt] {
             if excerpt.len() > left {
@@ -356,7 +357,13 @@ fn stderr_line(stderr: &Captured, redact: Redact<'_>) -> Option<String> {
     Some(short)
 }
 
-fn item_record(word: Option<&str>, argv: &[String], finished: &Finished, plan: &Plan, redact: Redact<'_>) -> ItemRecord {
+fn item_record(
+    word: Option<&str>,
+    argv: &[String],
+    finished: &Finished,
+    plan: &Plan,
+    redact: Redact<'_>,
+) -> ItemRecord {
     let command = command_record(argv, finished, redact);
     let mut left = Vec::new();
     let mut left_truncated = false;
@@ -521,7 +528,8 @@ mod tests {
     }
 
     fn plan(expect: &str) -> Plan {
-        let check: Check = toml::from_str(&format!("summary = \"s\"\nrun = [\"aws\", \"x\"]\nexpect = {expect}")).unwrap();
+        let check: Check =
+            toml::from_str(&format!("summary = \"s\"\nrun = [\"aws\", \"x\"]\nexpect = {expect}")).unwrap();
         Plan::resolve(&check.validate(&[]).unwrap(), "acct", &BTreeMap::new()).unwrap()
     }
 
@@ -611,7 +619,15 @@ mod tests {
     fn excerpts_share_the_check_budget_in_order() {
         let full = vec![b'a'; runner::HEAD_BYTES];
         let items: Vec<ItemRecord> = (0..10)
-            .map(|i| item_record(Some(&format!("r{i}")), &["x".into()], &finished(Some(0), &full, &full), &plan("\"success\""), &same))
+            .map(|i| {
+                item_record(
+                    Some(&format!("r{i}")),
+                    &["x".into()],
+                    &finished(Some(0), &full, &full),
+                    &plan("\"success\""),
+                    &same,
+                )
+            })
             .collect();
         let mut record = CheckRecord {
             summary: String::new(),
@@ -683,7 +699,10 @@ mod tests {
     #[test]
     fn errors_say_which_are_unavailable() {
         assert!(CheckError::MissingProgram { program: "aws".into() }.is_unavailable());
-        assert!(CheckError::Spawn { program: "aws".into(), source: io::ErrorKind::PermissionDenied.into() }.is_unavailable());
+        assert!(
+            CheckError::Spawn { program: "aws".into(), source: io::ErrorKind::PermissionDenied.into() }
+                .is_unavailable()
+        );
         assert!(!CheckError::Interrupted.is_unavailable());
         assert_eq!(
             CheckError::MissingProgram { program: "aws".into() }.to_string(),

@@ -13,7 +13,7 @@ use super::spec::{ACCOUNT, Expect, Part, Template, ValidCheck};
 /// A check ready to run for one account.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// What passing means.
+    /// What passing means, with `{account}` filled in.
     pub summary: String,
     pub expect: Expect,
     /// Per command.
@@ -68,7 +68,8 @@ impl Plan {
             }
         };
         Ok(Plan {
-            summary: check.summary.clone(),
+            // As in a fact's question: shown and recorded, never run, so any account will do.
+            summary: check.summary.replace("{account}", account),
             expect: check.expect.clone(),
             timeout: check.timeout,
             foreach,
@@ -149,7 +150,7 @@ mod tests {
     }
 
     const ORG: &str = r#"
-summary = "s"
+summary = "No instance of {account}"
 foreach = { region = ["aws", "ec2", "describe-regions", "--query", "Regions[].RegionName", "--output", "text"] }
 run = ["aws", "ec2", "describe-instances", "--region", "{region}", "--query", "Reservations[].Instances[?OwnerId=='{account}'][].InstanceId", "--filters", "Name=tag:mgmt,Values={org}"]
 expect = "empty"
@@ -158,6 +159,7 @@ expect = "empty"
     #[test]
     fn account_and_facts_are_filled_and_the_variable_stays_open() {
         let plan = plan(ORG, "111122223333", &[("org", "yes")]).unwrap();
+        assert_eq!(plan.summary, "No instance of 111122223333");
         assert_eq!(
             plan.display(None),
             [
@@ -186,12 +188,18 @@ expect = "empty"
     #[test]
     fn values_that_are_not_plain_words_are_refused() {
         for account in ["a b", "x;rm", "", "--help\n", "a@b", "é"] {
-            let error = plan("summary = \"s\"\nrun = [\"echo\", \"{account}\"]\nexpect = \"empty\"", account, &[])
-                .unwrap_err();
-            assert!(matches!(&error, CheckError::BadWord { placeholder, value } if placeholder == "account" && value == account));
+            let error =
+                plan("summary = \"s\"\nrun = [\"echo\", \"{account}\"]\nexpect = \"empty\"", account, &[]).unwrap_err();
+            assert!(
+                matches!(&error, CheckError::BadWord { placeholder, value } if placeholder == "account" && value == account)
+            );
         }
-        let error = plan("summary = \"s\"\nrun = [\"echo\", \"{f}\"]\nexpect = \"empty\"", "a", &[("f", "$(x)")]).unwrap_err();
-        assert_eq!(error.to_string(), "the value of `{f}` is not a plain word: `$(x)` (allowed: letters, digits, `._:/-`)");
+        let error =
+            plan("summary = \"s\"\nrun = [\"echo\", \"{f}\"]\nexpect = \"empty\"", "a", &[("f", "$(x)")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the value of `{f}` is not a plain word: `$(x)` (allowed: letters, digits, `._:/-`)"
+        );
     }
 
     #[test]
@@ -201,7 +209,9 @@ expect = "empty"
             check: Check,
         }
         let check =
-            toml::from_str::<Wrapper>("[check]\nsummary = \"s\"\nrun = [\"echo\", \"{f}\"]\nexpect = \"empty\"").unwrap().check;
+            toml::from_str::<Wrapper>("[check]\nsummary = \"s\"\nrun = [\"echo\", \"{f}\"]\nexpect = \"empty\"")
+                .unwrap()
+                .check;
         let valid = check.validate(&["f"]).unwrap();
         let error = Plan::resolve(&valid, "a", &BTreeMap::new()).unwrap_err();
         assert!(matches!(error, CheckError::UnansweredFact { fact } if fact == "f"));

@@ -160,7 +160,11 @@ mod tests {
         };
         assert_eq!(
             record.failures(),
-            ["eu-west-1: i-0abc, i-0def", "eu-north-1: i-1, …", "ap-east-1: exit code 255: An error occurred (AuthFailure)"]
+            [
+                "eu-west-1: i-0abc, i-0def",
+                "eu-north-1: i-1, …",
+                "ap-east-1: exit code 255: An error occurred (AuthFailure)"
+            ]
         );
         let json = serde_json::to_string(&record).unwrap();
         assert_eq!(serde_json::from_str::<CheckRecord>(&json).unwrap(), record);

@@ -357,7 +357,11 @@ mod tests {
 
     #[test]
     fn output_is_hashed_and_its_head_kept() {
-        let out = run(&["sh", "-c", "printf 'hello\\n'; printf 'oops' >&2; exit 3"], Duration::from_secs(10), Keep::default());
+        let out = run(
+            &["sh", "-c", "printf 'hello\\n'; printf 'oops' >&2; exit 3"],
+            Duration::from_secs(10),
+            Keep::default(),
+        );
         assert_eq!(out.exit_code, Some(3));
         assert_eq!(out.signal, None);
         assert!(!out.timed_out);
@@ -391,7 +395,8 @@ mod tests {
 
     #[test]
     fn a_command_runs_in_a_group_of_its_own() {
-        let out = run(&["sh", "-c", "echo $$; ps -o pgid= -p $$"], Duration::from_secs(10), Keep::default());
+        // Field 5 of /proc/PID/stat is the process group.
+        let out = run(&["sh", "-c", "echo $$; cut -d' ' -f5 /proc/$$/stat"], Duration::from_secs(10), Keep::default());
         let text = String::from_utf8_lossy(&out.stdout.head).into_owned();
         let words: Vec<&str> = text.split_whitespace().collect();
         assert_eq!(words.len(), 2, "{text}");
@@ -419,8 +424,14 @@ mod tests {
 
     #[test]
     fn a_missing_program_fails_to_spawn() {
-        let error = run_command(&argv(&["closeacct-no-such-program"]), Duration::from_secs(1), Keep::default(), &[], &Interrupt::new())
-            .unwrap_err();
+        let error = run_command(
+            &argv(&["closeacct-no-such-program"]),
+            Duration::from_secs(1),
+            Keep::default(),
+            &[],
+            &Interrupt::new(),
+        )
+        .unwrap_err();
         assert!(matches!(error, Failure::Spawn(e) if e.kind() == io::ErrorKind::NotFound));
     }
 
@@ -452,7 +463,9 @@ mod tests {
         while start.elapsed() < limit {
             match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
                 Err(_) => return true,
-                Ok(line) if line.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')) => return true,
+                Ok(line) if line.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')) => {
+                    return true;
+                }
                 Ok(_) => thread::sleep(Duration::from_millis(10)),
             }
         }

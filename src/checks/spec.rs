@@ -27,7 +27,8 @@ pub const ACCOUNT: &str = "account";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
-    /// What passing means, in one line ("No EC2 instance that is not terminated, in any region").
+    /// What passing means, in one line ("No EC2 instance that is not terminated, in any region");
+    /// `{account}` is replaced by the account, as in a fact's question.
     pub summary: String,
     /// At most one variable, and the command whose whitespace-separated stdout gives its words;
     /// `run` is then run once per word.
@@ -269,13 +270,7 @@ impl Check {
             });
         }
 
-        Ok(ValidCheck {
-            summary: self.summary.clone(),
-            foreach,
-            run,
-            expect: self.expect()?,
-            timeout: self.timeout()?,
-        })
+        Ok(ValidCheck { summary: self.summary.clone(), foreach, run, expect: self.expect()?, timeout: self.timeout()? })
     }
 
     fn expect(&self) -> Result<Expect, SpecError> {
@@ -310,8 +305,9 @@ impl Check {
         let Some(timeout) = &self.timeout else { return Ok(DEFAULT_TIMEOUT) };
         let error = |reason: String| SpecError { field: Field::Timeout, span: timeout.span(), reason };
         let text = timeout.get_ref();
-        let duration = parse_timeout(text)
-            .ok_or_else(|| error(format!("malformed timeout `{}` (expected e.g. `30s` or `5m`)", text.escape_debug())))?;
+        let duration = parse_timeout(text).ok_or_else(|| {
+            error(format!("malformed timeout `{}` (expected e.g. `30s` or `5m`)", text.escape_debug()))
+        })?;
         if duration.is_zero() || duration > MAX_TIMEOUT {
             return Err(error(format!("timeout `{text}` is out of range (1s to 10m)")));
         }
@@ -455,7 +451,10 @@ pub fn not_read_only(argv: &[Template]) -> Option<(usize, String)> {
             let [service, operation] = positional[..] else { return None };
             let (Some(service_name), Some(op)) = (argv[service].literal(), argv[operation].literal()) else {
                 let at = if argv[service].literal().is_none() { service } else { operation };
-                return Some((at, "the aws service and operation must be written out, not come from a placeholder".into()));
+                return Some((
+                    at,
+                    "the aws service and operation must be written out, not come from a placeholder".into(),
+                ));
             };
             let writes = AWS_WRITE_PREFIXES.iter().any(|p| op.starts_with(p))
                 || AWS_WRITE_OPERATIONS.contains(&op)
@@ -519,12 +518,15 @@ timeout = "90s"
         assert!(valid.foreach.is_none());
         assert!(matches!(valid.expect, Expect::Success));
         assert_eq!(valid.timeout, DEFAULT_TIMEOUT);
-        let valid = parse("summary = \"s\"\nrun = [\"x\", \"{account}\", \"{org_management}\"]\nexpect = { matches = '^True$' }")
-            .validate(FACTS)
-            .unwrap();
+        let valid = parse(
+            "summary = \"s\"\nrun = [\"x\", \"{account}\", \"{org_management}\"]\nexpect = { matches = '^True$' }",
+        )
+        .validate(FACTS)
+        .unwrap();
         assert!(matches!(&valid.expect, Expect::Matches(re) if re.is_match("True")));
         assert_eq!(valid.expect.to_string(), "matches /^True$/");
-        let valid = parse("summary = \"s\"\nrun = [\"x\"]\nexpect = { fails_with = 'NotInUse' }").validate(&[]).unwrap();
+        let valid =
+            parse("summary = \"s\"\nrun = [\"x\"]\nexpect = { fails_with = 'NotInUse' }").validate(&[]).unwrap();
         assert!(matches!(&valid.expect, Expect::FailsWith(re) if re.is_match("AWSOrganizationsNotInUseException")));
     }
 
@@ -546,33 +548,39 @@ timeout = "90s"
     fn an_empty_command_is_refused() {
         let (field, at, reason) = refused("summary = \"s\"\nrun = []\nexpect = \"empty\"");
         assert_eq!((field, at.as_str(), reason.as_str()), (Field::Run, "[]", "the command is empty"));
-        let (field, at, _) = refused("summary = \"s\"\nforeach = { r = [] }\nrun = [\"x\", \"{r}\"]\nexpect = \"empty\"");
+        let (field, at, _) =
+            refused("summary = \"s\"\nforeach = { r = [] }\nrun = [\"x\", \"{r}\"]\nexpect = \"empty\"");
         assert_eq!((field, at.as_str()), (Field::Foreach, "{ r = [] }"));
     }
 
     #[test]
     fn unknown_placeholders_are_refused_where_they_are() {
-        let (field, at, reason) = refused("summary = \"s\"\nrun = [\"aws\", \"--region\", \"{regoin}\"]\nexpect = \"empty\"");
+        let (field, at, reason) =
+            refused("summary = \"s\"\nrun = [\"aws\", \"--region\", \"{regoin}\"]\nexpect = \"empty\"");
         assert_eq!((field, at.as_str()), (Field::Run, "\"{regoin}\""));
         assert_eq!(reason, "unknown placeholder `{regoin}` (known here: {account}, {org_management})");
         // The foreach variable is not known inside its own command.
-        let (field, at, reason) =
-            refused("summary = \"s\"\nforeach = { r = [\"list\", \"{r}\"] }\nrun = [\"x\", \"{r}\"]\nexpect = \"empty\"");
+        let (field, at, reason) = refused(
+            "summary = \"s\"\nforeach = { r = [\"list\", \"{r}\"] }\nrun = [\"x\", \"{r}\"]\nexpect = \"empty\"",
+        );
         assert_eq!((field, at.as_str()), (Field::Foreach, "\"{r}\""));
         assert!(reason.contains("not known yet"), "{reason}");
     }
 
     #[test]
     fn foreach_must_have_one_used_unambiguous_variable() {
-        let (field, _, reason) = refused("summary = \"s\"\nforeach = { r = [\"list\"] }\nrun = [\"x\"]\nexpect = \"empty\"");
+        let (field, _, reason) =
+            refused("summary = \"s\"\nforeach = { r = [\"list\"] }\nrun = [\"x\"]\nexpect = \"empty\"");
         assert_eq!((field, reason.as_str()), (Field::Foreach, "`run` never uses the `foreach` variable `{r}`"));
-        let (_, _, reason) =
-            refused("summary = \"s\"\nforeach = { r = [\"a\"], s = [\"b\"] }\nrun = [\"x\", \"{r}\"]\nexpect = \"empty\"");
+        let (_, _, reason) = refused(
+            "summary = \"s\"\nforeach = { r = [\"a\"], s = [\"b\"] }\nrun = [\"x\", \"{r}\"]\nexpect = \"empty\"",
+        );
         assert!(reason.starts_with("`foreach` takes exactly one variable"), "{reason}");
         let (_, _, reason) = refused("summary = \"s\"\nforeach = {}\nrun = [\"x\"]\nexpect = \"empty\"");
         assert!(reason.ends_with("(got 0)"), "{reason}");
-        let (_, _, reason) =
-            refused("summary = \"s\"\nforeach = { account = [\"a\"] }\nrun = [\"x\", \"{account}\"]\nexpect = \"empty\"");
+        let (_, _, reason) = refused(
+            "summary = \"s\"\nforeach = { account = [\"a\"] }\nrun = [\"x\", \"{account}\"]\nexpect = \"empty\"",
+        );
         assert_eq!(reason, "the variable `account` hides the account; choose another name");
         let (_, _, reason) =
             refused("summary = \"s\"\nforeach = { \"a b\" = [\"a\"] }\nrun = [\"x\", \"{a}\"]\nexpect = \"empty\"");
@@ -685,21 +693,25 @@ timeout = "90s"
             "summary = \"s\"\nforeach = { r = [\"aws\", \"ec2\", \"delete-vpc\"] }\nrun = [\"x\", \"{r}\"]\nexpect = \"empty\"",
         );
         assert_eq!((field, at.as_str()), (Field::Foreach, "\"delete-vpc\""));
-        let (field, at, _) = refused("summary = \"s\"\nrun = [\"aws\", \"ec2\", \"terminate-instances\"]\nexpect = \"empty\"");
+        let (field, at, _) =
+            refused("summary = \"s\"\nrun = [\"aws\", \"ec2\", \"terminate-instances\"]\nexpect = \"empty\"");
         assert_eq!((field, at.as_str()), (Field::Run, "\"terminate-instances\""));
     }
 
     #[test]
     fn unknown_keys_are_toml_errors() {
-        let error = toml::from_str::<BTreeMap<String, Check>>("[check]\nsummary = \"s\"\nrun = [\"x\"]\nexpect = \"empty\"\nshell = true")
-            .unwrap_err();
+        let error = toml::from_str::<BTreeMap<String, Check>>(
+            "[check]\nsummary = \"s\"\nrun = [\"x\"]\nexpect = \"empty\"\nshell = true",
+        )
+        .unwrap_err();
         assert!(error.to_string().contains("unknown field `shell`"), "{error}");
     }
 
     #[test]
     fn shifted_spans_point_into_the_whole_text() {
         let prefix = "# a header the slice did not include\n";
-        let body = "summary = \"s\"\nforeach = { r = [\"list\"] }\nrun = [\"x\", \"{r}\"]\nexpect = \"bad\"\ntimeout = \"5s\"";
+        let body =
+            "summary = \"s\"\nforeach = { r = [\"list\"] }\nrun = [\"x\", \"{r}\"]\nexpect = \"bad\"\ntimeout = \"5s\"";
         let mut check = parse(body);
         check.shift_spans(prefix.len());
         let whole = format!("{prefix}[check]\n{body}");
