@@ -699,6 +699,19 @@ timeout = "90s"
     }
 
     #[test]
+    fn a_check_is_written_back_as_it_was_read() {
+        for body in [EC2, "summary = \"s\"\nrun = [\"x\"]\nexpect = { fails_with = \"NotInUse\" }"] {
+            let check = parse(body);
+            let toml = toml::to_string(&BTreeMap::from([("check", &check)])).unwrap();
+            assert_eq!(parse(toml.strip_prefix("[check]\n").unwrap()), check, "{toml}");
+            // JSON is written for `checklist show --format json` (Spanned reads back from TOML only).
+            let json = serde_json::to_value(&check).unwrap();
+            assert_eq!(json["run"][0], check.run.get_ref()[0].get_ref().as_str());
+            assert_eq!(json["expect"], serde_json::to_value(check.expect.get_ref()).unwrap());
+        }
+    }
+
+    #[test]
     fn unknown_keys_are_toml_errors() {
         let error = toml::from_str::<BTreeMap<String, Check>>(
             "[check]\nsummary = \"s\"\nrun = [\"x\"]\nexpect = \"empty\"\nshell = true",
