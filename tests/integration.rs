@@ -3,6 +3,7 @@
 
 mod builtin_checklists;
 mod checklists;
+mod checks;
 mod commands;
 mod common;
 mod durability;

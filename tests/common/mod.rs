@@ -1,6 +1,8 @@
 //! Shared helpers: every test gets its own state directory, a cleared environment, a pinned
 //! clock and operator, and runs the real binary.
 
+pub(crate) mod moto;
+
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
