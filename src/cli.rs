@@ -90,8 +90,8 @@ pub(crate) enum ChecklistFormat {
 /// Where runs are stored.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct StateArgs {
-    /// Directory holding the runs [default: `$XDG_STATE_HOME/closeacct`]
-    #[arg(long, env = "CLOSEACCT_STATE_DIR", value_name = "DIR", global = true)]
+    /// Directory holding the runs [env: `CLOSEACCT_STATE_DIR`] [default: `$XDG_STATE_HOME/closeacct`]
+    #[arg(long, value_name = "DIR", global = true)]
     pub(crate) state_dir: Option<PathBuf>,
 }
 

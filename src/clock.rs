@@ -13,10 +13,28 @@ use jiff::tz::TimeZone;
 pub(crate) const NOW_ENV: &str = "CLOSEACCT_NOW";
 
 /// Now, or the pinned time from `CLOSEACCT_NOW`, to the whole second: records and reports show
-/// seconds, and sub-second digits would only make them harder to read and compare.
+/// seconds, and sub-second digits would only make them harder to read and compare. A malformed
+/// `CLOSEACCT_NOW` is refused once, at start-up, by [`check_pinned`].
 pub fn now() -> Timestamp {
-    let now = std::env::var(NOW_ENV).ok().and_then(|text| text.parse().ok()).unwrap_or_else(Timestamp::now);
+    let now = pinned().ok().flatten().unwrap_or_else(Timestamp::now);
     Timestamp::from_second(now.as_second()).unwrap_or(now)
+}
+
+/// The time `CLOSEACCT_NOW` pins, if it is set; `Err` with the value when it is not a time.
+fn pinned() -> std::result::Result<Option<Timestamp>, String> {
+    match std::env::var(NOW_ENV) {
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(value)) => Err(value.to_string_lossy().into_owned()),
+        Ok(text) => text.parse().map(Some).map_err(|_| text),
+    }
+}
+
+/// Refuses a `CLOSEACCT_NOW` that is set but is not an RFC 3339 time, rather than silently using
+/// the wall clock (a report or a record would then carry a time nobody asked for).
+pub(crate) fn check_pinned() -> std::result::Result<(), String> {
+    pinned().map(|_| ()).map_err(|value| {
+        format!("{NOW_ENV} is `{}`, not an RFC 3339 time such as 2026-11-24T13:40:00Z", value.escape_debug())
+    })
 }
 
 /// The operator's time zone (`TZ`, else the system's), UTC when neither can be read. Found once

@@ -99,6 +99,14 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// Every step is resolved and recorded, but recording that the run is complete failed.
+    #[error("the run is complete, but recording that in `{}` failed: {source}", path.display())]
+    CompletionNotRecorded {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
     /// Another closeacct process holds the run's lock.
     #[error("the run {provider}/{account} is in use by another closeacct (pid {pid})")]
     Locked { provider: String, account: String, pid: String },
@@ -127,7 +135,7 @@ impl Error {
             Error::ChecklistChanged { .. } => 5,
             Error::InvalidChecklist { .. } | Error::DamagedState { .. } | Error::RefusedInput { .. } => 65,
             Error::NoSuchRun { .. } | Error::NoSuchFile { .. } => 66,
-            Error::Io { .. } => 74,
+            Error::Io { .. } | Error::CompletionNotRecorded { .. } => 74,
             Error::Locked { .. } => 75,
         }
     }
@@ -147,6 +155,10 @@ impl Error {
                 }
             }),
             Error::ChecklistChanged { .. } => Some("rerun with --accept-changes to go on with the new one".to_owned()),
+            Error::CompletionNotRecorded { .. } => Some(
+                "everything else is recorded; the next closeacct command that records anything records the completion"
+                    .to_owned(),
+            ),
             Error::NoSuchRun { provider: Some(provider), account: Some(account), .. } => {
                 Some(format!("start it with `closeacct wizard --provider {provider} --account {account}`"))
             }
@@ -237,6 +249,7 @@ mod tests {
             (Error::NoSuchRun { provider: Some("aws".into()), account: None, state_dir: "s".into() }, 66),
             (Error::NoSuchFile { path: "p".into() }, 66),
             (Error::io("read", "p", io_err()), 74),
+            (Error::CompletionNotRecorded { path: "p".into(), source: io_err() }, 74),
             (Error::Locked { provider: "aws".into(), account: "a".into(), pid: "1".into() }, 75),
         ];
         for (error, code) in cases {

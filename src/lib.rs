@@ -49,6 +49,8 @@ pub mod testing {
 
 use std::ffi::OsString;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use clap::Parser;
 
@@ -65,6 +67,14 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    // Under a file-size limit (`ulimit -f`) a write past it raises SIGXFSZ, whose default action
+    // kills the process mid-line. Handled, the write fails with EFBIG instead, and the usual I/O
+    // path applies: exit 74, the partial line cut back, nothing half-recorded.
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, Arc::new(AtomicBool::new(false)));
+    if let Err(message) = clock::check_pinned() {
+        print_error(&Error::usage(message));
+        return ExitCode::from(2);
+    }
     let ui = ui::Ui::new(cli.quiet);
     match commands::dispatch(&ui, cli.command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -82,7 +92,7 @@ fn print_error(error: &Error) {
     eprintln!("closeacct: {error}");
     let mut source = std::error::Error::source(error);
     // The I/O variants already show their source inline; deeper causes are listed.
-    if matches!(error, Error::Io { .. }) {
+    if matches!(error, Error::Io { .. } | Error::CompletionNotRecorded { .. }) {
         source = source.and_then(std::error::Error::source);
     }
     while let Some(cause) = source {

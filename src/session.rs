@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::progress::{Progress, Status, diff_checklists};
 use crate::state::{
     self, Appender, Detail, Event, EventKind, LogEnd, Replay, RunLock, StateDir, create_private_dir, pin_checklist,
+    remove_stale_temps,
 };
 
 /// Notes, evidence and reasons longer than this are refused: a note is not a file dump.
@@ -42,6 +43,16 @@ pub struct ActiveRun {
     pub torn_set_aside: Option<usize>,
     appender: Appender,
     _lock: RunLock,
+}
+
+/// A run locked and read, with nothing written to it: what `--restart` and `archive` move aside.
+pub(crate) struct LockedRun {
+    pub(crate) provider: String,
+    pub(crate) account: String,
+    pub(crate) dir: PathBuf,
+    pub(crate) replay: Replay,
+    pub(crate) end: LogEnd,
+    lock: RunLock,
 }
 
 /// A run opened for reading only: no lock is taken and nothing is written.
@@ -153,11 +164,14 @@ impl Session {
     }
 
     /// Opens the run the arguments name for writing (exit 66 if there is none); a changed
-    /// checklist is accepted only with `--accept-changes`.
+    /// checklist is accepted only with `--accept-changes`. A completion that an earlier command
+    /// could not record (a full disk after the last step) is recorded first.
     pub(crate) fn open_existing(&self, run: &RunArgs, operator: &OperatorArgs) -> Result<ActiveRun> {
         let account = self.require_account(run.account.as_deref())?;
         let policy = if operator.accept_changes { OnChange::Accept } else { OnChange::Refuse };
-        self.open(&account, policy)
+        let mut run = self.open(&account, policy)?;
+        self.complete_if_done(&mut run)?;
+        Ok(run)
     }
 
     /// Records a step done, enforcing what its kind needs: an irreversible step needs the
@@ -274,6 +288,7 @@ impl Session {
         if dir.join(state::EVENTS_FILE).exists() {
             return Err(Error::RunExists { provider, account: account.to_owned() });
         }
+        remove_stale_temps(&dir)?;
         pin_checklist(&dir, &self.checklist.sha256, &self.checklist.text)?;
         let first = EventKind::RunStarted {
             provider: provider.clone(),
@@ -297,14 +312,12 @@ impl Session {
 
     /// Opens an existing run for writing. A changed checklist is handled by `on_change`.
     pub fn open(&self, account: &str, on_change: OnChange<'_>) -> Result<ActiveRun> {
-        let provider = self.provider().to_owned();
-        let dir = existing_run_dir(&self.state, &provider, account)?;
-        let lock = RunLock::acquire(&dir, &provider, account)?;
-        let (replay, end) = state::replay(&dir, Detail::Summary)?;
+        let LockedRun { provider, account, dir, replay, end, lock } = self.lock_run(account)?;
+        remove_stale_temps(&dir)?;
         let appender = state::open_log_for_append(&dir, &end)?;
         let mut run = ActiveRun {
             provider,
-            account: account.to_owned(),
+            account,
             dir,
             replay,
             torn_set_aside: end.torn.as_ref().map(Vec::len),
@@ -339,11 +352,21 @@ impl Session {
 
     /// Moves a run out of the active runs into the archive, while its lock is held so that no
     /// other closeacct writes to it meanwhile; returns where it went.
-    pub(crate) fn archive(&self, run: ActiveRun) -> Result<PathBuf> {
+    pub(crate) fn archive(&self, run: LockedRun) -> Result<PathBuf> {
         let stamp = clock::now().strftime("%Y%m%dT%H%M%SZ").to_string();
         let archive = self.state.archive_run(&run.provider, &run.account, &stamp)?;
         drop(run);
         Ok(archive)
+    }
+
+    /// Locks a run and reads it, changing nothing: not even a torn tail is set aside, and a
+    /// changed checklist is neither asked about nor accepted.
+    pub(crate) fn lock_run(&self, account: &str) -> Result<LockedRun> {
+        let provider = self.provider().to_owned();
+        let dir = existing_run_dir(&self.state, &provider, account)?;
+        let lock = RunLock::acquire(&dir, &provider, account)?;
+        let (replay, end) = state::replay(&dir, Detail::Summary)?;
+        Ok(LockedRun { provider, account: account.to_owned(), dir, replay, end, lock })
     }
 
     /// Records `run_completed` once every step is resolved (and not already recorded); returns
@@ -351,7 +374,10 @@ impl Session {
     pub(crate) fn complete_if_done(&self, run: &mut ActiveRun) -> Result<bool> {
         let complete = Progress::new(&self.checklist, &run.replay).is_complete();
         if complete && run.replay.completed_at.is_none() {
-            run.record(&self.operator, EventKind::RunCompleted {})?;
+            run.record(&self.operator, EventKind::RunCompleted {}).map_err(|e| match e {
+                Error::Io { path, source, .. } => Error::CompletionNotRecorded { path, source },
+                other => other,
+            })?;
         }
         Ok(complete)
     }

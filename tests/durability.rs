@@ -695,7 +695,7 @@ fn io_faults_exit_74_record_nothing_and_stop_the_appender() {
 }
 
 /// The unit `ulimit -f` counts in, for `sh` here (512 bytes for dash, 1024 for bash).
-fn ulimit_unit(dir: &Path) -> u64 {
+pub(crate) fn ulimit_unit(dir: &Path) -> u64 {
     let probe = dir.join("ulimit-probe");
     let _ = Command::new("sh")
         .args(["-c", "trap '' XFSZ; ulimit -f 1; printf '%4096s' x > \"$0\"", probe.to_str().unwrap()])
@@ -708,18 +708,21 @@ fn ulimit_unit(dir: &Path) -> u64 {
     unit
 }
 
-/// A command run with a file size limit (`ulimit -f`, SIGXFSZ ignored so the write fails with
-/// EFBIG instead of killing the process): the file system refuses the write part way through,
-/// even for root. Needs no privileges and no special mount.
-fn with_file_size_limit(env: &Env, blocks: u64, args: &[&str]) -> Output {
-    let script = format!("trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\"");
+/// A command run with a file size limit (`ulimit -f`): the file system refuses the write part
+/// way through, even for root. Needs no privileges and no special mount. With `ignore_xfsz` the
+/// shell ignores SIGXFSZ before it starts closeacct; without, closeacct must handle the signal
+/// itself, or the kernel kills it mid-line.
+pub(crate) fn with_file_size_limit(env: &Env, blocks: u64, ignore_xfsz: bool, args: &[&str]) -> Output {
+    let trap = if ignore_xfsz { "trap '' XFSZ; " } else { "" };
+    let script = format!("{trap}ulimit -f {blocks}; exec \"$0\" \"$@\"");
     env.closeacct(args).via("sh", &["-c", &script]).output()
 }
 
 /// The real binary against a file system that refuses the write: a short write then EFBIG (the
 /// limit falls inside the new line) and a write refused outright (the limit is below the end of
-/// the log). Exit 74, one line that says nothing was recorded, the log byte-identical, and the
-/// same command succeeds once the limit is gone.
+/// the log), with SIGXFSZ ignored by the shell or left to closeacct. Exit 74, one line that says
+/// nothing was recorded, the log byte-identical, and the same command succeeds once the limit is
+/// gone.
 #[test]
 fn a_write_the_file_system_refuses_exits_74_through_the_binary_and_records_nothing() {
     let env = Env::new();
@@ -728,12 +731,13 @@ fn a_write_the_file_system_refuses_exits_74_through_the_binary_and_records_nothi
     let unit = ulimit_unit(env.dir.path());
     let note = "copied every bucket to the archive account and checked the object counts; ".repeat(40);
     let args = ["confirm", "--checklist", &file, "--account", "acct-1", "backup", "--note", note.trim()];
-    for (name, blocks) in [("short write", None), ("no room at all", Some(1))] {
+    let cases = [("short write", None, true), ("no room at all", Some(1), true), ("SIGXFSZ not ignored", None, false)];
+    for (name, blocks, ignore_xfsz) in cases {
         let before = fs::read(&log).unwrap();
         let size = before.len() as u64;
         // The line is about 3 KB: a limit 1.5 KB past the end falls inside it.
         let blocks = blocks.unwrap_or((size + 1500) / unit);
-        let Output { code, stdout, stderr, .. } = with_file_size_limit(&env, blocks, &args);
+        let Output { code, stdout, stderr, .. } = with_file_size_limit(&env, blocks, ignore_xfsz, &args);
         assert_eq!(code, Some(74), "{name}: {stdout}{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
         assert!(stderr.contains("File too large") && stderr.contains("nothing was recorded"), "{name}: {stderr}");

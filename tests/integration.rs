@@ -9,4 +9,5 @@ mod common;
 mod durability;
 mod reports;
 mod secrets;
+mod trust;
 mod wizard_pty;

@@ -112,7 +112,7 @@ impl Appender {
 pub(crate) fn create_log(dir: &Path, at: Timestamp, by: &str, first: EventKind) -> Result<(Appender, Event)> {
     let path = dir.join(EVENTS_FILE);
     let temp = tempfile::Builder::new()
-        .prefix(".closeacct-")
+        .prefix(super::dir::TEMP_PREFIX)
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
         .map_err(|e| Error::io("create a temporary file in", dir, e))?;

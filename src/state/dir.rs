@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use super::EVENTS_FILE;
 use crate::error::{Error, Result};
 
+/// The environment variable naming the state directory, when `--state-dir` is not given.
+pub(crate) const STATE_DIR_ENV: &str = "CLOSEACCT_STATE_DIR";
+
 /// Where runs live.
 #[derive(Debug, Clone)]
 pub struct StateDir {
@@ -16,12 +19,17 @@ pub struct StateDir {
 }
 
 impl StateDir {
-    /// `--state-dir` / `CLOSEACCT_STATE_DIR` when given (made absolute), else the platform's state
-    /// directory (`$XDG_STATE_HOME/closeacct` on Linux).
+    /// `--state-dir`, else `CLOSEACCT_STATE_DIR` (made absolute), else the platform's state
+    /// directory (`$XDG_STATE_HOME/closeacct` on Linux). An empty value is refused, not ignored.
     pub(crate) fn resolve(given: Option<&Path>) -> Result<StateDir> {
-        let root = match given {
-            Some(path) if path.as_os_str().is_empty() => return Err(Error::usage("--state-dir is empty")),
-            Some(path) => std::path::absolute(path).map_err(|e| Error::io("resolve state directory", path, e))?,
+        let from_env = std::env::var_os(STATE_DIR_ENV).map(PathBuf::from);
+        let root = match given.map(Path::to_path_buf).or(from_env) {
+            Some(path) if path.as_os_str().is_empty() => {
+                return Err(Error::usage(format!(
+                    "the state directory is empty (--state-dir or {STATE_DIR_ENV}); give a directory or leave it unset"
+                )));
+            }
+            Some(path) => std::path::absolute(&path).map_err(|e| Error::io("resolve state directory", &path, e))?,
             None => {
                 use etcetera::BaseStrategy;
                 let strategy = etcetera::choose_base_strategy().map_err(|e| {
@@ -171,6 +179,32 @@ pub(super) fn refuse_symlink(path: &Path) -> Result<()> {
     }
 }
 
+/// The prefix of every temporary file closeacct makes beside the file it is writing.
+pub(super) const TEMP_PREFIX: &str = ".closeacct-";
+
+/// Removes the temporary files a killed closeacct left in a run directory (a `start` killed before
+/// its first line was linked into place, a checklist copy killed mid-write). Only called with the
+/// run's lock held, so no live writer's temporary file is among them.
+pub(crate) fn remove_stale_temps(dir: &Path) -> Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io("list", dir, e)),
+    };
+    let mut removed = false;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            fs::remove_file(entry.path()).map_err(|e| Error::io("remove the temporary file", entry.path(), e))?;
+            removed = true;
+        }
+    }
+    if removed {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
 /// Writes a whole file atomically: temp file in the same directory, fsync, rename, fsync dir.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = match path.parent() {
@@ -178,7 +212,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         _ => PathBuf::from("."),
     };
     let mut temp = tempfile::Builder::new()
-        .prefix(".closeacct-")
+        .prefix(TEMP_PREFIX)
         .permissions(fs::Permissions::from_mode(mode))
         .tempfile_in(&dir)
         .map_err(|e| Error::io("create a temporary file in", &dir, e))?;

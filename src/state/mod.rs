@@ -23,7 +23,9 @@ mod replay;
 pub(crate) use append::create_log;
 pub use append::{Appender, Sink, open_log_for_append};
 pub use dir::StateDir;
-pub(crate) use dir::{create_private_dir, pin_checklist, pinned_checklist_path, refuse_symlinked_dirs, write_atomic};
+pub(crate) use dir::{
+    create_private_dir, pin_checklist, pinned_checklist_path, refuse_symlinked_dirs, remove_stale_temps, write_atomic,
+};
 pub use event::EventKind;
 pub use event::{Event, EventRef};
 pub use lock::RunLock;

@@ -76,8 +76,9 @@ fn ask_account(p: &mut dyn Prompter) -> Result<String> {
 
 /// `--restart`: asks, then archives the run so a new one can start; "no" changes nothing.
 fn restart(session: &Session, account: &str, p: &mut dyn Prompter) -> Result<()> {
-    // Hold the lock while asking and moving the run aside, so no other closeacct writes to it.
-    let old = session.open(account, OnChange::Accept)?;
+    // Hold the lock while asking and moving the run aside, so no other closeacct writes to it;
+    // nothing is written to it, whatever the answer.
+    let old = session.lock_run(account)?;
     let counts = Progress::new(&session.checklist, &old.replay).counts();
     let question = format!(
         "Archive the run for {}/{account} ({} of {} steps resolved) and start a new one?",

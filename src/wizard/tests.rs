@@ -377,3 +377,21 @@ fn without_an_account_the_wizard_asks_for_one_until_it_is_valid() {
     let kinds: Vec<Value> = events(&session, "acct-9").iter().map(|e| e["event"].clone()).collect();
     assert_eq!(kinds, ["run_started"]);
 }
+
+#[test]
+fn restart_answered_no_writes_nothing_even_when_the_checklist_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = session(dir.path(), small());
+    let mut d = Driver::new("^$", &session.checklist);
+    d.quit_at = Some("2.1".into());
+    run(&session, &options("acct-1"), &mut d).unwrap();
+    let log = session.state.run_dir("small", "acct-1").join(EVENTS_FILE);
+    let before = std::fs::read(&log).unwrap();
+    let changed_text = session.checklist.text.replace("version = 1", "version = 2");
+    let changed = Session { checklist: Loaded::parse(&changed_text, "small.toml").unwrap(), ..session };
+    let restart = Options { account: Some("acct-1"), restart: true, accept_changes: false };
+    let mut no = Driver::new("^$", &changed.checklist);
+    assert!(matches!(run(&changed, &restart, &mut no), Err(Error::Incomplete)));
+    assert!(no.text().ends_with("Nothing changed."), "{}", no.text());
+    assert_eq!(std::fs::read(&log).unwrap(), before, "no checklist_accepted, nothing at all");
+}

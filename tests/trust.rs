@@ -1,0 +1,107 @@
+//! A record an auditor can rely on: no output that destroys data, no tampering or mix-up that
+//! goes unseen, no text that lies on a screen, no read without a bound, one truth after a failed
+//! write. Each test runs the real binary.
+
+use std::fs;
+
+use crate::common::{Env, Small};
+use crate::durability::{ulimit_unit, with_file_size_limit};
+
+#[test]
+fn an_empty_state_dir_and_a_malformed_clock_are_refused_with_exit_2() {
+    let env = Env::new();
+    let out = env.closeacct(&["status"]).env("CLOSEACCT_STATE_DIR", "").output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: the state directory is empty (--state-dir or CLOSEACCT_STATE_DIR); give a directory or leave it unset
+    [exit status: 2]
+    ");
+    let out = env.closeacct(&["providers"]).env("CLOSEACCT_NOW", "yesterday").output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: CLOSEACCT_NOW is `yesterday`, not an RFC 3339 time such as 2026-11-24T13:40:00Z
+    [exit status: 2]
+    ");
+    let out = env.closeacct(&["providers"]).env("CLOSEACCT_NOW", "2026-13-45T99:00:00Z").output();
+    assert_eq!(out.code, Some(2), "{}", out.snapshot());
+}
+
+/// A run of SMALL one step from complete, with a note on the first step padded by `pad` bytes.
+fn one_step_from_complete(s: &Small, pad: usize) {
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    let note = format!("copied{}", ".".repeat(pad));
+    s.closeacct("confirm", &["backup", "--note", &note]).status(0);
+    s.closeacct("confirm", &["ticket", "--evidence", "T-1"]).status(0);
+    s.closeacct("confirm", &["close-account", "--attest", "acct-1"]).status(0);
+}
+
+/// When the disk fills after the last step is recorded but before the run's completion is, the
+/// operator is told exactly that (exit 74), and the next command that writes records it.
+#[test]
+fn a_full_disk_between_the_last_step_and_the_completion_is_told_as_it_is_and_mended_next() {
+    // Measure the lines the last confirmation writes, on a run with no limit.
+    let probe = Small::new();
+    one_step_from_complete(&probe, 0);
+    let before = probe.log().len();
+    probe.closeacct("confirm", &["confirmation"]).status(0);
+    let lines: Vec<usize> = probe.log()[before..].lines().map(|l| l.len() + 1).collect();
+    let [step_line, completed_line] = lines[..] else { panic!("two lines: {lines:?}") };
+
+    // Pad the run so that the step's line ends exactly on a block of the file-size limit.
+    let s = Small::new();
+    let unit = usize::try_from(ulimit_unit(s.env.dir.path())).unwrap();
+    let pad = (unit - (before + step_line) % unit) % unit;
+    one_step_from_complete(&s, pad);
+    let size = s.log().len();
+    assert_eq!((size + step_line) % unit, 0, "padded to a block");
+    assert!(completed_line < unit);
+    let blocks = ((size + step_line) / unit) as u64;
+    let args = ["confirm", "--checklist", &s.file, "--account", "acct-1", "confirmation"];
+    let out = with_file_size_limit(&s.env, blocks, false, &args);
+    assert_eq!(out.code, Some(74), "{}", out.snapshot());
+    let stderr = out.stderr.replace(&s.env.dir.path().display().to_string(), "$TEST_ENV");
+    insta::assert_snapshot!(stderr, @"
+    ✔ recorded step 2.3 `confirmation` done (seq 6)
+    closeacct: the run is complete, but recording that in `$TEST_ENV/state/runs/small/acct-1/events.jsonl` failed: File too large (os error 27); nothing was recorded
+    hint: everything else is recorded; the next closeacct command that records anything records the completion
+    ");
+    let log = s.log();
+    assert!(log.lines().last().unwrap().contains("\"event\":\"step_done\""), "the step is recorded: {log}");
+    assert!(!log.contains("run_completed"), "the completion is not: {log}");
+    s.closeacct("verify", &[]).status(0);
+
+    // The next command that writes records the completion first.
+    s.closeacct("confirm", &["confirmation", "--note", "the e-mail came at 14:10"]).status(0);
+    let log = s.log();
+    assert_eq!(log.matches("run_completed").count(), 1, "{log}");
+    let kinds: Vec<&str> =
+        log.lines().rev().take(2).map(|l| if l.contains("run_completed") { "c" } else { "n" }).collect();
+    assert_eq!(kinds, ["n", "c"], "completion first, then the note: {log}");
+}
+
+/// Temporary files a killed closeacct left in a run's directory are removed by the next command
+/// that writes there.
+#[test]
+fn stale_temporary_files_in_a_run_directory_are_cleaned_up_by_the_next_writer() {
+    let s = Small::new();
+    s.closeacct("start", &[]).status(0);
+    let dir = s.env.run_dir("small", "acct-1");
+    let stale = dir.join(".closeacct-Xq3Z9k");
+    fs::write(&stale, "{\"v\":1,\"seq\":1").unwrap();
+    s.closeacct("status", &[]).status(0);
+    assert!(stale.exists(), "a read-only command touches nothing");
+    s.closeacct("confirm", &["backup"]).status(0);
+    assert!(!stale.exists(), "the writer removed it");
+
+    // A start killed before its first line was linked into place leaves only a temporary file;
+    // the next start cleans it up and starts the run.
+    let other = s.env.run_dir("small", "acct-2");
+    fs::create_dir_all(&other).unwrap();
+    let orphan = other.join(".closeacct-Ab12Cd");
+    fs::write(&orphan, "").unwrap();
+    s.env.closeacct(&["start", "--checklist", &s.file, "--account", "acct-2"]).status(0);
+    assert!(!orphan.exists());
+    let names: Vec<String> =
+        fs::read_dir(&other).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.starts_with(".closeacct-")), "{names:?}");
+}
