@@ -41,6 +41,8 @@ pub struct ActiveRun {
     pub replay: Replay,
     /// Bytes of a torn last line that were set aside when the run was opened.
     pub torn_set_aside: Option<usize>,
+    /// Whether the last line lacked only its newline, which was added when the run was opened.
+    pub newline_added: bool,
     appender: Appender,
     _lock: RunLock,
 }
@@ -305,6 +307,7 @@ impl Session {
             dir,
             replay,
             torn_set_aside: None,
+            newline_added: false,
             appender,
             _lock: lock,
         })
@@ -321,6 +324,7 @@ impl Session {
             dir,
             replay,
             torn_set_aside: end.torn.as_ref().map(Vec::len),
+            newline_added: end.unterminated,
             appender,
             _lock: lock,
         };
@@ -466,6 +470,12 @@ fn short(hash: &str) -> &str {
 impl ActiveRun {
     /// What to tell the operator when a torn last line was set aside on opening, if one was.
     pub(crate) fn torn_notice(&self) -> Option<String> {
+        if self.newline_added {
+            return Some(format!(
+                "the last line of the log lacked its newline (a crash after the line was written); it is whole, so it is kept and the newline was added to {}",
+                state::EVENTS_FILE
+            ));
+        }
         self.torn_set_aside.map(|bytes| {
             format!(
                 "the last line of the log was cut short by a crash ({bytes} bytes, never confirmed); it was moved to {}.torn",

@@ -401,21 +401,27 @@ fn a_torn_last_line_at_every_offset_is_set_aside_and_the_run_resumes() {
             fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
         }
         fs::write(dir.join(EVENTS_FILE), &whole[..cut]).unwrap();
-        let torn = (cut > last).then(|| whole[last..cut].to_vec());
+        // Cut just before its newline, the last line is whole: kept, its newline added.
+        let whole_line = cut == whole.len() - 1;
+        let torn = (cut > last && !whole_line).then(|| whole[last..cut].to_vec());
+        let kept = if whole_line { lines } else { lines - 1 } as u64;
 
         let end = read_log(&dir.join(EVENTS_FILE), |_| Ok(())).unwrap();
-        assert_eq!((end.count, &end.torn), (lines as u64 - 1, &torn), "cut at {cut}");
+        assert_eq!((end.count, &end.torn, end.unterminated), (kept, &torn, whole_line), "cut at {cut}");
         let session = small_session(root.path());
         let mut run = open_run(&session);
-        assert_eq!(run.torn_set_aside, torn.as_ref().map(Vec::len));
-        run.record("ana", EventKind::NoteAdded { step: "ticket".into(), note: format!("after a cut at {cut}") })
+        assert_eq!((run.torn_set_aside, run.newline_added), (torn.as_ref().map(Vec::len), whole_line));
+        let note = run
+            .record("ana", EventKind::NoteAdded { step: "ticket".into(), note: format!("after a cut at {cut}") })
             .unwrap();
+        assert_eq!(note.seq, kept + 1, "cut at {cut}: no sequence number is reused");
         drop(run);
 
         let after = fs::read(dir.join(EVENTS_FILE)).unwrap();
-        assert!(after.starts_with(&whole[..last]), "cut at {cut}: an earlier line changed");
+        let kept_bytes = if whole_line { &whole[..] } else { &whole[..last] };
+        assert!(after.starts_with(kept_bytes), "cut at {cut}: an earlier line changed");
         let end = read_log(&dir.join(EVENTS_FILE), |_| Ok(())).unwrap();
-        assert_eq!((end.count, end.torn), (lines as u64, None));
+        assert_eq!((end.count, end.torn, end.unterminated), (kept + 1, None, false));
         let set_aside = fs::read(dir.join("events.jsonl.torn")).ok();
         assert_eq!(set_aside, torn.map(|t| [t, b"\n".to_vec()].concat()), "cut at {cut}");
         offsets += 1;
@@ -428,17 +434,25 @@ fn a_torn_last_line_at_every_offset_is_set_aside_and_the_run_resumes() {
         fs::write(&log, &whole[..cut]).unwrap();
         let _ = fs::remove_file(run_dir.join("events.jsonl.torn"));
         let args = |command: &'static str| vec![command, "--checklist", &file, "--account", "acct-1"];
+        let whole_line = cut == len - 1;
         env.closeacct(&args("status")).status(0);
         let stdout = env.closeacct(&args("verify")).status(0).stdout;
-        assert_eq!(stdout.contains("torn line"), cut > last, "{stdout}");
+        assert_eq!(stdout.contains("torn line"), cut > last && !whole_line, "{stdout}");
+        assert_eq!(stdout.contains("lacks its newline"), whole_line, "{stdout}");
         let mut confirm = args("confirm");
         confirm.extend(["ticket", "--note", "resumed"]);
         let stderr = env.closeacct(&confirm).status(0).stderr;
-        assert_eq!(stderr.contains("moved to events.jsonl.torn"), cut > last, "{stderr}");
+        assert_eq!(stderr.contains("moved to events.jsonl.torn"), cut > last && !whole_line, "{stderr}");
+        assert_eq!(stderr.contains("the newline was added"), whole_line, "{stderr}");
         env.closeacct(&args("verify")).status(0);
         let after = fs::read(&log).unwrap();
-        assert!(after.starts_with(&whole[..last]));
-        assert_eq!(line_starts(&after).len() - 1, lines, "the torn line is replaced by the new one");
+        if whole_line {
+            assert!(after.starts_with(&whole), "the whole line is kept");
+            assert_eq!(line_starts(&after).len() - 1, lines + 1, "kept, and the new line after it");
+        } else {
+            assert!(after.starts_with(&whole[..last]));
+            assert_eq!(line_starts(&after).len() - 1, lines, "the torn line is replaced by the new one");
+        }
         fs::write(&log, &whole).unwrap();
     }
     eprintln!(

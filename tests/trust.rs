@@ -105,3 +105,37 @@ fn stale_temporary_files_in_a_run_directory_are_cleaned_up_by_the_next_writer() 
         fs::read_dir(&other).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(names.iter().all(|n| !n.starts_with(".closeacct-")), "{names:?}");
 }
+
+/// A last line that is whole and in the chain but lacks only its newline (the crash came after
+/// the line, before the newline) is kept: its newline is added, and its sequence number is never
+/// handed out again.
+#[test]
+fn a_whole_last_line_missing_only_its_newline_is_kept_and_its_seq_not_reused() {
+    let s = Small::new();
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    s.closeacct("confirm", &["backup", "--note", "copied"]).status(0);
+    let log = s.env.log("small", "acct-1");
+    let whole = fs::read(&log).unwrap();
+    fs::write(&log, &whole[..whole.len() - 1]).unwrap();
+    let out = s.closeacct("verify", &[]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ok: $TEST_ENV/state/runs/small/acct-1/events.jsonl — 3 events, sequence 1..3 unbroken, head da67da33ad1d3f1fed227b0345a4d5dcebcb6b8659232cc256367091a9458bd1
+    note: the last line lacks its newline (a crash after the line was written); it is whole and kept, and the next command that records adds the newline
+    ------- stderr -------
+    [exit status: 0]
+    ");
+    let out = s.closeacct("confirm", &["ticket", "--evidence", "T-1"]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: the last line of the log lacked its newline (a crash after the line was written); it is whole, so it is kept and the newline was added to events.jsonl
+    ✔ recorded step 2.1 `ticket` done (seq 4)
+    2/4 resolved. Next: step 2.2 `close-account` Close the account
+    [exit status: 0]
+    ");
+    let after = fs::read_to_string(&log).unwrap();
+    assert!(after.as_bytes().starts_with(&whole), "the acknowledged line is kept, newline and all");
+    assert!(!s.env.run_dir("small", "acct-1").join("events.jsonl.torn").exists(), "nothing set aside");
+    let seqs: Vec<u64> =
+        after.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, [1, 2, 3, 4]);
+}

@@ -21,10 +21,15 @@ fuzz_target!(|data: &[u8]| {
         Ok(())
     });
     match result {
-        Ok(LogEnd { count, len, torn, .. }) => {
+        Ok(LogEnd { count, len, torn, unterminated, .. }) => {
             assert!(count >= 1 && count == seen, "an accepted log has whole lines, all visited");
             let len = usize::try_from(len).unwrap();
-            assert_eq!(data[len - 1], b'\n', "the whole lines end with a newline");
+            if unterminated {
+                assert!(torn.is_none() && len == data.len(), "a whole last line without newline ends the input");
+                assert_ne!(data[len - 1], b'\n');
+            } else {
+                assert_eq!(data[len - 1], b'\n', "the whole lines end with a newline");
+            }
             let torn_len = torn.as_ref().map_or(0, Vec::len);
             assert_eq!(len + torn_len, data.len(), "whole lines and the torn tail cover the input");
             assert!(torn.is_none_or(|t| !t.contains(&b'\n')), "a torn tail is part of one line");

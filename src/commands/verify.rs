@@ -22,6 +22,12 @@ pub(crate) fn cmd_verify(ui: &Ui, args: &VerifyArgs) -> Result<()> {
         run.end.count,
         run.end.last_hash
     );
+    if run.end.unterminated {
+        let _ = writeln!(
+            out,
+            "note: the last line lacks its newline (a crash after the line was written); it is whole and kept, and the next command that records adds the newline"
+        );
+    }
     if let Some(torn) = &run.end.torn {
         let _ = writeln!(
             out,

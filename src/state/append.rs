@@ -117,10 +117,16 @@ pub(crate) fn create_log(dir: &Path, at: Timestamp, by: &str, first: EventKind) 
         .tempfile_in(dir)
         .map_err(|e| Error::io("create a temporary file in", dir, e))?;
     let file = temp.as_file().try_clone().map_err(|e| Error::io("create", temp.path(), e))?;
-    let empty = LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None };
+    let empty = LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None, unterminated: false };
     let mut first_line = Appender::new(Box::new(FileSink { file }), temp.path().to_owned(), &empty);
     let event = first_line.append(at, by, first)?;
-    let end = LogEnd { count: 1, last_hash: first_line.last_hash.clone(), len: first_line.len, torn: None };
+    let end = LogEnd {
+        count: 1,
+        last_hash: first_line.last_hash.clone(),
+        len: first_line.len,
+        torn: None,
+        unterminated: false,
+    };
     temp.persist_noclobber(&path).map_err(|e| Error::io("create", &path, e.error))?;
     sync_dir(dir)?;
     let file = OpenOptions::new().append(true).open(&path).map_err(|e| Error::io("open", &path, e))?;
@@ -137,6 +143,12 @@ pub fn open_log_for_append(dir: &Path, end: &LogEnd) -> Result<Appender> {
         file.set_len(end.len)
             .and_then(|()| file.sync_all())
             .map_err(|e| Error::io("set aside torn line of", &path, e))?;
+    }
+    if end.unterminated {
+        let mut sink = FileSink { file };
+        sink.append(b"\n").and_then(|()| sink.sync()).map_err(|e| Error::io("end the last line of", &path, e))?;
+        let ended = LogEnd { len: end.len + 1, unterminated: false, ..end.clone() };
+        return Ok(Appender::new(Box::new(sink), path, &ended));
     }
     Ok(Appender::new(Box::new(FileSink { file }), path, end))
 }
@@ -212,7 +224,7 @@ mod tests {
         for fail_write in [true, false] {
             let written = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
             let sink = FailingSink { fail_write, written: written.clone() };
-            let end = LogEnd { count: 0, last_hash: GENESIS_HASH.into(), len: 0, torn: None };
+            let end = LogEnd { count: 0, last_hash: GENESIS_HASH.into(), len: 0, torn: None, unterminated: false };
             let mut log = Appender::new(Box::new(sink), "events.jsonl".into(), &end);
             let err = log.append(ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap_err();
             assert_eq!(err.exit_code(), 74);

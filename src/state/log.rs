@@ -25,8 +25,13 @@ pub struct LogEnd {
     pub last_hash: String,
     /// Bytes up to the end of the last whole line.
     pub len: u64,
-    /// A last line without its newline: never acknowledged, so not part of the log.
+    /// A last line without its newline that is not a whole event: never acknowledged, so not part
+    /// of the log.
     pub torn: Option<Vec<u8>>,
+    /// The last line is a whole event in the chain that lacks only its newline (the crash came
+    /// between the two): it is part of the log, `len` ends at its last byte, and the next writer
+    /// adds the newline before anything else.
+    pub unterminated: bool,
 }
 
 /// Reads and checks the whole log, handing each event to `visit` in order. Any damage other than a
@@ -113,7 +118,7 @@ impl<R: Read> Chunks<R> {
 
 /// Reads a log, checks its lines against each other and hands their events to `visit`.
 fn check_log(reader: impl Read, path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
-    let mut end = LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None };
+    let mut end = LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None, unterminated: false };
     // The chain is checked on raw digests; hex is made once, for the head.
     let mut last_digest = [0u8; 32];
     let damaged = |line: u64, reason: String| Error::DamagedState {
@@ -128,7 +133,16 @@ fn check_log(reader: impl Read, path: &Path, mut visit: impl FnMut(&EventRef<'_>
             Chunk::Lines => {}
             Chunk::End => break,
             Chunk::Torn(bytes) => {
-                end.torn = Some(bytes);
+                let number = end.count + 1;
+                if let Ok(event) = parse_line(&bytes, number, &last_digest) {
+                    visit(&event)?;
+                    last_digest = sha256(&bytes);
+                    end.count = number;
+                    end.len += bytes.len() as u64;
+                    end.unterminated = true;
+                } else {
+                    end.torn = Some(bytes);
+                }
                 break;
             }
             Chunk::LongLine => {
