@@ -9,6 +9,8 @@ use std::sync::OnceLock;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use crate::bounded;
+
 /// The environment variable that pins the clock.
 pub(crate) const NOW_ENV: &str = "CLOSEACCT_NOW";
 
@@ -39,14 +41,73 @@ pub(crate) fn check_pinned() -> std::result::Result<(), String> {
 
 /// The operator's time zone (`TZ`, else the system's), UTC when neither can be read. Found once
 /// per process: the wizard and `status` ask for it for every recorded event and every reminder.
+/// A `TZ` that cannot be used (not a zone, a file that is not one, `/dev/zero`) is a warning on
+/// stderr and UTC, never a hang: every file is read with a bound.
 pub(crate) fn local_zone() -> TimeZone {
     static ZONE: OnceLock<TimeZone> = OnceLock::new();
-    let find = || {
-        let linked = std::env::var_os("TZ").is_none().then(|| zone_linked_from(Path::new(LOCALTIME))).flatten();
-        linked.or_else(|| TimeZone::try_system().ok()).unwrap_or(TimeZone::UTC)
+    let find = || match std::env::var_os("TZ") {
+        None => zone_linked_from(Path::new(LOCALTIME)).or_else(|| TimeZone::try_system().ok()).unwrap_or(TimeZone::UTC),
+        Some(value) => {
+            let spec = value.to_string_lossy();
+            zone_named(&spec).unwrap_or_else(|reason| {
+                eprintln!("closeacct: warning: TZ=`{}` cannot be used ({reason}); using UTC", spec.escape_debug());
+                TimeZone::UTC
+            })
+        }
     };
     ZONE.get_or_init(find).clone()
 }
+
+/// How the operator's zone is named in a run's record, so that any reader can compute the same
+/// dates: its IANA name where known (`Europe/Berlin`), else the `TZ` it came from (a POSIX rule
+/// such as `EST5EDT,M3.2.0,M11.1.0`, or a file's path), else `UTC`.
+pub(crate) fn local_zone_name() -> String {
+    let zone = local_zone();
+    if let Some(name) = zone.iana_name() {
+        return name.to_owned();
+    }
+    match std::env::var("TZ") {
+        Ok(spec) if zone_named(&spec).is_ok() => spec.strip_prefix(':').unwrap_or(&spec).to_owned(),
+        _ => "UTC".to_owned(),
+    }
+}
+
+/// The zone a name or `TZ` value stands for: an IANA name looked up in the zoneinfo directory, a
+/// POSIX rule, or (starting with `/`) a zone file; each file read with a bound.
+pub(crate) fn zone_named(spec: &str) -> Result<TimeZone, String> {
+    let spec = spec.strip_prefix(':').unwrap_or(spec);
+    if spec.is_empty() || spec == "UTC" {
+        return Ok(TimeZone::UTC);
+    }
+    if spec.starts_with('/') {
+        let bytes = bounded::read(Path::new(spec), MAX_ZONE_FILE, true).map_err(|e| e.reason())?;
+        let name = spec.rfind(ZONEINFO).map_or(spec, |at| &spec[at + ZONEINFO.len()..]);
+        return TimeZone::tzif(name, &bytes).map_err(|e| e.to_string());
+    }
+    let is_name = spec.split('/').all(|part| {
+        !part.is_empty() && part != ".." && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-+".contains(&b))
+    });
+    if is_name && let Some(zone) = zone_file(spec) {
+        return zone;
+    }
+    TimeZone::posix(spec).map_err(|_| "neither a zone name nor a POSIX TZ rule".to_owned())
+}
+
+/// Reads the zone `name` from the first zoneinfo directory that has it; `None` when none does.
+fn zone_file(name: &str) -> Option<Result<TimeZone, String>> {
+    let dirs = std::env::var("TZDIR").into_iter().chain(
+        ["/usr/share/zoneinfo", "/usr/lib/zoneinfo", "/usr/share/lib/zoneinfo", "/etc/zoneinfo"].map(String::from),
+    );
+    dirs.map(|dir| Path::new(&dir).join(name)).find(|path| path.is_file()).map(|path| {
+        let bytes = bounded::read(&path, MAX_ZONE_FILE, true).map_err(|e| e.reason())?;
+        TimeZone::tzif(name, &bytes).map_err(|e| e.to_string())
+    })
+}
+
+/// Zone files are a few kilobytes; anything much larger is not one.
+const MAX_ZONE_FILE: u64 = 1 << 20;
+
+const ZONEINFO: &str = "zoneinfo/";
 
 /// `2026-11-24 14:02`: a time in `zone` to the minute, as `status` and the wizard show it.
 pub(crate) fn minutes_in(at: Timestamp, zone: &TimeZone) -> String {
@@ -59,11 +120,10 @@ const LOCALTIME: &str = "/etc/localtime";
 /// it. jiff finds the same zone, but first indexes the whole zoneinfo directory, which takes
 /// longer than replaying a run of a thousand events.
 fn zone_linked_from(link: &Path) -> Option<TimeZone> {
-    const ZONEINFO: &str = "zoneinfo/";
     let target = std::fs::read_link(link).ok()?;
     let target = target.to_str()?;
     let name = &target[target.rfind(ZONEINFO)? + ZONEINFO.len()..];
-    TimeZone::tzif(name, &std::fs::read(link).ok()?).ok()
+    TimeZone::tzif(name, &bounded::read(link, MAX_ZONE_FILE, true).ok()?).ok()
 }
 
 #[cfg(test)]

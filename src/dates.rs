@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::checklist::{Delay, Loaded, StepKind};
 use crate::clock;
 use crate::progress::{Progress, Status};
-use crate::state::{RecordedStatus, Replay};
+use crate::state::{RecordedStatus, Replay, StepRecord};
 
 /// One date that follows from a step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -141,7 +141,7 @@ pub(crate) fn due_reminders(checklist: &Loaded, replay: &Replay, now: Timestamp,
 
 /// When a step was first done, if it is done.
 fn done_at(replay: &Replay, step: &str) -> Option<Timestamp> {
-    replay.steps.get(step).filter(|r| r.status == RecordedStatus::Done).map(|r| r.at)
+    replay.steps.get(step).filter(|r| r.status == RecordedStatus::Done).map(StepRecord::happened)
 }
 
 #[cfg(test)]
@@ -226,7 +226,7 @@ mod tests {
     }
 
     fn done(step: &str) -> EventKind {
-        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None }
+        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None, happened_at: None }
     }
 
     #[test]
@@ -235,7 +235,10 @@ mod tests {
         let utc = TimeZone::UTC;
         let skipped = replay(vec![
             ("2026-11-30T22:30:00Z", EventKind::FactAnswered { fact: "ri".into(), value: "no".into() }),
-            ("2026-11-30T22:40:00Z", EventKind::StepSkipped { step: "request".into(), reason: "by ticket".into() }),
+            (
+                "2026-11-30T22:40:00Z",
+                EventKind::StepSkipped { step: "request".into(), reason: "by ticket".into(), happened_at: None },
+            ),
         ]);
         assert!(key_dates(&checklist, &skipped, ts("2026-12-02T00:00:00Z"), &utc).is_empty());
 

@@ -69,6 +69,11 @@ pub enum Error {
     #[error("{path}: line {line}: {reason}; nothing was changed")]
     DamagedState { path: PathBuf, line: usize, reason: String },
 
+    /// A file in a run's directory that is not what the log says it is (an edited checklist
+    /// copy, a directory renamed to another account); nothing is rewritten.
+    #[error("{}: {reason}; nothing was changed", path.display())]
+    DamagedFile { path: PathBuf, reason: String },
+
     /// Input refused before anything was written (a secret in a note, say).
     #[error("{message}")]
     RefusedInput { message: String },
@@ -133,7 +138,10 @@ impl Error {
             Error::Incomplete => 3,
             Error::Interrupted => 4,
             Error::ChecklistChanged { .. } => 5,
-            Error::InvalidChecklist { .. } | Error::DamagedState { .. } | Error::RefusedInput { .. } => 65,
+            Error::InvalidChecklist { .. }
+            | Error::DamagedState { .. }
+            | Error::DamagedFile { .. }
+            | Error::RefusedInput { .. } => 65,
             Error::NoSuchRun { .. } | Error::NoSuchFile { .. } => 66,
             Error::Io { .. } | Error::CompletionNotRecorded { .. } => 74,
             Error::Locked { .. } => 75,
@@ -246,6 +254,7 @@ mod tests {
             (Error::InvalidChecklist { location: "f:1:1".into(), reason: "r".into() }, 65),
             (Error::DamagedState { path: "p".into(), line: 1, reason: "r".into() }, 65),
             (Error::RefusedInput { message: "secret".into() }, 65),
+            (Error::DamagedFile { path: "p".into(), reason: "r".into() }, 65),
             (Error::NoSuchRun { provider: Some("aws".into()), account: None, state_dir: "s".into() }, 66),
             (Error::NoSuchFile { path: "p".into() }, 66),
             (Error::io("read", "p", io_err()), 74),

@@ -291,7 +291,7 @@ mod tests {
     }
 
     fn done(step: &str) -> EventKind {
-        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None }
+        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None, happened_at: None }
     }
 
     fn fact(value: &str) -> EventKind {
@@ -340,8 +340,12 @@ mod tests {
     #[test]
     fn waiting_keeps_the_run_open_and_done_stays_done_after_a_new_answer() {
         let checklist = Loaded::parse(CHECKLIST, "t.toml").unwrap();
-        let waiting =
-            replay(vec![fact("yes"), done("a"), done("b"), EventKind::StepWaiting { step: "c".into(), note: None }]);
+        let waiting = replay(vec![
+            fact("yes"),
+            done("a"),
+            done("b"),
+            EventKind::StepWaiting { step: "c".into(), note: None, on: None, happened_at: None },
+        ]);
         let progress = Progress::new(&checklist, &waiting);
         assert!(!progress.is_complete());
         assert_eq!(progress.counts().waiting, 1);

@@ -1,11 +1,14 @@
 //! Opening runs: where they live, which account is meant, the lock, and the checklist a run is
 //! pinned to. Commands and the wizard go through here so the rules are the same for both.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
 
 use crate::checklist::{Loaded, StepKind, StepRef};
 use crate::cli::{ChecklistArgs, OperatorArgs, RunArgs};
 use crate::clock;
+use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
 use crate::progress::{Progress, Status, diff_checklists};
 use crate::state::{
@@ -77,6 +80,8 @@ pub(crate) struct Confirmation {
     pub(crate) evidence: Option<String>,
     /// The account, typed again: required for an irreversible (`attest`) step.
     pub(crate) attest: Option<String>,
+    /// When it happened, if it is recorded afterwards (`--at`).
+    pub(crate) happened_at: Option<Timestamp>,
 }
 
 /// What confirming a step did.
@@ -138,10 +143,38 @@ impl Session {
     /// Resolves what every run command shares, before anything is prompted or written: the
     /// checklist, the state directory and (for commands that record) the operator.
     pub(crate) fn from_args(run: &RunArgs, operator: Option<&OperatorArgs>) -> Result<Session> {
-        let checklist = Session::load_checklist(run.provider.as_deref(), &run.checklist)?;
         let state = StateDir::resolve(run.state.state_dir.as_deref())?;
+        let checklist = match Session::load_checklist(run.provider.as_deref(), &run.checklist) {
+            Err(unknown @ Error::UnknownProvider { .. }) => {
+                Session::pinned_for(&state, run.provider.as_deref(), run.account.as_deref())?.ok_or(unknown)?
+            }
+            other => other?,
+        };
         let operator = operator_name(operator.and_then(|o| o.operator.as_deref()))?;
         Ok(Session { state, checklist, operator })
+    }
+
+    /// The checklist of a run whose provider id is neither built in nor a user checklist (a run
+    /// started from a checklist file): the copy pinned in the run, which is enough to read the
+    /// run and record in it. `None` when there is no such run (the account given, or the only
+    /// run of the provider).
+    pub(crate) fn pinned_for(
+        state: &StateDir,
+        provider: Option<&str>,
+        account: Option<&str>,
+    ) -> Result<Option<Loaded>> {
+        let Some(provider) = provider else { return Ok(None) };
+        let account = match account {
+            Some(account) => account.to_owned(),
+            None => match state.runs(Some(provider))?.as_slice() {
+                [(_, only)] => only.clone(),
+                _ => return Ok(None),
+            },
+        };
+        if validate_account(&account).is_err() || !state.run_dir(provider, &account).join(state::EVENTS_FILE).exists() {
+            return Ok(None);
+        }
+        ReadRun::with_pinned_checklist(state, provider, &account, Detail::Summary).map(|run| Some(run.checklist))
     }
 
     /// The checklist named by `--checklist FILE` or the provider id.
@@ -218,12 +251,21 @@ impl Session {
             }
         }
         let attested = if already_done || step.kind != StepKind::Attest { None } else { given.attest };
-        let event = run.record(&self.operator, EventKind::StepDone { step: id, note, evidence, attested })?;
+        let event = run.record(
+            &self.operator,
+            EventKind::StepDone { step: id, note, evidence, attested, happened_at: given.happened_at },
+        )?;
         Ok(Confirmed::Recorded(event))
     }
 
     /// Records a step skipped, with the reason. A step already done cannot be skipped.
-    pub(crate) fn skip(&self, run: &mut ActiveRun, r: StepRef, reason: String) -> Result<Event> {
+    pub(crate) fn skip(
+        &self,
+        run: &mut ActiveRun,
+        r: StepRef,
+        reason: String,
+        happened_at: Option<Timestamp>,
+    ) -> Result<Event> {
         let step = self.checklist.step(r);
         let id = step.id.get_ref().clone();
         let progress = Progress::new(&self.checklist, &run.replay);
@@ -234,7 +276,7 @@ impl Session {
             )));
         }
         progress.check_can_record(r)?;
-        run.record(&self.operator, EventKind::StepSkipped { step: id, reason })
+        run.record(&self.operator, EventKind::StepSkipped { step: id, reason, happened_at })
     }
 
     /// The provider id: the checklist's id.
@@ -297,6 +339,7 @@ impl Session {
             account: account.to_owned(),
             checklist_version: self.checklist.checklist.version,
             checklist_sha256: self.checklist.sha256.clone(),
+            zone: Some(clock::local_zone_name()),
         };
         let (appender, event) = state::create_log(&dir, clock::now(), &self.operator, first)?;
         let mut replay = Replay { detail: Detail::Summary, ..Replay::default() };
@@ -369,7 +412,7 @@ impl Session {
         let provider = self.provider().to_owned();
         let dir = existing_run_dir(&self.state, &provider, account)?;
         let lock = RunLock::acquire(&dir, &provider, account)?;
-        let (replay, end) = state::replay(&dir, Detail::Summary)?;
+        let (replay, end) = replay_checked(&dir, &provider, account, Detail::Summary)?;
         Ok(LockedRun { provider, account: account.to_owned(), dir, replay, end, lock })
     }
 
@@ -391,7 +434,7 @@ impl Session {
     pub(crate) fn read(self, account: &str, detail: Detail) -> Result<ReadRun> {
         let provider = self.provider().to_owned();
         let dir = existing_run_dir(&self.state, &provider, account)?;
-        let (replay, end) = state::replay(&dir, detail)?;
+        let (replay, end) = replay_checked(&dir, &provider, account, detail)?;
         let (checklist, pending_changes) = if replay.checklist_sha256 == self.checklist.sha256 {
             (self.checklist, Vec::new())
         } else {
@@ -402,12 +445,25 @@ impl Session {
         Ok(ReadRun { provider, account: account.to_owned(), dir, replay, end, checklist, pending_changes })
     }
 
-    fn pinned(dir: &std::path::Path, replay: &Replay) -> Result<Option<Loaded>> {
+    /// The copy of the checklist the run is pinned to, if it is there; its bytes must hash to
+    /// what the log pins (an edited copy is damage, exit 65), and a link is refused.
+    fn pinned(dir: &Path, replay: &Replay) -> Result<Option<Loaded>> {
         let path = state::pinned_checklist_path(dir, &replay.checklist_sha256);
-        if !path.exists() {
+        if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
             return Ok(None);
         }
-        Loaded::from_file(&path).map(Some)
+        let bytes = Loaded::read_file(&path, false)?;
+        let sha256 = sha256_hex(&bytes);
+        if sha256 != replay.checklist_sha256 {
+            return Err(Error::DamagedFile {
+                path,
+                reason: format!(
+                    "this copy of the checklist has sha256 {sha256}, but the log pins {} (the copy was edited after the run pinned it)",
+                    replay.checklist_sha256
+                ),
+            });
+        }
+        Loaded::from_bytes(bytes, &path).map(Some)
     }
 
     /// How this session's checklist differs from `pinned`, the copy the run is pinned to.
@@ -433,8 +489,9 @@ impl ReadRun {
         detail: Detail,
     ) -> Result<ReadRun> {
         let dir = existing_run_dir(state, provider, account)?;
-        let (replay, end) = state::replay(&dir, detail)?;
-        let checklist = Loaded::from_file(&state::pinned_checklist_path(&dir, &replay.checklist_sha256))?;
+        let (replay, end) = replay_checked(&dir, provider, account, detail)?;
+        let checklist = Session::pinned(&dir, &replay)?
+            .ok_or_else(|| Error::NoSuchFile { path: state::pinned_checklist_path(&dir, &replay.checklist_sha256) })?;
         Ok(ReadRun {
             provider: provider.to_owned(),
             account: account.to_owned(),
@@ -445,6 +502,24 @@ impl ReadRun {
             pending_changes: Vec::new(),
         })
     }
+}
+
+/// Replays a run's log and checks it is the run its directory names: the provider and account
+/// recorded in the first event are the truth, and a directory renamed to another account is
+/// damage, not that account's run.
+fn replay_checked(dir: &Path, provider: &str, account: &str, detail: Detail) -> Result<(Replay, LogEnd)> {
+    let (replay, end) = state::replay(dir, detail)?;
+    if replay.provider != provider || replay.account != account {
+        return Err(Error::DamagedFile {
+            path: dir.to_owned(),
+            reason: format!(
+                "the log records the run {}/{}, but its directory names {provider}/{account}",
+                replay.provider.escape_debug(),
+                replay.account.escape_debug()
+            ),
+        });
+    }
+    Ok((replay, end))
 }
 
 /// The directory of an existing run, checked: a valid account, a log there (exit 66 if not), and
@@ -500,17 +575,19 @@ impl ActiveRun {
 fn texts(kind: &EventKind) -> Vec<(String, &str)> {
     let mut texts = Vec::new();
     match kind {
-        EventKind::StepDone { step, note, evidence, attested } => {
+        EventKind::StepDone { step, note, evidence, attested, .. } => {
             texts.extend(note.as_deref().map(|t| (format!("the note for step `{step}`"), t)));
             texts.extend(evidence.as_deref().map(|t| (format!("the evidence for step `{step}`"), t)));
             texts.extend(attested.as_deref().map(|t| (format!("the attestation for step `{step}`"), t)));
         }
-        EventKind::StepSkipped { step, reason } => {
+        EventKind::StepSkipped { step, reason, .. } => {
             texts.push((format!("the reason for skipping step `{step}`"), reason));
         }
-        EventKind::StepWaiting { step, note: Some(note) } | EventKind::NoteAdded { step, note } => {
-            texts.push((format!("the note for step `{step}`"), note));
+        EventKind::StepWaiting { step, note, on, .. } => {
+            texts.extend(note.as_deref().map(|t| (format!("the note for step `{step}`"), t)));
+            texts.extend(on.as_deref().map(|t| (format!("who step `{step}` waits on"), t)));
         }
+        EventKind::NoteAdded { step, note } => texts.push((format!("the note for step `{step}`"), note)),
         _ => {}
     }
     texts

@@ -174,8 +174,12 @@ fn mark_waiting(env: &Env, provider: &str, account: &str, step: &str, now: Times
     let _lock = RunLock::acquire(&dir, provider, account).expect("lock");
     let (_, end) = replay(&dir, Detail::Summary).expect("replay");
     let mut log = open_log_for_append(&dir, &end).expect("open log");
-    log.append(now, by, EventKind::StepWaiting { step: step.to_owned(), note: Some(note.to_owned()) })
-        .expect("append waiting");
+    log.append(
+        now,
+        by,
+        EventKind::StepWaiting { step: step.to_owned(), note: Some(note.to_owned()), on: None, happened_at: None },
+    )
+    .expect("append waiting");
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 //! write. Each test runs the real binary.
 
 use std::fs;
+use std::time::{Duration, Instant};
 
 use crate::common::{Env, Small};
 use crate::durability::{ulimit_unit, with_file_size_limit};
@@ -119,7 +120,7 @@ fn a_whole_last_line_missing_only_its_newline_is_kept_and_its_seq_not_reused() {
     fs::write(&log, &whole[..whole.len() - 1]).unwrap();
     let out = s.closeacct("verify", &[]).output();
     insta::assert_snapshot!(out.snapshot(), @"
-    ok: $TEST_ENV/state/runs/small/acct-1/events.jsonl — 3 events, sequence 1..3 unbroken, head da67da33ad1d3f1fed227b0345a4d5dcebcb6b8659232cc256367091a9458bd1
+    ok: $TEST_ENV/state/runs/small/acct-1/events.jsonl — 3 events, sequence 1..3 unbroken, head 1032d39fd76971d2fce3265432e89b2f60ed0e90fb3177edc2788a716324896b
     note: the last line lacks its newline (a crash after the line was written); it is whole and kept, and the next command that records adds the newline
     ------- stderr -------
     [exit status: 0]
@@ -138,4 +139,111 @@ fn a_whole_last_line_missing_only_its_newline_is_kept_and_its_seq_not_reused() {
     let seqs: Vec<u64> =
         after.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, [1, 2, 3, 4]);
+}
+
+/// Every file the tool reads is checked first and read with a bound: a device, a huge file, a
+/// `TZ` naming `/dev/zero`, a symbolic link planted for a checklist copy each end at once.
+#[test]
+fn reads_have_bounds_devices_huge_files_and_bad_zones_end_at_once() {
+    let env = Env::new();
+    let started = Instant::now();
+    let out = env.closeacct(&["checklist", "validate", "/dev/zero"]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: /dev/zero: it is not a regular file
+    [exit status: 65]
+    ");
+    let huge = env.dir.path().join("huge.toml");
+    fs::File::create(&huge).unwrap().set_len(300 << 20).unwrap();
+    let out = env.closeacct(&["checklist", "validate", huge.to_str().unwrap()]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: $TEST_ENV/huge.toml: it is larger than 4 MiB
+    [exit status: 65]
+    ");
+    let start = ["start", "--provider", "aws", "--account", "111122223333", "--quiet"];
+    let out = env.closeacct(&start).tz("/dev/zero").output();
+    assert_eq!(out.code, Some(0));
+    insta::assert_snapshot!(out.stderr, @"closeacct: warning: TZ=`/dev/zero` cannot be used (it is not a regular file); using UTC");
+    let out = env.closeacct(&["status"]).tz("../../../../dev/zero").output();
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stderr.starts_with("closeacct: warning: TZ="), "{}", out.stderr);
+    let log = fs::read_to_string(env.log("aws", "111122223333")).unwrap();
+    assert!(log.contains("\"zone\":\"UTC\""), "the zone that was used is recorded: {log}");
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+
+    // A run from a checklist file, whose pinned copy is swapped for a link.
+    let s = Small::new();
+    s.closeacct("start", &[]).status(0);
+    let dir = s.env.run_dir("small", "acct-1");
+    let pinned = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("checklist-"))
+        .unwrap();
+    let elsewhere = s.env.write("elsewhere.toml", fs::read(&pinned).unwrap());
+    fs::remove_file(&pinned).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &pinned).unwrap();
+    fs::remove_file(&s.file).unwrap();
+    let out = s.env.closeacct(&["status", "--provider", "small", "--account", "acct-1"]).output();
+    assert_eq!(out.code, Some(65), "{}", out.snapshot());
+    assert!(out.stderr.contains("symbolic link"), "{}", out.stderr);
+}
+
+/// The copy of the checklist a run is pinned to is checked against the sha256 the log recorded
+/// whenever it is read: edited, it is damage (exit 65, naming the file), not the run's checklist.
+#[test]
+fn an_edited_pinned_checklist_copy_is_refused_naming_the_file() {
+    let s = Small::new();
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    let dir = s.env.run_dir("small", "acct-1");
+    let pinned = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("checklist-"))
+        .unwrap();
+    let edited =
+        fs::read_to_string(&pinned).unwrap().replace("title = \"Back up the data\"", "title = \"Nothing to do\"");
+    fs::write(&pinned, edited).unwrap();
+    fs::remove_file(&s.file).unwrap();
+    let before = s.log();
+    for args in [
+        &["status"][..],
+        &["status", "--provider", "small", "--account", "acct-1"],
+        &["report", "--provider", "small", "--account", "acct-1"],
+    ] {
+        let out = s.env.closeacct(args).output();
+        assert_eq!(out.code, Some(65), "{args:?}: {}", out.snapshot());
+        assert!(out.stderr.contains("checklist-") && out.stderr.contains("the copy was edited"), "{}", out.stderr);
+    }
+    let out = s.env.closeacct(&["status", "--provider", "small", "--account", "acct-1"]).output();
+    insta::assert_snapshot!(out.snapshot().replace(&pinned.file_name().unwrap().to_string_lossy().to_string(), "checklist-PINNED.toml"), @"
+    ------- stderr -------
+    closeacct: $TEST_ENV/state/runs/small/acct-1/checklist-PINNED.toml: this copy of the checklist has sha256 16a1ef567f55a78c08c8cf4b8375b2c8af20837e68e9e7729495fca77eada8db, but the log pins b86ef6552f3bb0fcf04109fbedf17e6477377618946a69b90282b94520fb5a83 (the copy was edited after the run pinned it); nothing was changed
+    [exit status: 65]
+    ");
+    assert_eq!(s.log(), before, "nothing was written");
+}
+
+/// The provider and account recorded in a run's first event are the truth: a run directory
+/// renamed to another account is damage, with both names shown, and `--attest` never compares
+/// with the directory's name.
+#[test]
+fn a_run_directory_renamed_to_another_account_is_refused_with_both_names() {
+    let env = Env::new();
+    let run = ["--provider", "aws", "--account", "111122223333"];
+    env.closeacct(&[&["start"][..], &run, &["--fact", "org_management=no"]].concat()).status(0);
+    let from = env.run_dir("aws", "111122223333");
+    fs::rename(&from, env.run_dir("aws", "444455556666")).unwrap();
+    let other = ["--provider", "aws", "--account", "444455556666"];
+    let out = env.closeacct(&[&["report"][..], &other].concat()).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: $TEST_ENV/state/runs/aws/444455556666: the log records the run aws/111122223333, but its directory names aws/444455556666; nothing was changed
+    [exit status: 65]
+    ");
+    env.closeacct(&[&["verify"][..], &other].concat()).status(65);
+    env.closeacct(&[&["confirm", "root-user-access"][..], &other].concat()).status(65);
+    let out = env.closeacct(&[&["confirm", "close-account", "--attest", "444455556666"][..], &other].concat()).output();
+    assert_eq!(out.code, Some(65), "{}", out.snapshot());
 }

@@ -10,7 +10,8 @@ use toml::Spanned;
 use super::condition::Condition;
 use super::schema::{Checklist, Fact, Stage, Step};
 use super::validate::Validator;
-use super::{BUILTIN, MAX_CHECKLIST_BYTES};
+use super::{BUILTIN, MAX_CHECKLIST_BYTES, MAX_CHECKLIST_FILE_BYTES};
+use crate::bounded::{self, Unreadable};
 use crate::error::{Error, Result};
 
 /// A step's place in the checklist.
@@ -80,12 +81,24 @@ impl Loaded {
         Loaded::parse(text, file)
     }
 
-    /// Loads a checklist file from disk.
+    /// Loads a checklist file from disk: a regular file of at most
+    /// [`MAX_CHECKLIST_FILE_BYTES`], read with that bound.
     pub(crate) fn from_file(path: &Path) -> Result<Loaded> {
-        let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
-            _ => Error::io("read checklist", path, e),
-        })?;
+        let bytes = Loaded::read_file(path, true)?;
+        Loaded::from_bytes(bytes, path)
+    }
+
+    /// Reads a checklist file within its bound; a symbolic link is refused unless `follow`.
+    pub(crate) fn read_file(path: &Path, follow: bool) -> Result<Vec<u8>> {
+        bounded::read(path, MAX_CHECKLIST_FILE_BYTES, follow).map_err(|e| match e {
+            Unreadable::NotFound => Error::NoSuchFile { path: path.to_owned() },
+            Unreadable::Io(e) => Error::io("read checklist", path, e),
+            other => Error::InvalidChecklist { location: path.display().to_string(), reason: other.reason() },
+        })
+    }
+
+    /// Loads a checklist from the bytes of the file at `path`.
+    pub(crate) fn from_bytes(bytes: Vec<u8>, path: &Path) -> Result<Loaded> {
         let origin = path.display().to_string();
         let text = String::from_utf8(bytes).map_err(|e| {
             let pos = Position::of_bytes(e.as_bytes(), e.utf8_error().valid_up_to());

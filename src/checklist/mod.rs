@@ -21,6 +21,9 @@ pub use schema::{Checklist, Choice, DetailIf, Fact, FollowUp, Link, Source, Sour
 /// Checklist files larger than this are refused before parsing, so hostile input stays bounded.
 pub(crate) const MAX_CHECKLIST_BYTES: usize = 32 * 1024 * 1024;
 
+/// Checklist files larger than this are refused before they are read.
+pub(crate) const MAX_CHECKLIST_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// The checklists compiled into the binary: (id, file name, TOML text).
 pub const BUILTIN: &[(&str, &str, &str)] = &[
     ("aws", "checklists/aws.toml", include_str!("../../checklists/aws.toml")),

@@ -46,12 +46,16 @@ pub(crate) fn cmd_status(ui: &Ui, args: &StatusArgs) -> Result<()> {
     // The checklist loaded to name the run is used again to read it.
     let mut loaded = None;
     let runs: Vec<(String, String)> = match (&args.provider, &args.account, &args.checklist.checklist) {
-        (_, Some(account), _) => {
-            let checklist = Session::load_checklist(args.provider.as_deref(), &args.checklist)?;
-            let run = vec![(checklist.id().to_owned(), account.clone())];
-            loaded = Some(checklist);
-            run
-        }
+        (_, Some(account), _) => match Session::load_checklist(args.provider.as_deref(), &args.checklist) {
+            Ok(checklist) => {
+                let run = vec![(checklist.id().to_owned(), account.clone())];
+                loaded = Some(checklist);
+                run
+            }
+            // A run from a checklist file is read against the copy pinned in it.
+            Err(Error::UnknownProvider { provider, .. }) => vec![(provider, account.clone())],
+            Err(e) => return Err(e),
+        },
         (provider, None, file) => {
             let provider = match (provider, file) {
                 (Some(p), _) => Some(p.clone()),

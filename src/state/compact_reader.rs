@@ -35,6 +35,7 @@ pub(super) fn parse(line: &str) -> Option<EventRef<'_>> {
             account: c.field("account")?,
             checklist_version: c.version_field()?,
             checklist_sha256: c.field("checklist_sha256")?,
+            zone: c.optional_field("zone")?,
         },
         "fact_answered" => EventKind::FactAnswered { fact: c.field("fact")?, value: c.field("value")? },
         "step_done" => EventKind::StepDone {
@@ -42,9 +43,19 @@ pub(super) fn parse(line: &str) -> Option<EventRef<'_>> {
             note: c.optional_field("note")?,
             evidence: c.optional_field("evidence")?,
             attested: c.optional_field("attested")?,
+            happened_at: c.optional_time("happened_at")?,
         },
-        "step_skipped" => EventKind::StepSkipped { step: c.field("step")?, reason: c.field("reason")? },
-        "step_waiting" => EventKind::StepWaiting { step: c.field("step")?, note: c.optional_field("note")? },
+        "step_skipped" => EventKind::StepSkipped {
+            step: c.field("step")?,
+            reason: c.field("reason")?,
+            happened_at: c.optional_time("happened_at")?,
+        },
+        "step_waiting" => EventKind::StepWaiting {
+            step: c.field("step")?,
+            note: c.optional_field("note")?,
+            on: c.optional_field("on")?,
+            happened_at: c.optional_time("happened_at")?,
+        },
         "note_added" => EventKind::NoteAdded { step: c.field("step")?, note: c.field("note")? },
         "checklist_accepted" => EventKind::ChecklistAccepted {
             checklist_version: c.version_field()?,
@@ -52,6 +63,7 @@ pub(super) fn parse(line: &str) -> Option<EventRef<'_>> {
             changes: c.list_field("changes")?,
         },
         "run_completed" => EventKind::RunCompleted {},
+        "run_reopened" => EventKind::RunReopened {},
         _ => return None,
     };
     c.literal("}")?;
@@ -140,6 +152,17 @@ impl<'a> Cursor<'a> {
         self.text().map(Some)
     }
 
+    /// A timestamp written only when it has a value (see [`Cursor::optional_field`]).
+    #[allow(clippy::option_option)]
+    fn optional_time(&mut self, name: &str) -> Option<Option<Timestamp>> {
+        let before = self.rest;
+        if self.key(name).is_none() {
+            self.rest = before;
+            return Some(None);
+        }
+        timestamp(self.string()?).map(Some)
+    }
+
     fn version_field(&mut self) -> Option<u32> {
         self.key("checklist_version")?;
         u32::try_from(self.number()?).ok()
@@ -184,23 +207,39 @@ mod tests {
         prop_oneof!["[a-z0-9 ._:-]{0,12}", any::<String>(), Just(String::new()), "[\"\\\\\\n\\t\\u{1}é€😀]{0,4}",]
     }
 
+    fn timestamp() -> impl Strategy<Value = Timestamp> {
+        prop_oneof![
+            (Timestamp::MIN.as_second()..=Timestamp::MAX.as_second()).prop_map(|s| Timestamp::from_second(s).unwrap()),
+            (0i64..=4_102_444_800, 1i32..1_000_000_000).prop_map(|(s, ns)| Timestamp::new(s, ns).unwrap()),
+            Just(Timestamp::MIN),
+            Just(Timestamp::MAX),
+        ]
+    }
+
     fn kind() -> impl Strategy<Value = EventKind> {
         let opt = || proptest::option::of(text());
+        let time = || proptest::option::of(timestamp());
         prop_oneof![
-            (text(), text(), any::<u32>(), text()).prop_map(
-                |(provider, account, checklist_version, checklist_sha256)| {
-                    EventKind::RunStarted { provider, account, checklist_version, checklist_sha256 }
+            (text(), text(), any::<u32>(), text(), opt()).prop_map(
+                |(provider, account, checklist_version, checklist_sha256, zone)| {
+                    EventKind::RunStarted { provider, account, checklist_version, checklist_sha256, zone }
                 }
             ),
             (text(), text()).prop_map(|(fact, value)| EventKind::FactAnswered { fact, value }),
-            (text(), opt(), opt(), opt()).prop_map(|(step, note, evidence, attested)| EventKind::StepDone {
+            (text(), opt(), opt(), opt(), time()).prop_map(|(step, note, evidence, attested, happened_at)| {
+                EventKind::StepDone { step, note, evidence, attested, happened_at }
+            }),
+            (text(), text(), time()).prop_map(|(step, reason, happened_at)| EventKind::StepSkipped {
+                step,
+                reason,
+                happened_at
+            }),
+            (text(), opt(), opt(), time()).prop_map(|(step, note, on, happened_at)| EventKind::StepWaiting {
                 step,
                 note,
-                evidence,
-                attested
+                on,
+                happened_at
             }),
-            (text(), text()).prop_map(|(step, reason)| EventKind::StepSkipped { step, reason }),
-            (text(), opt()).prop_map(|(step, note)| EventKind::StepWaiting { step, note }),
             (text(), text()).prop_map(|(step, note)| EventKind::NoteAdded { step, note }),
             (any::<u32>(), text(), proptest::collection::vec(text(), 0..3)).prop_map(
                 |(checklist_version, checklist_sha256, changes)| EventKind::ChecklistAccepted {
@@ -210,17 +249,12 @@ mod tests {
                 }
             ),
             Just(EventKind::RunCompleted {}),
+            Just(EventKind::RunReopened {}),
         ]
     }
 
     fn event() -> impl Strategy<Value = Event> {
-        let at = prop_oneof![
-            (Timestamp::MIN.as_second()..=Timestamp::MAX.as_second()).prop_map(|s| Timestamp::from_second(s).unwrap()),
-            (0i64..=4_102_444_800, 1i32..1_000_000_000).prop_map(|(s, ns)| Timestamp::new(s, ns).unwrap()),
-            Just(Timestamp::MIN),
-            Just(Timestamp::MAX),
-        ];
-        (any::<u64>(), text(), at, text(), kind()).prop_map(|(seq, prev, at, by, kind)| Event {
+        (any::<u64>(), text(), timestamp(), text(), kind()).prop_map(|(seq, prev, at, by, kind)| Event {
             v: STATE_VERSION,
             seq,
             prev,

@@ -31,7 +31,16 @@ pub struct Event<S = String> {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind<S = String> {
     /// The first line of every run.
-    RunStarted { provider: S, account: S, checklist_version: u32, checklist_sha256: S },
+    RunStarted {
+        provider: S,
+        account: S,
+        checklist_version: u32,
+        checklist_sha256: S,
+        /// The operator's time zone when the run began (an IANA name where known): key dates
+        /// are counted in it, whoever reads the run. Runs from before it was recorded have none.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        zone: Option<S>,
+    },
     /// A fact was answered (again); the latest answer counts.
     FactAnswered { fact: S, value: S },
     /// A step was confirmed done (again: the new note or evidence adds to the record).
@@ -44,14 +53,28 @@ pub enum EventKind<S = String> {
         /// The account typed to confirm an irreversible step.
         #[serde(skip_serializing_if = "Option::is_none")]
         attested: Option<S>,
+        /// When it happened, when the operator records it afterwards (`--at`); `at` is when it
+        /// was recorded.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        happened_at: Option<Timestamp>,
     },
     /// A step was skipped, with the reason.
-    StepSkipped { step: S, reason: S },
+    StepSkipped {
+        step: S,
+        reason: S,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        happened_at: Option<Timestamp>,
+    },
     /// A step is waiting on someone else.
     StepWaiting {
         step: S,
         #[serde(skip_serializing_if = "Option::is_none")]
         note: Option<S>,
+        /// Who it waits on (`--on "Bespin Global"`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        on: Option<S>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        happened_at: Option<Timestamp>,
     },
     /// A note on a step, without changing its status.
     NoteAdded { step: S, note: S },
@@ -59,6 +82,8 @@ pub enum EventKind<S = String> {
     ChecklistAccepted { checklist_version: u32, checklist_sha256: S, changes: Vec<S> },
     /// Every step was resolved.
     RunCompleted {},
+    /// A complete run was opened again (`--reopen`) to change a fact's answer.
+    RunReopened {},
 }
 
 /// An event as read from a line, borrowing from it where the JSON has no escapes.
@@ -132,6 +157,11 @@ struct WireEvent<'a> {
     reason: Option<Text<'a>>,
     #[serde(borrow)]
     changes: Option<Vec<Text<'a>>>,
+    #[serde(borrow)]
+    zone: Option<Text<'a>>,
+    happened_at: Option<Timestamp>,
+    #[serde(borrow)]
+    on: Option<Text<'a>>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -145,6 +175,7 @@ enum Tag {
     NoteAdded,
     ChecklistAccepted,
     RunCompleted,
+    RunReopened,
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Event<Text<'a>> {
@@ -159,6 +190,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Event<Text<'a>> {
                 account: need(w.account, "account")?,
                 checklist_version: need(w.checklist_version, "checklist_version")?,
                 checklist_sha256: need(w.checklist_sha256, "checklist_sha256")?,
+                zone: w.zone,
             },
             Tag::FactAnswered => {
                 EventKind::FactAnswered { fact: need(w.fact, "fact")?, value: need(w.value, "value")? }
@@ -168,11 +200,19 @@ impl<'de: 'a, 'a> Deserialize<'de> for Event<Text<'a>> {
                 note: w.note,
                 evidence: w.evidence,
                 attested: w.attested,
+                happened_at: w.happened_at,
             },
-            Tag::StepSkipped => {
-                EventKind::StepSkipped { step: need(w.step, "step")?, reason: need(w.reason, "reason")? }
-            }
-            Tag::StepWaiting => EventKind::StepWaiting { step: need(w.step, "step")?, note: w.note },
+            Tag::StepSkipped => EventKind::StepSkipped {
+                step: need(w.step, "step")?,
+                reason: need(w.reason, "reason")?,
+                happened_at: w.happened_at,
+            },
+            Tag::StepWaiting => EventKind::StepWaiting {
+                step: need(w.step, "step")?,
+                note: w.note,
+                on: w.on,
+                happened_at: w.happened_at,
+            },
             Tag::NoteAdded => EventKind::NoteAdded { step: need(w.step, "step")?, note: need(w.note, "note")? },
             Tag::ChecklistAccepted => EventKind::ChecklistAccepted {
                 checklist_version: need(w.checklist_version, "checklist_version")?,
@@ -180,6 +220,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Event<Text<'a>> {
                 changes: need(w.changes, "changes")?,
             },
             Tag::RunCompleted => EventKind::RunCompleted {},
+            Tag::RunReopened => EventKind::RunReopened {},
         };
         Ok(Event { v: w.v, seq: w.seq, prev: w.prev, at: w.at, by: w.by, kind })
     }
@@ -204,21 +245,29 @@ impl<S: AsRef<str>> EventKind<S> {
     pub fn to_owned_kind(&self) -> EventKind {
         let opt = |o: &Option<S>| o.as_ref().map(own);
         match self {
-            EventKind::RunStarted { provider, account, checklist_version, checklist_sha256 } => EventKind::RunStarted {
-                provider: own(provider),
-                account: own(account),
-                checklist_version: *checklist_version,
-                checklist_sha256: own(checklist_sha256),
-            },
+            EventKind::RunStarted { provider, account, checklist_version, checklist_sha256, zone } => {
+                EventKind::RunStarted {
+                    provider: own(provider),
+                    account: own(account),
+                    checklist_version: *checklist_version,
+                    checklist_sha256: own(checklist_sha256),
+                    zone: opt(zone),
+                }
+            }
             EventKind::FactAnswered { fact, value } => EventKind::FactAnswered { fact: own(fact), value: own(value) },
-            EventKind::StepDone { step, note, evidence, attested } => EventKind::StepDone {
+            EventKind::StepDone { step, note, evidence, attested, happened_at } => EventKind::StepDone {
                 step: own(step),
                 note: opt(note),
                 evidence: opt(evidence),
                 attested: opt(attested),
+                happened_at: *happened_at,
             },
-            EventKind::StepSkipped { step, reason } => EventKind::StepSkipped { step: own(step), reason: own(reason) },
-            EventKind::StepWaiting { step, note } => EventKind::StepWaiting { step: own(step), note: opt(note) },
+            EventKind::StepSkipped { step, reason, happened_at } => {
+                EventKind::StepSkipped { step: own(step), reason: own(reason), happened_at: *happened_at }
+            }
+            EventKind::StepWaiting { step, note, on, happened_at } => {
+                EventKind::StepWaiting { step: own(step), note: opt(note), on: opt(on), happened_at: *happened_at }
+            }
             EventKind::NoteAdded { step, note } => EventKind::NoteAdded { step: own(step), note: own(note) },
             EventKind::ChecklistAccepted { checklist_version, checklist_sha256, changes } => {
                 EventKind::ChecklistAccepted {
@@ -228,6 +277,7 @@ impl<S: AsRef<str>> EventKind<S> {
                 }
             }
             EventKind::RunCompleted {} => EventKind::RunCompleted {},
+            EventKind::RunReopened {} => EventKind::RunReopened {},
         }
     }
 }

@@ -30,7 +30,7 @@ pub use event::EventKind;
 pub use event::{Event, EventRef};
 pub use lock::RunLock;
 pub use log::{LogEnd, assert_quick_reader_agrees, parse_log, read_log};
-pub use replay::{Detail, Entry, RecordedStatus, Replay, StepRecord, replay};
+pub use replay::{Detail, Entry, HistoryEntry, RecordedStatus, Replay, StepRecord, replay};
 
 /// The state file format version written on every line.
 pub(crate) const STATE_VERSION: u32 = 1;
@@ -57,10 +57,11 @@ mod testing {
             account: "111122223333".into(),
             checklist_version: 1,
             checklist_sha256: "ab".repeat(32),
+            zone: None,
         }
     }
 
     pub(super) fn done(step: &str) -> EventKind {
-        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None }
+        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None, happened_at: None }
     }
 }

@@ -18,7 +18,7 @@ pub enum Detail {
     /// Every note and piece of evidence too: what a report shows.
     #[default]
     Full,
-    /// Statuses, facts and times, without notes and evidence: what `status`, `verify` and the
+    /// Statuses, facts and times, without notes, evidence and history: what `status`, `verify` and the
     /// wizard use. A long run replays in less time and memory.
     Summary,
 }
@@ -43,6 +43,10 @@ pub struct Replay {
     pub steps: HashMap<String, StepRecord>,
     pub accepted_changes: Vec<(Timestamp, String, Vec<String>)>,
     pub completed_at: Option<Timestamp>,
+    /// When the run was last reopened after it was complete (`--reopen`).
+    pub reopened_at: Option<Timestamp>,
+    /// The operator's time zone recorded when the run began; `None` for runs from before it was.
+    pub zone: Option<String>,
     pub last_at: Option<Timestamp>,
     pub last_step: Option<String>,
     pub events: u64,
@@ -52,16 +56,46 @@ pub struct Replay {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepRecord {
     pub status: RecordedStatus,
-    /// When the current status was first reached (the first `done`, the skip...).
+    /// When the current status was first recorded (the first `done`, the skip...).
     pub at: Timestamp,
+    /// When it happened, when that was recorded afterwards (`--at`); `at` otherwise.
+    pub happened_at: Option<Timestamp>,
     pub by: String,
     /// Empty when replayed with [`Detail::Summary`].
     pub notes: Vec<Entry>,
     /// Empty when replayed with [`Detail::Summary`].
     pub evidence: Vec<Entry>,
+    /// The reason of the latest skip.
     pub reason: Option<String>,
     pub attested: Option<String>,
     pub waiting_since: Option<Timestamp>,
+    /// Who the step waits on, as last recorded.
+    pub waiting_on: Option<String>,
+    /// Every event recorded for the step, in order. Empty with [`Detail::Summary`].
+    pub history: Vec<HistoryEntry>,
+}
+
+impl StepRecord {
+    /// When the current status happened: the time given with `--at`, else when it was recorded.
+    pub(crate) fn happened(&self) -> Timestamp {
+        self.happened_at.unwrap_or(self.at)
+    }
+}
+
+/// One event recorded for a step. Texts are not copied: a note or piece of evidence is an index
+/// into the step's `notes` or `evidence`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub happened_at: Option<Timestamp>,
+    pub by: Arc<str>,
+    pub what: RecordedStatus,
+    pub note: Option<usize>,
+    pub evidence: Option<usize>,
+    pub reason: Option<String>,
+    pub attested: Option<String>,
+    pub on: Option<String>,
 }
 
 /// A note or a piece of evidence, with when and by whom.
@@ -94,13 +128,49 @@ impl RecordedStatus {
     }
 }
 
+/// What every event of a step brings to its record: its place, time and operator.
+struct Recording {
+    seq: u64,
+    at: Timestamp,
+    by: Arc<str>,
+    /// Whether texts and history are kept ([`Detail::Full`]).
+    keep: bool,
+}
+
+impl Recording {
+    fn entry(&self, text: &str) -> Entry {
+        Entry { at: self.at, by: Arc::clone(&self.by), text: text.to_owned() }
+    }
+
+    fn history(&self, what: RecordedStatus, happened_at: Option<Timestamp>) -> HistoryEntry {
+        HistoryEntry {
+            seq: self.seq,
+            at: self.at,
+            happened_at,
+            by: Arc::clone(&self.by),
+            what,
+            note: None,
+            evidence: None,
+            reason: None,
+            attested: None,
+            on: None,
+        }
+    }
+}
+
+/// The text of an optional field.
+fn text<S: AsRef<str>>(value: Option<&S>) -> Option<&str> {
+    value.map(AsRef::as_ref)
+}
+
+fn set(target: &mut String, value: &str) {
+    target.clear();
+    target.push_str(value);
+}
+
 impl Replay {
     /// Folds one event into the state.
     pub fn apply<S: AsRef<str>>(&mut self, event: &Event<S>) {
-        fn set(target: &mut String, value: &impl AsRef<str>) {
-            target.clear();
-            target.push_str(value.as_ref());
-        }
         let at = event.at;
         let by = event.by.as_ref();
         self.events = event.seq;
@@ -112,78 +182,145 @@ impl Replay {
             self.operators.push(Arc::clone(&new));
             new
         };
-        let keep = self.detail == Detail::Full;
-        let entry = |text: &S| Entry { at, by: Arc::clone(&operator), text: text.as_ref().to_owned() };
+        let c = Recording { seq: event.seq, at, by: operator, keep: self.detail == Detail::Full };
         match &event.kind {
-            EventKind::RunStarted { provider, account, checklist_sha256, .. } => {
-                set(&mut self.provider, provider);
-                set(&mut self.account, account);
+            EventKind::RunStarted { provider, account, checklist_sha256, zone, .. } => {
+                set(&mut self.provider, provider.as_ref());
+                set(&mut self.account, account.as_ref());
                 self.started_at = Some(at);
                 by.clone_into(&mut self.started_by);
-                set(&mut self.checklist_sha256, checklist_sha256);
+                set(&mut self.checklist_sha256, checklist_sha256.as_ref());
+                self.zone = zone.as_ref().map(own);
             }
             EventKind::FactAnswered { fact, value } => {
                 self.facts.insert(own(fact), own(value));
                 self.fact_history.push((own(fact), own(value), at, by.to_owned()));
                 self.completed_at = None;
             }
-            EventKind::StepDone { step, note, evidence, attested } => {
-                let record = self.record(step.as_ref(), at, by);
-                if record.status != RecordedStatus::Done {
-                    record.status = RecordedStatus::Done;
-                    record.at = at;
-                    set(&mut record.by, &by);
-                    record.reason = None;
-                }
-                if let Some(note) = note.as_ref().filter(|_| keep) {
-                    record.notes.push(entry(note));
-                }
-                if let Some(evidence) = evidence.as_ref().filter(|_| keep) {
-                    record.evidence.push(entry(evidence));
-                }
-                if let Some(attested) = attested {
-                    record.attested = Some(own(attested));
-                }
-                set(self.last_step.get_or_insert_with(String::new), step);
+            EventKind::StepDone { step, note, evidence, attested, happened_at } => {
+                self.step_done(
+                    &c,
+                    step.as_ref(),
+                    text(note.as_ref()),
+                    text(evidence.as_ref()),
+                    text(attested.as_ref()),
+                    *happened_at,
+                );
             }
-            EventKind::StepSkipped { step, reason } => {
-                let record = self.record(step.as_ref(), at, by);
-                record.status = RecordedStatus::Skipped;
-                record.at = at;
-                set(&mut record.by, &by);
-                record.reason = Some(own(reason));
-                set(self.last_step.get_or_insert_with(String::new), step);
+            EventKind::StepSkipped { step, reason, happened_at } => {
+                self.step_skipped(&c, step.as_ref(), reason.as_ref(), *happened_at);
             }
-            EventKind::StepWaiting { step, note } => {
-                let record = self.record(step.as_ref(), at, by);
-                if record.status == RecordedStatus::Noted {
-                    record.status = RecordedStatus::Waiting;
-                    record.at = at;
-                    set(&mut record.by, &by);
-                }
-                record.waiting_since.get_or_insert(at);
-                if let Some(note) = note.as_ref().filter(|_| keep) {
-                    record.notes.push(entry(note));
-                }
-                set(self.last_step.get_or_insert_with(String::new), step);
+            EventKind::StepWaiting { step, note, on, happened_at } => {
+                self.step_waiting(&c, step.as_ref(), text(note.as_ref()), text(on.as_ref()), *happened_at);
             }
             EventKind::NoteAdded { step, note } => {
-                let entry = keep.then(|| entry(note));
-                self.record(step.as_ref(), at, by).notes.extend(entry);
+                let record = self.record(step.as_ref(), &c);
+                if c.keep {
+                    let mut h = c.history(RecordedStatus::Noted, None);
+                    h.note = Some(record.notes.len());
+                    record.notes.push(c.entry(note.as_ref()));
+                    record.history.push(h);
+                }
             }
             EventKind::ChecklistAccepted { checklist_sha256, changes, .. } => {
-                set(&mut self.checklist_sha256, checklist_sha256);
+                set(&mut self.checklist_sha256, checklist_sha256.as_ref());
                 self.accepted_changes.push((at, by.to_owned(), changes.iter().map(own).collect()));
                 self.completed_at = None;
             }
             EventKind::RunCompleted {} => self.completed_at = Some(at),
+            EventKind::RunReopened {} => {
+                self.completed_at = None;
+                self.reopened_at = Some(at);
+            }
         }
     }
 
-    fn record(&mut self, step: &str, at: Timestamp, by: &str) -> &mut StepRecord {
+    fn step_done(
+        &mut self,
+        c: &Recording,
+        step: &str,
+        note: Option<&str>,
+        evidence: Option<&str>,
+        attested: Option<&str>,
+        happened_at: Option<Timestamp>,
+    ) {
+        let record = self.record(step, c);
+        if record.status != RecordedStatus::Done {
+            record.status = RecordedStatus::Done;
+            record.at = c.at;
+            record.happened_at = happened_at;
+            set(&mut record.by, &c.by);
+            record.reason = None;
+        }
+        if let Some(attested) = attested {
+            record.attested = Some(attested.to_owned());
+        }
+        if c.keep {
+            let mut h = c.history(RecordedStatus::Done, happened_at);
+            h.attested = attested.map(str::to_owned);
+            if let Some(note) = note {
+                h.note = Some(record.notes.len());
+                record.notes.push(c.entry(note));
+            }
+            if let Some(evidence) = evidence {
+                h.evidence = Some(record.evidence.len());
+                record.evidence.push(c.entry(evidence));
+            }
+            record.history.push(h);
+        }
+        set(self.last_step.get_or_insert_with(String::new), step);
+    }
+
+    fn step_skipped(&mut self, c: &Recording, step: &str, reason: &str, happened_at: Option<Timestamp>) {
+        let record = self.record(step, c);
+        record.status = RecordedStatus::Skipped;
+        record.at = c.at;
+        record.happened_at = happened_at;
+        set(&mut record.by, &c.by);
+        record.reason = Some(reason.to_owned());
+        if c.keep {
+            let mut h = c.history(RecordedStatus::Skipped, happened_at);
+            h.reason = Some(reason.to_owned());
+            record.history.push(h);
+        }
+        set(self.last_step.get_or_insert_with(String::new), step);
+    }
+
+    fn step_waiting(
+        &mut self,
+        c: &Recording,
+        step: &str,
+        note: Option<&str>,
+        on: Option<&str>,
+        happened_at: Option<Timestamp>,
+    ) {
+        let record = self.record(step, c);
+        if record.status == RecordedStatus::Noted {
+            record.status = RecordedStatus::Waiting;
+            record.at = c.at;
+            record.happened_at = happened_at;
+            set(&mut record.by, &c.by);
+        }
+        record.waiting_since.get_or_insert(happened_at.unwrap_or(c.at));
+        if let Some(on) = on {
+            record.waiting_on = Some(on.to_owned());
+        }
+        if c.keep {
+            let mut h = c.history(RecordedStatus::Waiting, happened_at);
+            h.on = on.map(str::to_owned);
+            if let Some(note) = note {
+                h.note = Some(record.notes.len());
+                record.notes.push(c.entry(note));
+            }
+            record.history.push(h);
+        }
+        set(self.last_step.get_or_insert_with(String::new), step);
+    }
+
+    fn record(&mut self, step: &str, c: &Recording) -> &mut StepRecord {
         // Look up before inserting: `entry` would allocate the key on every event.
         if !self.steps.contains_key(step) {
-            self.steps.insert(step.to_owned(), StepRecord::new(at, by));
+            self.steps.insert(step.to_owned(), StepRecord::new(c.at, &c.by));
         }
         self.steps.get_mut(step).expect("inserted above")
     }
@@ -194,12 +331,15 @@ impl StepRecord {
         StepRecord {
             status: RecordedStatus::Noted,
             at,
+            happened_at: None,
             by: by.to_owned(),
             notes: Vec::new(),
             evidence: Vec::new(),
             reason: None,
             attested: None,
             waiting_since: None,
+            waiting_on: None,
+            history: Vec::new(),
         }
     }
 }
@@ -235,13 +375,28 @@ mod tests {
         )
         .unwrap();
         log.append(ts("2026-11-24T10:02:00Z"), "ana", done("a")).unwrap();
-        log.append(ts("2026-11-24T10:03:00Z"), "bo", EventKind::StepSkipped { step: "b".into(), reason: "n/a".into() })
-            .unwrap();
-        log.append(ts("2026-11-24T10:04:00Z"), "bo", EventKind::StepWaiting { step: "c".into(), note: None }).unwrap();
+        log.append(
+            ts("2026-11-24T10:03:00Z"),
+            "bo",
+            EventKind::StepSkipped { step: "b".into(), reason: "n/a".into(), happened_at: None },
+        )
+        .unwrap();
+        log.append(
+            ts("2026-11-24T10:04:00Z"),
+            "bo",
+            EventKind::StepWaiting { step: "c".into(), note: None, on: None, happened_at: None },
+        )
+        .unwrap();
         log.append(
             ts("2026-11-24T10:05:00Z"),
             "bo",
-            EventKind::StepDone { step: "a".into(), note: Some("again".into()), evidence: None, attested: None },
+            EventKind::StepDone {
+                step: "a".into(),
+                note: Some("again".into()),
+                evidence: None,
+                attested: None,
+                happened_at: None,
+            },
         )
         .unwrap();
         let (state, end) = replay(dir.path(), Detail::Full).unwrap();
@@ -258,7 +413,7 @@ mod tests {
     }
 
     #[test]
-    fn a_summary_replay_leaves_out_only_notes_and_evidence() {
+    fn a_summary_replay_leaves_out_only_notes_evidence_and_history() {
         let dir = tempfile::tempdir().unwrap();
         let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
         let at = ts("2026-11-24T10:01:00Z");
@@ -266,10 +421,21 @@ mod tests {
         log.append(
             at,
             "ana",
-            EventKind::StepDone { step: "a".into(), note: note("n"), evidence: note("e"), attested: None },
+            EventKind::StepDone {
+                step: "a".into(),
+                note: note("n"),
+                evidence: note("e"),
+                attested: None,
+                happened_at: None,
+            },
         )
         .unwrap();
-        log.append(at, "bo", EventKind::StepWaiting { step: "b".into(), note: note("asked") }).unwrap();
+        log.append(
+            at,
+            "bo",
+            EventKind::StepWaiting { step: "b".into(), note: note("asked"), on: None, happened_at: None },
+        )
+        .unwrap();
         log.append(at, "bo", EventKind::NoteAdded { step: "c".into(), note: "only a note".into() }).unwrap();
         log.append(at, "ana", EventKind::FactAnswered { fact: "org".into(), value: "no".into() }).unwrap();
         let (full, _) = replay(dir.path(), Detail::Full).unwrap();
@@ -282,6 +448,7 @@ mod tests {
         for record in stripped.values_mut() {
             record.notes.clear();
             record.evidence.clear();
+            record.history.clear();
         }
         assert_eq!(summary.steps, stripped);
         assert_eq!(

@@ -172,7 +172,12 @@ impl Walk<'_, '_> {
                     if !waiting {
                         let event = run.record(
                             &session.operator,
-                            EventKind::StepWaiting { step: step.id.get_ref().clone(), note: None },
+                            EventKind::StepWaiting {
+                                step: step.id.get_ref().clone(),
+                                note: None,
+                                on: None,
+                                happened_at: None,
+                            },
                         )?;
                         self.recorded(&event, "waiting");
                     }
@@ -180,7 +185,7 @@ impl Walk<'_, '_> {
                     return Ok(Choice::Next);
                 }
                 Action::Skip => {
-                    let skip = |run: &mut ActiveRun, reason| session.skip(run, r, reason);
+                    let skip = |run: &mut ActiveRun, reason| session.skip(run, r, reason, None);
                     if let Some(event) = self.ask_text("Why is this step skipped? (empty to go back)", run, skip)? {
                         self.recorded(&event, "skipped");
                         return Ok(Choice::Next);
