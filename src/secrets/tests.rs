@@ -1,0 +1,250 @@
+//! Unit tests of the screen as a whole: the borderline choices the module documentation lists.
+
+use super::*;
+
+#[track_caller]
+fn refused(text: &str, kind: SecretKind) {
+    assert_eq!(find_secret(text), Some(kind), "{text:?} should be refused as {kind:?}");
+}
+
+#[track_caller]
+fn allowed(text: &str) {
+    assert_eq!(find_secret(text), None, "{text:?} should be allowed");
+}
+
+#[test]
+fn placeholders_are_not_values() {
+    for text in [
+        "password=<redacted>",
+        "api_key=[REDACTED]",
+        "password=********",
+        "password=xxxxxx",
+        "DB_PASSWORD=${DB_PASSWORD}",
+        "password: $RDS_MASTER_PASSWORD",
+        "set PASSWORD=%PASSWORD%",
+        "token: {{ secrets.token }}",
+        "secret=null",
+        "password: n/a",
+        "api_key=your-api-key-here",
+        "Authorization: Bearer <token>",
+    ] {
+        allowed(text);
+    }
+    // The same fields with a real value are refused, so the above pass for the right reason.
+    refused("password=Hx8!kq2Lw", SecretKind::Password);
+    refused("api_key=Cc8Y3tLj1PhkOLdZ6C92", SecretKind::ApiToken);
+    refused("Authorization: Bearer Cc8Y3tLj1PhkOLdZ6C92", SecretKind::BearerToken);
+}
+
+#[test]
+fn references_are_not_values() {
+    for text in [
+        "password: arn:aws:secretsmanager:ap-northeast-2:123456789012:secret:prod/db/root-AbCdEf",
+        "token=https://vault.bespin.example/ui/vault/secrets/kv/show/closeacct",
+        "password=/etc/billing/db.pass",
+        "password=~/.pgpass",
+        "secret: prod/db/root",
+        "api_key: ops-admin@acme.example",
+        "token: op://Ops/AWS root acct-1/password",
+        "root password: 2026-11-20 (rotated)",
+    ] {
+        allowed(text);
+    }
+    // A URL is a reference only while it carries no password.
+    refused("token=https://admin:Hx8!kq2Lw@vault.bespin.example/", SecretKind::UrlWithPassword);
+}
+
+#[test]
+fn status_words_are_not_values() {
+    for text in [
+        "password: rotated",
+        "token: revoked",
+        "secret=pending",
+        "password: unchanged",
+        "api key: deleted",
+        "token=expired",
+    ] {
+        allowed(text);
+    }
+    refused("password: Rotated2026!", SecretKind::Password);
+}
+
+#[test]
+fn values_shorter_than_the_minimum_are_allowed() {
+    let short = "abc12";
+    let long = "abc123";
+    assert_eq!(short.len() + 1, MIN_VALUE_CHARS);
+    assert_eq!(long.len(), MIN_VALUE_CHARS);
+    allowed(&format!("pwd={short}"));
+    refused(&format!("pwd={long}"), SecretKind::Password);
+}
+
+#[test]
+fn naming_where_the_secret_is_kept_is_allowed() {
+    for text in [
+        "token: see vault",
+        "password: in 1Password",
+        "secret: stored in the vault",
+        "password: Bitwarden, entry 'AWS root acct-1'",
+        "the root password is in the Bespin vault",
+        "rotated the root password, stored in 1Password",
+        "비밀번호: 고객이 직접 변경함",
+        "password=1Password",
+        "ssh passphrase: KeePassXC",
+    ] {
+        allowed(text);
+    }
+    // But an MFA serial after `token:` looks exactly like a token, and is refused.
+    refused("token: GAHT12345678", SecretKind::ApiToken);
+    allowed("MFA device serial GAHT12345678");
+}
+
+#[test]
+fn labelled_prose_needs_a_random_looking_value() {
+    allowed("password: reset by the customer");
+    allowed("token: OpsNow integration removed");
+    allowed("API key: CenturyLink portal one, deleted");
+    refused("password: hunter22 (old)", SecretKind::Password);
+    refused("password: correct-horse-battery", SecretKind::Password);
+    refused("the password is cOrReCtHoRsE", SecretKind::Password);
+    allowed("the password is managed by AWS");
+}
+
+#[test]
+fn hex_digests_uuids_and_resource_ids_are_not_aws_secret_keys() {
+    for text in [
+        "commit ccadb9f79d9f4bb837c0c60a0eb3a11ecbc9dae6",
+        "sha1 CCADB9F79D9F4BB837C0C60A0EB3A11ECBC9DAE6",
+        "sha256 41dff02cee737443e210471948d33296c87009e8a7f770d9106fd287db7f1adb",
+        "secret rotation job 3f9aa884-e594-49c1-8561-9fc017b4834c",
+        "secret version 2328cc2627c0b411304512e884a345d6a9ad7650",
+        "snap-0123456789abcdef0 i-0a1b2c3d4e5f67890 vol-049df61146c4d7901",
+        "prefix ExportsFromBillingAccount2026/November01 archived",
+    ] {
+        allowed(text);
+    }
+    // One character outside hex, with mixed case and digits, and it is a secret key.
+    refused("ccadb9f79d9f4bb837c0c60a0eb3a11ecbc9dZe6", SecretKind::AwsSecretAccessKey);
+    refused("TxoF54Fzbka8FRCztUjAwyuh1vauWv1zh87mTa5V", SecretKind::AwsSecretAccessKey);
+}
+
+#[test]
+fn pagination_and_idempotency_tokens_are_not_secret_fields() {
+    allowed("NextToken=AAAAAHhKq4bGwZ1l2c2R4dGFnLWxpc3Q");
+    allowed("ClientToken=closeacct-acct-1-2026-11-24");
+    allowed("--next-token AAAAAHhKq4bGwZ1l2c2R4dGFnLWxpc3Q");
+    refused("SessionToken=AAAAAHhKq4bGwZ1l2c2R4dGFnLWxpc3Q", SecretKind::ApiToken);
+}
+
+#[test]
+fn aws_unique_ids_share_the_access_key_shape() {
+    refused("user AIDACKCEVSQ6C2EXAMP1", SecretKind::AwsAccessKeyId);
+    refused("key AKIALACI35K21PEA9DJ2 deactivated", SecretKind::AwsAccessKeyId);
+    allowed("AKIALACI35K21PEA9DJ (truncated in the ticket)");
+}
+
+#[test]
+fn the_more_specific_kind_wins_at_the_same_place() {
+    refused("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY", SecretKind::AwsSecretAccessKey);
+    refused("client_secret=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", SecretKind::GoogleOAuthClientSecret);
+    refused("GITHUB_TOKEN=ghp_3D5i3uFKcXn448gM0rsSIfZgPJ4Xh2XiVdvE", SecretKind::GitHubToken);
+}
+
+#[test]
+fn name_value_pairs_count_when_the_name_is_a_secret_field() {
+    refused(r#"<add key="DbPassword" value="Zq8!vN3pLw" />"#, SecretKind::Password);
+    refused(r#"{"name": "OPSNOW_API_TOKEN", "value": "plainwords"}"#, SecretKind::ApiToken);
+    refused("ParameterKey=DBPassword,ParameterValue=Sup3rS3cret!", SecretKind::Password);
+    // Bare, the value must look random: tags are name/value pairs too.
+    allowed("--tags Key=rotate-secret,Value=monthly");
+    allowed(r#"{"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:ap-northeast-2:123456789012:parameter/db"}"#);
+    allowed(r#"{"name": "REGION", "value": "ap-northeast-2"}"#);
+}
+
+#[test]
+fn kinds_name_themselves_without_any_secret() {
+    for kind in SecretKind::ALL {
+        let phrase = kind.to_string();
+        assert_eq!(phrase, kind.phrase());
+        assert!(phrase.starts_with("a ") || phrase.starts_with("an ") || phrase.starts_with("HTTP "), "{phrase}");
+    }
+}
+
+#[test]
+fn nothing_is_found_in_an_empty_text() {
+    assert_eq!(findings(""), Vec::new());
+    assert_eq!(redact(""), "");
+}
+
+#[test]
+fn redaction_hides_each_secret_behind_its_kind() {
+    let text = "db: password=Zq8!vN3pLw; key AKIALACI35K21PEA9DJ2 and ghp_3D5i3uFKcXn448gM0rsSIfZgPJ4Xh2XiVdvE.";
+    assert_eq!(
+        redact(text),
+        "db: password=[redacted: password]; key [redacted: AWS access key ID] and [redacted: GitHub token]."
+    );
+    let clean = "rotated the root password, stored in the vault";
+    assert!(matches!(redact(clean), Cow::Borrowed(t) if t == clean));
+}
+
+#[test]
+fn redaction_hides_a_whole_private_key_block() {
+    let text = "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAi3THik6qDd9xhwoFjFd60bb5K0i9\n8peS+JtVPrewh2d6FienFjTL3GI9xbf4AXEw81\n-----END RSA PRIVATE KEY-----\nthen deleted it";
+    assert_eq!(redact(text), "key:\n[redacted: private key]\nthen deleted it");
+    // Without its END line, the block runs to the end of the key body.
+    let cut = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\nZlGvwTAwY4zDpZDs4det72\n\nthen deleted it";
+    assert_eq!(redact(cut), "[redacted: private key]\n\nthen deleted it");
+}
+
+#[test]
+fn redaction_hides_the_password_of_a_url_and_keeps_the_host() {
+    assert_eq!(
+        redact("postgres://app:Xk2mf9Lq@db.internal:5432/billing"),
+        "postgres://app:[redacted: URL with a password in it]@db.internal:5432/billing"
+    );
+}
+
+#[test]
+fn overlapping_findings_are_redacted_once() {
+    // The assignment's value and the GitHub token are the same span; the bearer token covers the
+    // word too.
+    assert_eq!(
+        redact("GITHUB_TOKEN=ghp_3D5i3uFKcXn448gM0rsSIfZgPJ4Xh2XiVdvE"),
+        "GITHUB_TOKEN=[redacted: GitHub token]"
+    );
+    assert_eq!(
+        redact("Authorization: Bearer Cc8Y3tLj1PhkOLdZ6C92 done"),
+        "Authorization: [redacted: bearer token] done"
+    );
+}
+
+#[test]
+fn every_kind_has_a_label_without_its_article() {
+    for kind in SecretKind::ALL {
+        let label = kind.label();
+        assert!(kind.phrase().ends_with(label), "{label}");
+        assert!(!label.starts_with("a ") && !label.starts_with("an "), "{label}");
+    }
+    let Some(SecretKind::Vendor(vendor)) = find_secret("glpat-pn1fYCRyrqpgPm-u1Z9k") else {
+        panic!("not a vendor kind")
+    };
+    assert_eq!(vendor.rule(), "gitlab-pat");
+    assert_eq!(SecretKind::Vendor(vendor).label(), "GitLab personal access token");
+}
+
+#[test]
+fn labels_are_found_in_any_case_and_in_other_scripts() {
+    refused("ПАРОЛЬ: Xk2!mf9Lq", SecretKind::Password);
+    refused("Пароль: Xk2!mf9Lq", SecretKind::Password);
+    refused("CONTRASEÑA: Xk2!mf9Lq", SecretKind::Password);
+    refused("数据库密码：Xk2!mf9Lq", SecretKind::Password);
+    allowed("密码：已重置");
+    allowed("Passwort: geändert");
+}
+
+#[test]
+fn case_variants_cover_capitals_of_non_ascii_keywords() {
+    assert_eq!(case_variants("pass"), ["pass"]);
+    assert_eq!(case_variants("пароль"), ["пароль", "Пароль", "ПАРОЛЬ"]);
+    assert_eq!(case_variants("contraseña"), ["contraseña", "contraseÑa"]);
+}
