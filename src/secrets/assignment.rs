@@ -123,6 +123,7 @@ pub(crate) const KEYWORDS: &[(&str, Keyword)] = &[
     ("password-stdin", Keyword::Command),
     ("convertto-securestring", Keyword::Command),
     ("sqlplus", Keyword::Command),
+    ("curl", Keyword::Command),
 ];
 
 /// Labels that are not one ASCII word, and the kind of secret after them.
@@ -518,7 +519,7 @@ fn classify(name: &str, before: &[String]) -> Option<Field> {
         return Some(Field::Secret(kind));
     }
     match last {
-        "jeton" | "pat" | "pats" => Some(Field::Secret(SecretKind::ApiToken)),
+        "jeton" | "pat" | "pats" | "authorization" | "authorisation" => Some(Field::Secret(SecretKind::ApiToken)),
         "auth" if words.len() == 1 => Some(Field::Auth),
         _ => None,
     }
@@ -1284,6 +1285,8 @@ enum Takes {
     FirstArgument,
     /// `user/SECRET@database` (`sqlplus`).
     SlashAt,
+    /// `-u user:SECRET` (`curl`).
+    UserColon,
 }
 
 /// The command a keyword stands for: the whole word must be one of these.
@@ -1305,6 +1308,7 @@ fn command_takes(word: &str) -> Option<Takes> {
         "password-stdin" => Takes::EchoPipe,
         "convertto-securestring" => Takes::FirstArgument,
         "sqlplus" => Takes::SlashAt,
+        "curl" => Takes::UserColon,
         _ => return None,
     })
 }
@@ -1334,8 +1338,9 @@ fn command(text: &str, lowered: &str, start: usize, end: usize, out: &mut Vec<Fo
     let args = arguments(text, end);
     if let Some((s, e)) = password_argument(text, takes, &args, start) {
         let value = &text[s..e];
+        let kind = if takes == Takes::UserColon { SecretKind::BasicAuth } else { SecretKind::Password };
         if looks_like_value(value, Form::Assigned, "", true) {
-            out.push(Found { at: s, start: s, end: e, kind: SecretKind::Password, check: Check::Command });
+            out.push(Found { at: s, start: s, end: e, kind, check: Check::Command });
         }
     }
 }
@@ -1347,18 +1352,13 @@ fn password_argument(text: &str, takes: Takes, args: &[(usize, usize)], at: usiz
         Takes::Flag(flag) => {
             args.iter().enumerate().find_map(|(i, &a)| glued(text, a, flag).or_else(|| separate(text, args, i, flag)))
         }
-        Takes::UserPercent => args.iter().enumerate().find_map(|(i, a)| {
-            let arg = &text[a.0..a.1];
-            let user = if arg == "-U" || arg == "--user" {
-                args.get(i + 1).copied()?
-            } else if let Some(rest) = arg.strip_prefix("--user=").or_else(|| arg.strip_prefix("-U")) {
-                (a.1 - rest.len(), a.1)
-            } else {
-                return None;
-            };
-            let (u, e) = unquote(text, user);
+        Takes::UserPercent => user_argument(text, args, "-U").and_then(|(u, e)| {
             let percent = text[u..e].find('%')?;
             Some((u + percent + 1, e))
+        }),
+        Takes::UserColon => user_argument(text, args, "-u").and_then(|(u, e)| {
+            let colon = text[u..e].find(':')?;
+            Some((u + colon + 1, e))
         }),
         Takes::Htpasswd => {
             let flags = args.first().filter(|a| text[a.0..a.1].starts_with('-'))?;
@@ -1377,6 +1377,22 @@ fn password_argument(text: &str, takes: Takes, args: &[(usize, usize)], at: usiz
             Some((s + slash + 1, s + end))
         }
     }
+}
+
+/// The argument of `-u`/`-U` or `--user` (`-u name`, `-uname`, `--user name`, `--user=name`),
+/// without quotes.
+fn user_argument(text: &str, args: &[(usize, usize)], short: &str) -> Option<(usize, usize)> {
+    args.iter().enumerate().find_map(|(i, a)| {
+        let arg = &text[a.0..a.1];
+        let user = if arg == short || arg == "--user" {
+            args.get(i + 1).copied()?
+        } else if let Some(rest) = arg.strip_prefix("--user=").or_else(|| arg.strip_prefix(short)) {
+            (a.1 - rest.len(), a.1)
+        } else {
+            return None;
+        };
+        Some(unquote(text, user))
+    })
 }
 
 /// The spans of the arguments after `from`, up to the end of the command (a line break, `|`, `;`,

@@ -299,7 +299,7 @@ pub fn findings(text: &str) -> Vec<Finding> {
         return Vec::new();
     }
     let screen = &*SCREEN;
-    let lowered = text.to_ascii_lowercase();
+    let lowered = lower_case(text);
     let mut rules_hit = vec![false; screen.rules.rules.len()];
     let mut checks = Triggered::default();
     for m in screen.keywords.find_overlapping_iter(&lowered) {
@@ -462,19 +462,17 @@ struct Screen {
 static SCREEN: LazyLock<Screen> = LazyLock::new(|| {
     let rules = rules::parse(rules::RULES_TOML).unwrap_or_else(|e| panic!("{e} (the tests read this file)"));
     let kinds = rules.rules.iter().map(SecretKind::of_rule).collect();
-    let mut patterns: Vec<(String, Trigger)> = Vec::new();
+    let mut patterns: Vec<(&str, Trigger)> = Vec::with_capacity(512);
     for (i, rule) in rules.rules.iter().enumerate() {
-        patterns.extend(rule.keywords.iter().map(|k| ((*k).to_owned(), Trigger::Rule(i))));
+        patterns.extend(rule.keywords.iter().map(|&k| (k, Trigger::Rule(i))));
     }
     for &(keyword, what) in assignment::KEYWORDS.iter().chain(shapes::KEYWORDS) {
-        for variant in case_variants(keyword) {
-            patterns.push((variant, Trigger::Check(what)));
-        }
+        patterns.push((keyword, Trigger::Check(what)));
     }
-    patterns.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut keywords: Vec<String> = Vec::new();
-    let mut triggers: Vec<Vec<Trigger>> = Vec::new();
-    for (keyword, trigger) in patterns {
+    patterns.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut keywords: Vec<&str> = Vec::with_capacity(patterns.len());
+    let mut triggers: Vec<Vec<Trigger>> = Vec::with_capacity(patterns.len());
+    for &(keyword, trigger) in &patterns {
         if keywords.last() != Some(&keyword) {
             keywords.push(keyword);
             triggers.push(Vec::new());
@@ -484,31 +482,34 @@ static SCREEN: LazyLock<Screen> = LazyLock::new(|| {
             list.push(trigger);
         }
     }
+    // Dense transitions only at the root: building deeper ones costs more than a note's scan saves.
     let keywords = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
         .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+        .dense_depth(1)
+        .prefilter(false)
         .build(&keywords)
         .expect("keywords build an automaton");
     Screen { rules, kinds, keywords, triggers }
 });
 
-/// The forms a keyword can take in the lower-cased text: ASCII is lowered there, other letters
-/// are not (`Пароль`, `ПАРОЛЬ`, `CONTRASEÑA`), so those keywords are also looked for capitalised
-/// and in capitals.
-fn case_variants(keyword: &str) -> Vec<String> {
-    let mut variants = vec![keyword.to_owned()];
-    if !keyword.is_ascii() {
-        let mut chars = keyword.chars();
-        let title: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
-        for v in [title.to_ascii_lowercase(), keyword.to_uppercase().to_ascii_lowercase()] {
-            if !variants.contains(&v) {
-                variants.push(v);
-            }
+/// `text` in lower case with every byte where it was: ASCII is lowered, and so is any other letter
+/// whose lower case is as long in UTF-8 (`Пароль`, `CONTRASEÑA`), so that keyword offsets are
+/// offsets into `text`.
+fn lower_case(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
+            _ => out.push(c),
         }
     }
-    variants
+    out
 }
-
 /// The text on the same line just before byte `at`, at most [`LOOK_BACK`] bytes of it (so that
 /// screening stays linear however long the note is).
 pub(crate) fn line_before(text: &str, at: usize) -> &str {
