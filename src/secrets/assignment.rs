@@ -23,6 +23,16 @@ pub(crate) const KEYWORDS: &[(&str, Keyword)] = &[
     ("auth", Keyword::Label),
     ("cred", Keyword::Label),
     ("pat", Keyword::Label),
+    ("code", Keyword::Label),
+    ("seed", Keyword::Label),
+    ("phrase", Keyword::Label),
+    ("mnemonic", Keyword::Label),
+    // Administrators' user names, for `root / …` and `admin: …` (see `admin_credentials`).
+    ("root", Keyword::Label),
+    ("admin", Keyword::Label),
+    ("sa", Keyword::Label),
+    ("superuser", Keyword::Label),
+    ("postgres", Keyword::Label),
     ("kennwort", Keyword::Label),
     ("wachtwoord", Keyword::Label),
     ("senha", Keyword::Label),
@@ -273,6 +283,10 @@ const KEY_QUALIFIERS: &[&str] = &[
     "session",
     "webhook",
     "preshared",
+    "recovery",
+    "license",
+    "ingest",
+    "insert",
 ];
 
 /// Run-together words ending in a secret key's name, and the kind after them.
@@ -313,11 +327,27 @@ const NOT_SECRET_TOKENS: &[&str] = &[
     "sync",
     "marker",
     "verification",
+    "sequence",
+    "upload",
 ];
 
 /// Trailing words that leave a field what it is (`password_value`, `password2`, `SECRET_STRING`).
-const NEUTRAL_SUFFIXES: &[&str] =
-    &["value", "str", "string", "b64", "base64", "plain", "plaintext", "raw", "old", "new", "current", "hash", "text"];
+const NEUTRAL_SUFFIXES: &[&str] = &[
+    "value",
+    "str",
+    "string",
+    "b64",
+    "base64",
+    "plain",
+    "plaintext",
+    "raw",
+    "old",
+    "new",
+    "current",
+    "hash",
+    "text",
+    "base",
+];
 
 /// What a field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -325,7 +355,14 @@ enum Field {
     Secret(SecretKind),
     /// `auth`: base64 of `user:password` (Docker's `config.json`, `.npmrc`'s `_auth`).
     Auth,
+    /// An administrator's user name (`root`, `admin`): `root / …` and `admin: …` give a password.
+    AdminUser,
 }
+
+/// User names whose `name / …` or `name: …` is a password when what follows looks strongly random
+/// (`MySQL root: q8rnNoeJp48I!`): alone, these words are far more often prose or an id
+/// (`root r-ab12`), so the bar is higher than for a field.
+const ADMIN_USERS: &[&str] = &["root", "admin", "administrator", "sa", "superuser", "postgres"];
 
 /// How the value was introduced, which sets how secret it must look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,6 +393,10 @@ pub(crate) fn find(text: &str, lowered: &str, triggered: &Triggered, in_marker: 
         done_until = label.end;
         let place = place_of(text, label.start);
         if place == Place::Arn {
+            continue;
+        }
+        if field == Field::AdminUser {
+            out.extend(admin_credentials(text, &label));
             continue;
         }
         out.extend(assignment(text, &label, field, place));
@@ -390,8 +431,12 @@ fn widen(text: &str, start: usize, end: usize) -> Option<Label> {
     let keyword = &text[start..end];
     if !keyword.bytes().all(is_name_byte) {
         let kind = PHRASES.iter().find(|(p, _)| keyword.to_lowercase() == *p).map(|&(_, k)| k)?;
-        // `mot de passe` inside a longer word is no label; CJK labels have no word boundaries.
+        // `mot de passe` inside a longer word is no label; CJK labels have no word boundaries. A
+        // Scandinavian definite ending (`lösenordet`) belongs to the label.
         let alone = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+        let after = &text[end..];
+        let ending = ["et", "en"].iter().find(|e| after.starts_with(*e) && alone(after[e.len()..].chars().next()));
+        let end = end + ending.map_or(0, |e| e.len());
         if !(alone(text[..start].chars().next_back()) && alone(text[end..].chars().next())) {
             return None;
         }
@@ -476,7 +521,9 @@ fn classify(name: &str, before: &[String]) -> Option<Field> {
     let has = |w: &str| words.iter().chain(if words.len() > 1 { &[][..] } else { before }).any(|x| x == w);
     let upper_case_name = !name.bytes().any(|b| b.is_ascii_lowercase());
 
-    if PASSWORD_WORDS.contains(&last) || PASSWORD_ENDINGS.iter().any(|e| last.ends_with(e)) {
+    // `passordet`, `adgangskoden`: the Scandinavian definite form of a password word.
+    let definite = ["et", "en"].iter().any(|e| last.strip_suffix(e).is_some_and(|w| PASSWORD_WORDS.contains(&w)));
+    if PASSWORD_WORDS.contains(&last) || PASSWORD_ENDINGS.iter().any(|e| last.ends_with(e)) || definite {
         return Some(Field::Secret(SecretKind::Password));
     }
     for short in ["pass", "pwd"] {
@@ -517,6 +564,23 @@ fn classify(name: &str, before: &[String]) -> Option<Field> {
         }
         let kind = if has("aws") && has("session") { SecretKind::AwsSessionToken } else { SecretKind::ApiToken };
         return Some(Field::Secret(kind));
+    }
+    // MFA recovery codes, TOTP seeds and wallet phrases are credentials like a password.
+    let second_factor = |w: Option<&str>| {
+        w.is_some_and(|w| ["recovery", "backup", "mfa", "otp", "totp", "2fa", "emergency"].contains(&w))
+    };
+    if (matches!(last, "code" | "codes") && second_factor(prev))
+        || (matches!(last, "phrase" | "phrases")
+            && prev.is_some_and(|w| ["seed", "recovery", "secret", "wallet"].contains(&w)))
+        || last == "mnemonic"
+    {
+        return Some(Field::Secret(SecretKind::Password));
+    }
+    if last == "seed" && second_factor(prev) {
+        return Some(Field::Secret(SecretKind::ClientSecret));
+    }
+    if words.len() == 1 && ADMIN_USERS.contains(&last) {
+        return Some(Field::AdminUser);
     }
     match last {
         "jeton" | "pat" | "pats" | "authorization" | "authorisation" => Some(Field::Secret(SecretKind::ApiToken)),
@@ -631,8 +695,12 @@ const ABOUT_THE_FIELD: &[&str] = &[
     "usage",
 ];
 
-/// Words that say "is": `is`, `was`, `est`, `ist`, `es`, `é`, `是`.
-const IS_WORDS: &[&str] = &["is", "was", "are", "were", "ist", "war", "est", "es", "era", "é", "è", "是", "为"];
+/// Words that say "is", in the languages of the labels (`is`, `ist`, `lautet`, `est`, `es`, `é`,
+/// `är`, `on`, `jest`, `是`), and dashes used the same way ("Пароль — …").
+const IS_WORDS: &[&str] = &[
+    "is", "was", "are", "were", "ist", "war", "lautet", "est", "es", "era", "é", "è", "är", "er", "on", "jest", "je",
+    "是", "为", "—", "–", "-",
+];
 
 /// Phrases that say "is now": `set to`, `changed to`.
 const SET_TO: &[&str] = &["set to", "changed to", "reset to", "updated to", "rotated to", "now"];
@@ -806,7 +874,32 @@ fn assignment(text: &str, label: &Label, field: Field, place: Place) -> Option<F
         Field::Auth => {
             base64_decode(value.text).is_some_and(|d| printable_pair(&d)).then(|| found(&value, SecretKind::BasicAuth))
         }
+        Field::AdminUser => None,
     }
+}
+
+/// `root / q8rnNoeJp48I!`, `admin: …`: an administrator's name, a colon or slash, and a value of
+/// eight characters or more with a symbol, or with upper case, lower case and digits.
+fn admin_credentials(text: &str, label: &Label) -> Option<Found> {
+    let bytes = text.as_bytes();
+    let mut p = label.end + spaces(bytes, label.end);
+    if !matches!(bytes.get(p), Some(b':' | b'/')) || text[p..].starts_with("://") {
+        return None;
+    }
+    p += 1;
+    p += spaces(bytes, p);
+    let value = take_value(text, p, false);
+    let v = value.text;
+    let has = |f: fn(&u8) -> bool| v.as_bytes().iter().any(f);
+    let symbol = v.bytes().any(|b| !b.is_ascii_alphanumeric() && !matches!(b, b'-' | b'_' | b'.'));
+    let mixed = has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase) && has(u8::is_ascii_digit);
+    (v.len() >= 8 && (symbol || mixed) && looks_like_value(v, Form::Spaced, value.rest, true)).then_some(Found {
+        at: value.start,
+        start: value.start,
+        end: value.end,
+        kind: SecretKind::Password,
+        check: Check::Assignment,
+    })
 }
 
 /// A name/value pair whose *name* is a secret field: `<add key="DbPassword" value="…"/>`,
@@ -824,6 +917,19 @@ fn named_pair(text: &str, label: &Label, kind: SecretKind) -> Option<Found> {
     // `", "value": "`, `,ParameterValue=`, `\n    value: `, ` --value `, `" { default = "`.
     let mut p = name_end;
     p += bytes[p..].iter().take(2).take_while(|&&b| matches!(b, b'"' | b'\'')).count();
+    // `<entry key="db.password">…</entry>`, `<string name="api_key">…</string>`: the element's text.
+    if bytes.get(p) == Some(&b'>') {
+        let value = take_value(text, p + 1, false);
+        let password = kind == SecretKind::Password;
+        let closed = value.rest.starts_with("</");
+        return (closed && looks_like_value(value.text, Form::Assigned, "", password)).then_some(Found {
+            at: value.start,
+            start: value.start,
+            end: value.end,
+            kind,
+            check: Check::NamedPair,
+        });
+    }
     p += bytes[p..]
         .iter()
         .take(200)

@@ -17,21 +17,24 @@
 //!   `SendGrid`, Twilio and some two hundred other vendors' tokens, JSON Web Tokens, webhook URLs,
 //!   Azure SAS signatures, password hashes (`htpasswd`, `crypt`). A new shape is a data edit.
 //! * **Other shapes**, which a regex can not judge alone (`shapes.rs`): URLs with a password in
-//!   them, `Basic` credentials that decode to `user:password`, `Bearer` tokens, a private key
-//!   wrapped in base64 once more (a kubeconfig's `client-key-data`), and a bare 40-character base64
-//!   string mixing upper case, lower case and digits (an AWS secret access key, unless it reads as
-//!   a path or a `CamelCase` name).
+//!   them, and `user:password@host` without a scheme; `Basic` credentials that decode to
+//!   `user:password`; `Bearer` tokens; a private key wrapped in base64 once more (a kubeconfig's
+//!   `client-key-data`); and a bare 40-character base64 string mixing upper case, lower case and
+//!   digits (an AWS secret access key, unless it reads as a path or a `CamelCase` name).
 //! * **Assignments** (`assignment.rs`): a secret-named field followed by a value: `password=…`,
 //!   `"passwd": "…"`, `DB_PASSWORD: …`, `api-key=…`, `client_secret …`, `token: …`,
-//!   `--password …`, `-storepass …`, `<Password>…</Password>`, `Authorization: Bearer …`, and the
-//!   same in other languages (`Passwort`, `mot de passe`, `contraseña`, `senha`, `пароль`, `密码`,
+//!   `--password …`, `-storepass …`, `<Password>…</Password>`, `define('DB_PASSWORD', '…')`,
+//!   `machine … login … password …` (`.netrc`), MFA recovery codes and TOTP seeds, and the same in
+//!   other languages (`Passwort`, `mot de passe`, `contraseña`, `senha`, `пароль`, `密码`,
 //!   `パスワード`, `비밀번호`, …). Field names are read as words (`PGPASSWORD`, `dbPassword`,
-//!   `aws_secret_access_key`, `x-api-key`), so `password_policy` or `secret_name` is no field.
-//!   Name/value pairs whose name is such a field count too: `<add key="DbPassword" value="…"/>`,
-//!   `{"name": "DB_PASSWORD", "value": "…"}`, `ParameterKey=DBPassword,ParameterValue=…`,
-//!   `--name /prod/db/password --value …` (a bare value there must look random). So do command
-//!   lines that take a password without naming it: `mysql -pSECRET`, `docker login -p …`,
-//!   `sshpass -p …`, `redis-cli -a …`, `echo … | docker login --password-stdin`, `IDENTIFIED BY …`.
+//!   `aws_secret_access_key`, `x-api-key`), so `password_policy`, `secret_name` or
+//!   `--delete-secret-keys` is no field. Name/value pairs whose name is such a field count too:
+//!   `<add key="DbPassword" value="…"/>`, `{"name": "DB_PASSWORD", "value": "…"}`,
+//!   `ParameterKey=DBPassword,ParameterValue=…`, `--name /prod/db/password --value …`,
+//!   `variable "db_password" { default = "…" }`, `<entry key="db.password">…</entry>` (a bare
+//!   value there must look random). So do command lines that take a password without naming it:
+//!   `mysql -pSECRET`, `docker login -p …`, `sshpass -p …`, `redis-cli -a …`, `curl -u user:…`,
+//!   `sqlplus user/…@db`, `echo … | docker login --password-stdin`, `IDENTIFIED BY …`.
 //!
 //! Finding the checks that apply costs one pass: every rule's and check's keywords go into one
 //! Aho-Corasick automaton run over the lower-cased text, and only the rules whose keywords occur
@@ -42,10 +45,10 @@
 //! value must be at least [`MIN_VALUE_CHARS`] characters and must not be:
 //!
 //! * a placeholder: `<redacted>`, `[REDACTED]`, `***`, `xxxxxx`, `…`, `${DB_PASSWORD}`,
-//!   `$DB_PASSWORD`, `$(cat pw.txt)`, `%PASSWORD%`, `{{ secrets.token }}`, `null`, `none`, `n/a`,
-//!   or a phrase naming where the secret lives (`see vault`, `in 1Password`, `stored in Secrets
-//!   Manager`). A `$` followed by something that is no variable name (`$3cr3t`, `$ecretPass`, with
-//!   mixed case) is a value, not a variable;
+//!   `$DB_PASSWORD`, `$(cat pw.txt)`, `%PASSWORD%`, `{{ secrets.token }}`, `var.db_password`,
+//!   `null`, `none`, `n/a`, or a phrase naming where the secret lives (`see vault`, `in
+//!   1Password`, `stored in Secrets Manager`). A `$` followed by something that is no variable
+//!   name (`$3cr3t`, or `$ecretPass` with its mixed case) is a value, not a variable;
 //! * a reference: an ARN, a URL without credentials, an absolute or home path, an e-mail address,
 //!   a date, a `vault`-style path of plain words (`prod/db/root`);
 //! * a status word: `rotated`, `revoked`, `pending`, `unchanged`, `done`, … (a lower-case word
@@ -57,8 +60,13 @@
 //! space (which is also how prose reads: "password: reset by the customer"), and after a full-width
 //! colon, the value must look random (letters mixed with digits, a symbol, or mixed case inside a
 //! word other than a `CamelCase` name such as `OpsNow` or `GitHub`), or be a single ASCII word that
-//! ends the line. After "is"/"was", a particle (`비밀번호는`, `密码是`) or a bare space
-//! ("db password Zq8!vN3pLw") it must look random. A value runs to the next space or closing quote:
+//! ends the line, or for a password a passphrase of words and numbers that ends the line
+//! (`purple-tiger-42`). After "is" (`ist`, `lautet`, `est`, `es`, `é`, `är`, a dash), "set to" or
+//! a particle (`비밀번호는`, `密码是`) it must look random, or for a password be such a passphrase
+//! with a number in it; after a bare space ("db password Zq8!vN3pLw") it must look random. Up to
+//! four words may stand between the field and its separator ("root password for the old bastion:
+//! …", "Mot de passe du compte root = …"), unless one of them says the name is about something
+//! else ("password policy: …", "token ID: …"). A value runs to the next space or closing quote:
 //! `&`, `,`, `;`, `/` and brackets inside it belong to it, unless they start a next `name=` pair
 //! (`auth_token=…&format=json`); sentence punctuation and unbalanced closing brackets after it do
 //! not.
@@ -73,18 +81,31 @@
 //!   it can not be told from a passphrase such as `correct-horse-battery`.
 //! * A hardware MFA serial after `token:` (`token: GAHT12345678`) is refused: it looks exactly like
 //!   a token value. Write "MFA device serial GAHT12345678" instead.
-//! * AWS unique IDs that are not secrets (`AIDA…` user IDs, `AROA…` role IDs, `ANPA…` policy IDs)
-//!   are refused along with access key IDs, as they share the shape and the refusal is cheap; so is
-//!   AWS's documented example key ID. Client IDs and other identifiers that are public by design
-//!   are not (the gitleaks rules for them are left out).
-//! * Pagination, idempotency and domain-verification tokens (`NextToken`, `ContinuationToken`,
-//!   `ClientToken`, `verification token`) are not treated as secret fields.
+//! * AWS unique IDs with the length of an access key ID (`AIDA…`, `AROA…`, `ANPA…` and 16 more
+//!   characters) are refused along with access key IDs, as they share the shape and the refusal is
+//!   cheap; so is AWS's documented example key ID, and an access key ID running on into more
+//!   characters (`AKIA…_old`). Real user and role IDs, one character longer, are allowed, and so
+//!   are client IDs and other identifiers that are public by design (the gitleaks rules for them
+//!   are left out).
+//! * The gitleaks rules that look for a vendor's name next to a value let identifiers through:
+//!   `Heroku app id: <uuid>` is allowed, `HEROKU_API_KEY=<uuid>` is refused.
+//! * When the shape of an AWS secret access key (40 random base64 characters) and a field name meet
+//!   at one value (`apiKey: <40 characters>`), the AWS kind is named; the value is refused either
+//!   way. After an identifier's word (`guid`, `VersionId`, `etag`, any `…id`), such a string is
+//!   taken for the identifier it is.
+//! * An administrator's user name, a colon or slash and a value (`root / q8rnNoeJp48I!`, `MySQL
+//!   root: …`) is refused as a password only when the value has eight characters or more with a
+//!   symbol, or upper case, lower case and digits: `root: r-ab12` is an Organizations root.
+//! * Pagination, idempotency, upload and domain-verification tokens (`NextToken`,
+//!   `ContinuationToken`, `ClientToken`, `verification token`) are not treated as secret fields.
 //! * Lower-case hex (SHA-1, SHA-256 digests, git commits), UUIDs and AWS resource IDs never count
 //!   as a secret access key: a 40-character candidate must contain a character that is not hex.
-//! * A certificate (`-----BEGIN CERTIFICATE-----`, a kubeconfig's `certificate-authority-data`) is
-//!   public and allowed; only private keys are refused.
+//! * A certificate (`-----BEGIN CERTIFICATE-----`, a kubeconfig's `certificate-authority-data`) and
+//!   a public key are allowed; only private keys are refused.
 //! * A password hash (`$apr1$…`, `$2y$…`, `{SSHA}…`) is refused like a password: it is an
 //!   `htpasswd` line's credential, and weak ones are cracked offline.
+//! * The words of a `[redacted: <kind>]` marker are neither field nor value, so redacted text
+//!   screens clean. Only exact markers naming a kind count, so a secret can not hide in brackets.
 
 mod assignment;
 mod rules;
@@ -422,6 +443,8 @@ pub(crate) enum Keyword {
     Bearer,
     Basic,
     Url,
+    /// An `@`, for `user:password@host` without a scheme.
+    At,
     Base64PrivateKey,
     /// A command that takes a password without naming it (`mysql`, `sshpass`).
     Command,
@@ -434,6 +457,7 @@ pub(crate) struct Triggered {
     pub(crate) bearer: Vec<usize>,
     pub(crate) basic: Vec<usize>,
     pub(crate) urls: Vec<usize>,
+    pub(crate) ats: Vec<usize>,
     pub(crate) base64_keys: Vec<usize>,
     pub(crate) commands: Vec<(usize, usize)>,
 }
@@ -445,6 +469,7 @@ impl Triggered {
             Keyword::Bearer => self.bearer.push(start),
             Keyword::Basic => self.basic.push(start),
             Keyword::Url => self.urls.push(start),
+            Keyword::At => self.ats.push(start),
             Keyword::Base64PrivateKey => self.base64_keys.push(start),
             Keyword::Command => self.commands.push((start, end)),
         }

@@ -15,9 +15,10 @@ use regex_automata::util::syntax;
 /// The rules file, compiled in.
 pub(crate) const RULES_TOML: &str = include_str!("rules.toml");
 
-/// Every rule of the file, and the allowlist that applies to all of them.
+/// Every rule of the file, and the top-level allowlists (each for every rule, or for the rules it
+/// names in `targetRules`).
 pub(crate) struct RuleSet<'a> {
-    pub(crate) global: Allowlist<'a>,
+    pub(crate) global: Vec<Allowlist<'a>>,
     pub(crate) rules: Vec<Rule<'a>>,
 }
 
@@ -42,13 +43,15 @@ pub(crate) enum Target {
     Line,
 }
 
-/// An `[allowlist]` or `[[rules.allowlists]]` table: a finding it matches is not a secret.
+/// An `[[allowlists]]` or `[[rules.allowlists]]` table: a finding it matches is not a secret.
 pub(crate) struct Allowlist<'a> {
     /// `condition = "AND"`: every kind of check given must match, not just one.
     pub(crate) all: bool,
     pub(crate) target: Target,
     pub(crate) regexes: Vec<&'a str>,
     pub(crate) stopwords: Vec<&'a str>,
+    /// `targetRules`: the rules a top-level allowlist is for; empty for all of them.
+    pub(crate) target_rules: Vec<&'a str>,
     compiled: OnceLock<Option<Regex>>,
 }
 
@@ -76,7 +79,7 @@ impl Rule<'_> {
     }
 
     /// Every secret this rule finds in `text`, after its entropy and allowlist checks.
-    pub(crate) fn find_all(&self, text: &str, global: &Allowlist<'_>, out: &mut Vec<Hit>) {
+    pub(crate) fn find_all(&self, text: &str, global: &[Allowlist<'_>], out: &mut Vec<Hit>) {
         let bytes = text.as_bytes();
         for caps in self.regex().captures_iter(bytes) {
             let Some(whole) = caps.get_match() else { continue };
@@ -98,7 +101,8 @@ impl Rule<'_> {
             }
             let line = line_around(bytes, whole.start(), whole.end());
             let allowed = |list: &Allowlist<'_>| list.allows(secret_text, &bytes[whole.range()], line);
-            if allowed(global) || self.allowlists.iter().any(allowed) {
+            let for_this = |list: &&Allowlist<'_>| list.target_rules.is_empty() || list.target_rules.contains(&self.id);
+            if global.iter().filter(for_this).any(allowed) || self.allowlists.iter().any(allowed) {
                 continue;
             }
             out.push(Hit { start, end });
@@ -202,7 +206,7 @@ enum Value<'a> {
 /// Which table the keys being read belong to.
 enum Table {
     Top,
-    Global,
+    Allowlist,
     Rule,
     RuleAllowlist,
 }
@@ -211,7 +215,7 @@ enum Table {
 /// understands (anything else is an error, so a typo can not silently switch a check off).
 pub(crate) fn parse(src: &str) -> Result<RuleSet<'_>, ParseError> {
     let mut reader = Reader { src, pos: 0 };
-    let mut set = RuleSet { global: Allowlist::empty(), rules: Vec::new() };
+    let mut set = RuleSet { global: Vec::new(), rules: Vec::new() };
     let mut table = Table::Top;
     loop {
         reader.skip_blank();
@@ -222,7 +226,10 @@ pub(crate) fn parse(src: &str) -> Result<RuleSet<'_>, ParseError> {
         if reader.rest().starts_with('[') {
             let header = reader.take_line().trim();
             table = match header {
-                "[allowlist]" => Table::Global,
+                "[[allowlists]]" => {
+                    set.global.push(Allowlist::empty());
+                    Table::Allowlist
+                }
                 "[[rules]]" => {
                     set.rules.push(Rule::empty());
                     Table::Rule
@@ -248,7 +255,14 @@ pub(crate) fn parse(src: &str) -> Result<RuleSet<'_>, ParseError> {
                 ("title", Value::Str(_)) => {}
                 _ => return Err(bad("unknown or mistyped top-level key")),
             },
-            Table::Global => set.global.set(key, value).map_err(|()| bad("unknown or mistyped allowlist key"))?,
+            Table::Allowlist => {
+                let list = set.global.last_mut().expect("an allowlist table was opened");
+                let targets = matches!(value, Value::Strings(_)) && key == "targetRules";
+                match value {
+                    Value::Strings(v) if targets => list.target_rules = v,
+                    value => list.set(key, value).map_err(|()| bad("unknown or mistyped allowlist key"))?,
+                }
+            }
             Table::Rule => {
                 let rule = set.rules.last_mut().expect("a rule table was opened");
                 rule.set(key, value).map_err(|()| bad("unknown or mistyped rule key"))?;
@@ -265,6 +279,14 @@ pub(crate) fn parse(src: &str) -> Result<RuleSet<'_>, ParseError> {
             return Err(ParseError {
                 line: 0,
                 message: format!("rule `{}` lacks an id, regex or description", rule.id),
+            });
+        }
+    }
+    for target in set.global.iter().flat_map(|list| &list.target_rules) {
+        if !set.rules.iter().any(|r| r.id == *target) {
+            return Err(ParseError {
+                line: 0,
+                message: format!("an allowlist targets rule `{target}`, which does not exist"),
             });
         }
     }
@@ -310,6 +332,7 @@ impl<'a> Allowlist<'a> {
             target: Target::Secret,
             regexes: Vec::new(),
             stopwords: Vec::new(),
+            target_rules: Vec::new(),
             compiled: OnceLock::new(),
         }
     }
@@ -490,9 +513,15 @@ mod tests {
                 .map(|a| a.iter().map(|s| s.as_str().expect("a string").to_owned()).collect())
                 .unwrap_or_default()
         };
-        let global = table["allowlist"].as_table().expect("[allowlist]");
-        assert_eq!(set.global.regexes, strings(global.get("regexes")));
-        assert_eq!(set.global.stopwords, strings(global.get("stopwords")));
+        let globals = table["allowlists"].as_array().expect("[[allowlists]]");
+        assert_eq!(set.global.len(), globals.len());
+        for (list, theirs) in set.global.iter().zip(globals) {
+            assert_eq!(list.regexes, strings(theirs.get("regexes")));
+            assert_eq!(list.stopwords, strings(theirs.get("stopwords")));
+            assert_eq!(list.target_rules, strings(theirs.get("targetRules")));
+            let target = theirs.get("regexTarget").and_then(toml::Value::as_str).unwrap_or("secret");
+            assert_eq!(format!("{:?}", list.target).to_lowercase(), target);
+        }
         let toml_rules = table["rules"].as_array().expect("[[rules]]");
         assert_eq!(set.rules.len(), toml_rules.len());
         for (rule, theirs) in set.rules.iter().zip(toml_rules) {
@@ -546,8 +575,8 @@ mod tests {
                 }
             }
         }
-        for r in &set.global.regexes {
-            compile(r).unwrap_or_else(|e| panic!("global allowlist {r}: {e}"));
+        for r in set.global.iter().flat_map(|list| &list.regexes) {
+            compile(r).unwrap_or_else(|e| panic!("top-level allowlist {r}: {e}"));
         }
     }
 
@@ -593,10 +622,12 @@ mod tests {
 
     #[test]
     fn allowlists_follow_their_target_and_condition() {
-        let src = "[allowlist]\nstopwords = ['example']\n\
+        let src = "[[allowlists]]\nstopwords = ['example']\n\
+                   [[allowlists]]\ntargetRules = ['b']\nregexes = ['k-b']\n\
                    [[rules]]\nid = 'a'\ndescription = 'an a'\nregex = '''k-([a-z0-9]+)'''\nkeywords = ['k-']\n\
                    [[rules.allowlists]]\nregexTarget = 'line'\nregexes = ['''^test:''']\n\
-                   [[rules.allowlists]]\ncondition = 'AND'\nregexes = ['''^x''']\nstopwords = ['zz']\n";
+                   [[rules.allowlists]]\ncondition = 'AND'\nregexes = ['''^x''']\nstopwords = ['zz']\n\
+                   [[rules]]\nid = 'b'\ndescription = 'a b'\nregex = 'k-b'\nkeywords = ['k-']\n";
         let set = parse(src).unwrap();
         let count = |text: &str| {
             let mut out = Vec::new();
@@ -609,6 +640,9 @@ mod tests {
         assert_eq!(count("k-xyzz1"), 0, "both conditions of an AND list");
         assert_eq!(count("k-xy1"), 1, "only one condition of an AND list");
         assert_eq!(count("k-azz1"), 1, "only the other condition of an AND list");
+        assert_eq!(count("k-b1"), 1, "an allowlist for another rule");
+        let Err(e) = parse("[[allowlists]]\ntargetRules = ['nope']\nregexes = ['x']\n") else { panic!("accepted") };
+        assert!(e.message.contains("`nope`, which does not exist"), "{e}");
     }
 
     #[test]

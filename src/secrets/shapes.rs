@@ -9,6 +9,7 @@ pub(crate) const KEYWORDS: &[(&str, Keyword)] = &[
     ("bearer", Keyword::Bearer),
     ("basic", Keyword::Basic),
     ("://", Keyword::Url),
+    ("@", Keyword::At),
     // "PRIVATE KEY" in base64, at each of the three alignments.
     ("ufjjvkfursblrvk", Keyword::Base64PrivateKey),
     ("svzbveugs0vz", Keyword::Base64PrivateKey),
@@ -23,6 +24,7 @@ pub(crate) fn find(text: &str, triggered: &Triggered) -> Vec<Found> {
     bearer(text, &triggered.bearer, &mut out);
     basic(text, &triggered.basic, &mut out);
     url_passwords(text, &triggered.urls, &mut out);
+    userinfo_passwords(text, &triggered.ats, &mut out);
     out
 }
 
@@ -93,7 +95,8 @@ fn bare_aws_secrets(text: &str, out: &mut Vec<Found>) {
             && !reads_as_words(token);
         let prev = text[..start].chars().next_back();
         let standalone = prev.is_none_or(|c| !matches!(c, '-' | '_' | '.' | ':' | '%' | '\\'));
-        if (random && standalone) || says_secret(line_before(text, start)) {
+        let before = line_before(text, start);
+        if (random && standalone && !names_an_identifier(before)) || says_secret(before) {
             out.push(Found {
                 at: start,
                 start,
@@ -103,6 +106,44 @@ fn bare_aws_secrets(text: &str, out: &mut Vec<Found>) {
             });
         }
     }
+}
+
+/// Whether the word just before is one that introduces an identifier or a digest, not a key:
+/// "entity guid …", "`VersionId`: …", "etag …".
+fn names_an_identifier(before: &str) -> bool {
+    let word: String = before
+        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | '"' | '\''))
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let word: String = word.chars().rev().collect();
+    [
+        "id",
+        "ids",
+        "guid",
+        "uuid",
+        "versionid",
+        "version",
+        "etag",
+        "digest",
+        "hash",
+        "checksum",
+        "fingerprint",
+        "sha1",
+        "sha256",
+        "md5",
+        "requestid",
+        "nonce",
+        "cursor",
+        "marker",
+        "nexttoken",
+        "continuationtoken",
+        "serial",
+    ]
+    .contains(&word.as_str())
+        || word.ends_with("id")
 }
 
 /// "secret", "시크릿" or "비밀" in any case: a 40-character string after it is a secret key.
@@ -272,6 +313,49 @@ pub(crate) fn url_password(text: &str, at: usize) -> Option<(usize, usize, usize
         from + colon + 1,
         from + last_at,
     ))
+}
+
+/// `user:password@host` without a scheme (`root:q8rnNoeJp48I@db.acme.internal`): a URL's
+/// user-info on its own. The host must read as a host name or an IPv4 address, and the password
+/// must look random, so that `image:v1.2@sha256:…` and `mailto:ops@acme.example` are no such thing.
+fn userinfo_passwords(text: &str, hits: &[usize], out: &mut Vec<Found>) {
+    let bytes = text.as_bytes();
+    for &at in hits {
+        let start = at
+            - bytes[..at]
+                .iter()
+                .rev()
+                .take(128)
+                .take_while(|&&b| !(b.is_ascii_whitespace() || b"\"'<>(),;=[]{}|`".contains(&b)))
+                .count();
+        let token = &text[start..at];
+        let Some(colon) = token.find(':') else { continue };
+        let (user, password) = (&token[..colon], &token[colon + 1..]);
+        let user_ok = !user.is_empty() && user.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !user_ok || password.is_empty() || password.contains([':', '/']) || token.contains("://") {
+            continue;
+        }
+        let host_len = bytes[at + 1..].iter().take_while(|&&b| b.is_ascii_alphanumeric() || b".-".contains(&b)).count();
+        let host = text[at + 1..at + 1 + host_len].trim_end_matches('.');
+        let labels: Vec<&str> = host.split('.').collect();
+        let ipv4 = labels.len() == 4 && labels.iter().all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()));
+        let name = labels.len() >= 2
+            && labels.iter().all(|l| !l.is_empty())
+            && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()));
+        let value = password.chars().count() >= super::MIN_VALUE_CHARS
+            && !super::assignment::is_placeholder(password)
+            && super::assignment::looks_random(password);
+        if (ipv4 || name) && value {
+            let password_start = start + colon + 1;
+            out.push(Found {
+                at: start,
+                start: password_start,
+                end: at,
+                kind: SecretKind::UrlWithPassword,
+                check: Check::UrlPassword,
+            });
+        }
+    }
 }
 
 fn url_passwords(text: &str, hits: &[usize], out: &mut Vec<Found>) {

@@ -250,3 +250,83 @@ fn lower_case_keeps_every_byte_in_place() {
     let text = "\u{130} \u{212A}elvin \u{1E9E}";
     assert_eq!(lower_case(text).len(), text.len());
 }
+
+#[test]
+fn administrators_names_need_a_strongly_random_value() {
+    refused("root / q8rnNoeJp48I!", SecretKind::Password);
+    refused("MySQL root: q8rnNoeJp48I", SecretKind::Password);
+    for text in
+        ["root: r-ab12", "Organization o-a1b2c3d4e5, root r-ab12", "admin: Kim Minji", "root / OrganizationAccess"]
+    {
+        allowed(text);
+    }
+}
+
+#[test]
+fn user_info_without_a_scheme_needs_a_host_and_a_random_password() {
+    refused("root:q8rnNoeJp48I@db.acme.internal", SecretKind::UrlWithPassword);
+    refused("ops:q8rnNoeJp48I@10.0.4.12", SecretKind::UrlWithPassword);
+    for text in [
+        "mailto:finance@acme.example",
+        "billing-api:v1.2.3@sha256:41dff02cee737443e210471948d33296c87009e8a7f770d9106fd287db7f1adb",
+        "arn:aws:iam::123456789012:user/ana@acme.example",
+        "git@github.com:acme/infra.git",
+    ] {
+        allowed(text);
+    }
+}
+
+#[test]
+fn identifiers_next_to_a_vendor_name_are_not_its_keys() {
+    allowed("Heroku app id: d40cca85-f0f5-44f3-8445-a3577e18a0a5");
+    allowed("HEROKU_APP_ID=d40cca85-f0f5-44f3-8445-a3577e18a0a5");
+    let Some(SecretKind::Vendor(vendor)) = find_secret("HEROKU_API_KEY=d40cca85-f0f5-44f3-8445-a3577e18a0a5") else {
+        panic!("a Heroku API key is refused as a vendor kind")
+    };
+    assert_eq!(vendor.rule(), "heroku-api-key");
+}
+
+#[test]
+fn forty_random_characters_are_an_aws_key_unless_an_identifier_is_named() {
+    refused("apiKey: 6A1pkVSlRGoq3NTgI0z0alzCWnJkhEiiqR3xsfGj", SecretKind::AwsSecretAccessKey);
+    allowed("entity guid GzPC5riPgUk0q+yE6uAMNABFiOgcO16WeN4xr2AY");
+    allowed("VersionId: GzPC5riPgUk0q+yE6uAMNABFiOgcO16WeN4xr2AY");
+    refused("found GzPC5riPgUk0q+yE6uAMNABFiOgcO16WeN4xr2AY in the script", SecretKind::AwsSecretAccessKey);
+}
+
+#[test]
+fn access_key_ids_may_run_on_but_longer_unique_ids_are_allowed() {
+    refused("found AKIALACI35K21PEA9DJ2_old in the script", SecretKind::AwsAccessKeyId);
+    refused("AKIALACI35K21PEA9DJ2024", SecretKind::AwsAccessKeyId);
+    allowed("RoleId AROAB0Y07NYRVD5RXI67N (OrganizationAccountAccessRole) deleted");
+}
+
+#[test]
+fn passwords_may_be_passphrases_of_words_and_numbers() {
+    refused("password: purple-tiger-42", SecretKind::Password);
+    refused("the old admin password was correct-window-77", SecretKind::Password);
+    allowed("the password was unchanged");
+    allowed("token: closeacct-ci-2024");
+}
+
+#[test]
+fn words_between_a_field_and_its_separator() {
+    refused("Mot de passe du compte root = oOskMBb8rK#", SecretKind::Password);
+    refused("api key for OpsNow is Olma7DsuqbqBbgww5tSoushYCmJ", SecretKind::ApiToken);
+    allowed("password policy: 14-chars-min1");
+    allowed("token ID: 3f9aa884e594");
+}
+
+#[test]
+fn a_redaction_marker_can_not_hide_a_secret() {
+    refused("[redacted: password=Xk2!mf9Lq]", SecretKind::Password);
+    refused("[redacted: password] and password=Xk2!mf9Lq", SecretKind::Password);
+    allowed("[redacted: password] [redacted: HTTP Basic credentials]");
+}
+
+#[test]
+fn actions_named_like_fields_are_not_fields() {
+    allowed("gpg --delete-secret-keys 429B4A64144EA381F3531F286F5443C5BB72685A");
+    allowed("aws ecr get-login-password --region ap-northeast-2");
+    refused("--secret-string Zq8!vN3pLw", SecretKind::ClientSecret);
+}
