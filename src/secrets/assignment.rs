@@ -129,6 +129,8 @@ pub(crate) const KEYWORDS: &[(&str, Keyword)] = &[
     ("rpcclient", Keyword::Command),
     ("htpasswd", Keyword::Command),
     ("net user", Keyword::Command),
+    ("net use", Keyword::Command),
+    ("psexec", Keyword::Command),
     (" login", Keyword::Command),
     ("password-stdin", Keyword::Command),
     ("convertto-securestring", Keyword::Command),
@@ -400,6 +402,9 @@ pub(crate) fn find(text: &str, lowered: &str, triggered: &Triggered, in_marker: 
             continue;
         }
         out.extend(assignment(text, &label, field, place));
+        if field == Field::Secret(SecretKind::Password) {
+            out.extend(value_before(text, &label));
+        }
         if let Field::Secret(kind) = field {
             out.extend(named_pair(text, &label, kind));
         }
@@ -696,10 +701,10 @@ const ABOUT_THE_FIELD: &[&str] = &[
 ];
 
 /// Words that say "is", in the languages of the labels (`is`, `ist`, `lautet`, `est`, `es`, `é`,
-/// `är`, `on`, `jest`, `是`), and dashes used the same way ("Пароль — …").
+/// `är`, `on`, `jest`, `to`, `是`), and dashes used the same way ("Пароль — …").
 const IS_WORDS: &[&str] = &[
     "is", "was", "are", "were", "ist", "war", "lautet", "est", "es", "era", "é", "è", "är", "er", "on", "jest", "je",
-    "是", "为", "—", "–", "-",
+    "to", "是", "为", "—", "–", "-",
 ];
 
 /// Phrases that say "is now": `set to`, `changed to`.
@@ -876,6 +881,53 @@ fn assignment(text: &str, label: &Label, field: Field, place: Place) -> Option<F
         }
         Field::AdminUser => None,
     }
+}
+
+/// The value written before its field: "use 'Tr0ub4dor&3' as the password", "Tr0ub4dor&3 is the
+/// new root password". It must look random, as after "is".
+fn value_before(text: &str, label: &Label) -> Option<Found> {
+    const FILLER: &[&str] =
+        &["the", "my", "our", "your", "new", "root", "admin", "temporary", "temp", "initial", "db", "current"];
+    // The field ends the clause ("… as the password.", "… as the password for root"); in "INC42 is
+    // the password reset ticket" it is a modifier.
+    let after = text[label.end..].split('\n').next().unwrap_or("");
+    let after = after.trim_start_matches([' ', '\t']);
+    let clause_ends = after.is_empty()
+        || after.starts_with(|c: char| c.is_ascii_punctuation())
+        || ["for ", "of ", "on ", "to "].iter().any(|w| after.starts_with(w));
+    if !clause_ends {
+        return None;
+    }
+    let mut before = line_before(text, label.start).trim_end();
+    loop {
+        let word_start = before.rfind([' ', '\t']).map_or(0, |i| i + 1);
+        if !FILLER.contains(&before[word_start..].to_lowercase().as_str()) {
+            break;
+        }
+        before = before[..word_start].trim_end();
+    }
+    let word_start = before.rfind([' ', '\t']).map_or(0, |i| i + 1);
+    if !["is", "was", "as"].contains(&before[word_start..].to_lowercase().as_str()) || word_start == 0 {
+        return None;
+    }
+    let before = before[..word_start].trim_end();
+    let quoted = before.ends_with(['"', '\'', '`', '”', '’']);
+    let inner = before.trim_end_matches(['"', '\'', '`', '”', '’']);
+    let value_start = if quoted {
+        inner.rfind(['"', '\'', '`', '“', '‘']).map(|i| i + inner[i..].chars().next().map_or(1, char::len_utf8))?
+    } else {
+        inner.rfind([' ', '\t']).map_or(0, |i| i + 1)
+    };
+    let value = &inner[value_start..];
+    let form = if quoted { Form::Assigned } else { Form::Said };
+    let start = label.start - line_before(text, label.start).len() + value_start;
+    looks_like_value(value, form, "", true).then_some(Found {
+        at: start,
+        start,
+        end: start + value.len(),
+        kind: SecretKind::Password,
+        check: Check::Assignment,
+    })
 }
 
 /// `root / q8rnNoeJp48I!`, `admin: …`: an administrator's name, a colon or slash, and a value of
@@ -1385,6 +1437,8 @@ enum Takes {
     Htpasswd,
     /// `net user NAME SECRET`.
     NetUser,
+    /// `net use Z: \\server\share SECRET`.
+    NetUse,
     /// `echo SECRET | … --password-stdin`.
     EchoPipe,
     /// The first argument that is not a flag (`ConvertTo-SecureString "…" -AsPlainText`).
@@ -1405,12 +1459,14 @@ fn command_takes(word: &str) -> Option<Takes> {
         }
         "redis-cli" => Takes::Flag('a'),
         "sqlcmd" | "ipmitool" => Takes::Flag('P'),
+        "psexec" | "psexec64" => Takes::Flag('p'),
         "ldapsearch" | "ldapmodify" | "ldapadd" | "ldapdelete" | "ldapwhoami" | "ldappasswd" | "ldapcompare" => {
             Takes::Flag('w')
         }
         "smbclient" | "rpcclient" => Takes::UserPercent,
         "htpasswd" => Takes::Htpasswd,
         "net user" => Takes::NetUser,
+        "net use" => Takes::NetUse,
         "password-stdin" => Takes::EchoPipe,
         "convertto-securestring" => Takes::FirstArgument,
         "sqlplus" => Takes::SlashAt,
@@ -1473,6 +1529,11 @@ fn password_argument(text: &str, takes: Takes, args: &[(usize, usize)], at: usiz
             if flags.contains('b') { args.get(skip).map(|&a| unquote(text, a)) } else { None }
         }
         Takes::NetUser => args.get(1).filter(|a| !text[a.0..a.1].starts_with('/')).map(|&a| unquote(text, a)),
+        // `net use Z: \\server\share SECRET /user:…`: the argument after the share.
+        Takes::NetUse => {
+            let share = args.iter().position(|a| text[a.0..a.1].starts_with("\\\\"))?;
+            args.get(share + 1).filter(|a| !text[a.0..a.1].starts_with(['/', '*'])).map(|&a| unquote(text, a))
+        }
         Takes::EchoPipe => echoed(text, at),
         Takes::FirstArgument => args.iter().find(|a| !text[a.0..a.1].starts_with('-')).map(|&a| unquote(text, a)),
         Takes::SlashAt => {

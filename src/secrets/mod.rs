@@ -24,7 +24,8 @@
 //! * **Assignments** (`assignment.rs`): a secret-named field followed by a value: `password=…`,
 //!   `"passwd": "…"`, `DB_PASSWORD: …`, `api-key=…`, `client_secret …`, `token: …`,
 //!   `--password …`, `-storepass …`, `<Password>…</Password>`, `define('DB_PASSWORD', '…')`,
-//!   `machine … login … password …` (`.netrc`), MFA recovery codes and TOTP seeds, and the same in
+//!   `machine … login … password …` (`.netrc`), MFA recovery codes and TOTP seeds, a value written
+//!   before its field ("use '…' as the password", when the field ends the clause), and the same in
 //!   other languages (`Passwort`, `mot de passe`, `contraseña`, `senha`, `пароль`, `密码`,
 //!   `パスワード`, `비밀번호`, …). Field names are read as words (`PGPASSWORD`, `dbPassword`,
 //!   `aws_secret_access_key`, `x-api-key`), so `password_policy`, `secret_name` or
@@ -34,7 +35,8 @@
 //!   `variable "db_password" { default = "…" }`, `<entry key="db.password">…</entry>` (a bare
 //!   value there must look random). So do command lines that take a password without naming it:
 //!   `mysql -pSECRET`, `docker login -p …`, `sshpass -p …`, `redis-cli -a …`, `curl -u user:…`,
-//!   `sqlplus user/…@db`, `echo … | docker login --password-stdin`, `IDENTIFIED BY …`.
+//!   `sqlplus user/…@db`, `net use … \\server\share …`, `echo … | docker login --password-stdin`,
+//!   `IDENTIFIED BY …` (and, as data rules, `.pgpass` lines and app passwords).
 //!
 //! Finding the checks that apply costs one pass: every rule's and check's keywords go into one
 //! Aho-Corasick automaton run over the lower-cased text, and only the rules whose keywords occur

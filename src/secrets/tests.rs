@@ -330,3 +330,19 @@ fn actions_named_like_fields_are_not_fields() {
     allowed("aws ecr get-login-password --region ap-northeast-2");
     refused("--secret-string Zq8!vN3pLw", SecretKind::ClientSecret);
 }
+
+#[test]
+fn a_value_before_its_field_counts_when_the_field_ends_the_clause() {
+    refused("use 'Tr0ub4dor&3' as the password", SecretKind::Password);
+    refused("Kx9!vv12Lq is the new root password.", SecretKind::Password);
+    allowed("INC0012345 is the password reset ticket");
+    allowed("1Password is the password manager");
+}
+
+#[test]
+fn windows_and_postgres_forms() {
+    refused(r"net use Z: \\files\archive S3cr3t!xx /user:ACME\backup", SecretKind::Password);
+    allowed(r"net use Z: \\files\archive * /user:ACME\backup");
+    refused("db.acme.internal:5432:billing:app:S3cr3tPg!", SecretKind::Password);
+    allowed("host:port pairs: db.acme.internal:5432, cache.internal:6379");
+}
