@@ -251,6 +251,12 @@ fn redaction_of_64_kib_is_linear_and_complete() {
         "Bearer ".repeat(64 * 1024 / 7),
         "A".repeat(64 * 1024),
         "ufjjvkfursblrvk".repeat(64 * 1024 / 15),
+        "[redacted: ".repeat(64 * 1024 / 11),
+        "[redacted: password] x".repeat(64 * 1024 / 22),
+        "root:".repeat(64 * 1024 / 5) + "@",
+        "mysql ".repeat(64 * 1024 / 6),
+        "password password ".repeat(64 * 1024 / 18),
+        "a:b@c.de ".repeat(64 * 1024 / 9),
     ];
     let small = &mixed[..mixed.char_indices().map(|(i, _)| i).find(|&i| i >= 8 * 1024).unwrap()];
     let time = |text: &str| {

@@ -385,6 +385,8 @@ pub(crate) enum Form {
 /// `in_marker` (the words of a `[redacted: …]` marker).
 pub(crate) fn find(text: &str, lowered: &str, triggered: &Triggered, in_marker: &dyn Fn(usize) -> bool) -> Vec<Found> {
     let mut out = Vec::new();
+    // A field name inside the name just read, or inside the secret just found, is part of it, not a
+    // field of its own; skipping it also keeps the work linear on texts made of field names.
     let mut done_until = 0;
     for &(start, end) in &triggered.labels {
         let Some(label) = widen(text, start, end) else { continue };
@@ -398,10 +400,10 @@ pub(crate) fn find(text: &str, lowered: &str, triggered: &Triggered, in_marker: 
             continue;
         }
         if field == Field::AdminUser {
-            out.extend(admin_credentials(text, &label));
+            out.extend(admin_credentials(text, &label, &mut done_until));
             continue;
         }
-        out.extend(assignment(text, &label, field, place));
+        out.extend(assignment(text, &label, field, place, &mut done_until));
         if field == Field::Secret(SecretKind::Password) {
             out.extend(value_before(text, &label));
         }
@@ -409,8 +411,14 @@ pub(crate) fn find(text: &str, lowered: &str, triggered: &Triggered, in_marker: 
             out.extend(named_pair(text, &label, kind));
         }
     }
+    // The same command word inside the arguments just read (`mysql mysql …`) is one of them.
+    let mut read: Option<(&str, usize)> = None;
     for &(start, end) in &triggered.commands {
-        command(text, lowered, start, end, &mut out);
+        let keyword = &lowered[start..end];
+        if read.is_some_and(|(k, until)| k == keyword && start < until) {
+            continue;
+        }
+        read = Some((keyword, command(text, lowered, start, end, &mut out)));
     }
     out
 }
@@ -850,7 +858,9 @@ fn qualifier(text: &str, from: usize) -> Option<usize> {
     None
 }
 
-fn assignment(text: &str, label: &Label, field: Field, place: Place) -> Option<Found> {
+/// The assignment to `label`'s field, if its value is a real one. `read_until` is moved past the
+/// value looked at.
+fn assignment(text: &str, label: &Label, field: Field, place: Place, read_until: &mut usize) -> Option<Found> {
     let (form, value_start) = separator(text, label)?;
     if place == Place::Url && !text[..value_start].trim_end().ends_with('=') {
         return None;
@@ -860,7 +870,10 @@ fn assignment(text: &str, label: &Label, field: Field, place: Place) -> Option<F
     if label.flag && value.text.starts_with('-') {
         return None;
     }
-    let found = |v: &Value<'_>, kind| Found { at: v.start, start: v.start, end: v.end, kind, check: Check::Assignment };
+    let mut found = |v: &Value<'_>, kind| {
+        *read_until = (*read_until).max(v.end);
+        Found { at: v.start, start: v.start, end: v.end, kind, check: Check::Assignment }
+    };
     match field {
         Field::Secret(kind) => {
             let password = kind == SecretKind::Password;
@@ -932,7 +945,7 @@ fn value_before(text: &str, label: &Label) -> Option<Found> {
 
 /// `root / q8rnNoeJp48I!`, `admin: …`: an administrator's name, a colon or slash, and a value of
 /// eight characters or more with a symbol, or with upper case, lower case and digits.
-fn admin_credentials(text: &str, label: &Label) -> Option<Found> {
+fn admin_credentials(text: &str, label: &Label, read_until: &mut usize) -> Option<Found> {
     let bytes = text.as_bytes();
     let mut p = label.end + spaces(bytes, label.end);
     if !matches!(bytes.get(p), Some(b':' | b'/')) || text[p..].starts_with("://") {
@@ -945,7 +958,11 @@ fn admin_credentials(text: &str, label: &Label) -> Option<Found> {
     let has = |f: fn(&u8) -> bool| v.as_bytes().iter().any(f);
     let symbol = v.bytes().any(|b| !b.is_ascii_alphanumeric() && !matches!(b, b'-' | b'_' | b'.'));
     let mixed = has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase) && has(u8::is_ascii_digit);
-    (v.len() >= 8 && (symbol || mixed) && looks_like_value(v, Form::Spaced, value.rest, true)).then_some(Found {
+    let found = v.len() >= 8 && (symbol || mixed) && looks_like_value(v, Form::Spaced, value.rest, true);
+    if found {
+        *read_until = (*read_until).max(value.end);
+    }
+    found.then_some(Found {
         at: value.start,
         start: value.start,
         end: value.end,
@@ -1479,25 +1496,28 @@ fn command_takes(word: &str) -> Option<Takes> {
 const LOGINS: &[&str] =
     &["docker", "podman", "buildah", "skopeo", "nerdctl", "helm registry", "oras", "cf", "az", "oc", "crane auth"];
 
-fn command(text: &str, lowered: &str, start: usize, end: usize, out: &mut Vec<Found>) {
+/// The password on the command line at the keyword `start..end`, if it is such a command;
+/// returns where the arguments read end, so that the caller skips commands inside them.
+fn command(text: &str, lowered: &str, start: usize, end: usize, out: &mut Vec<Found>) -> usize {
     let bytes = text.as_bytes();
     let keyword = &lowered[start..end];
     let takes = if keyword == " login" {
         let before = lowered[..start].trim_end();
         if !LOGINS.iter().any(|l| before.ends_with(l)) || bytes.get(end).is_some_and(|&b| is_name_byte(b)) {
-            return;
+            return end;
         }
         Takes::Flag('p')
     } else if keyword.contains(' ') || keyword == "password-stdin" || keyword == "convertto-securestring" {
-        let Some(t) = command_takes(keyword) else { return };
+        let Some(t) = command_takes(keyword) else { return end };
         t
     } else {
         let left = bytes[..start].iter().rev().take_while(|&&b| is_name_byte(b)).count();
         let right = bytes[end..].iter().take_while(|&&b| is_name_byte(b)).count();
-        let Some(t) = command_takes(&lowered[start - left..end + right]) else { return };
+        let Some(t) = command_takes(&lowered[start - left..end + right]) else { return end };
         t
     };
     let args = arguments(text, end);
+    let read_until = args.last().map_or(end, |a| a.1);
     if let Some((s, e)) = password_argument(text, takes, &args, start) {
         let value = &text[s..e];
         let kind = if takes == Takes::UserColon { SecretKind::BasicAuth } else { SecretKind::Password };
@@ -1505,6 +1525,7 @@ fn command(text: &str, lowered: &str, start: usize, end: usize, out: &mut Vec<Fo
             out.push(Found { at: s, start: s, end: e, kind, check: Check::Command });
         }
     }
+    read_until
 }
 
 /// The span of the password among a command's arguments.

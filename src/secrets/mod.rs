@@ -344,7 +344,10 @@ pub fn findings(text: &str) -> Vec<Finding> {
         }));
     }
     let markers = redaction_markers(text, screen);
-    let in_marker = |at: usize| markers.iter().any(|&(s, e)| s <= at && at < e);
+    let in_marker = |at: usize| {
+        let i = markers.partition_point(|&(start, _)| start <= at);
+        i > 0 && at < markers[i - 1].1
+    };
     let found = shapes::find(text, &checks).into_iter().chain(assignment::find(text, &lowered, &checks, &in_marker));
     let base = screen.rules.rules.len();
     out.extend(found.map(|f| {
@@ -365,13 +368,15 @@ pub fn findings(text: &str) -> Vec<Finding> {
 
 /// The spans of the `[redacted: <kind>]` markers [`redact`] leaves, so that redacted text reads as
 /// clean: their words ("password", "Basic credentials") are no field and no value. Only exact
-/// markers naming a kind count, so a secret can not hide inside brackets of its own.
+/// markers naming a kind count, so a secret can not hide inside brackets of its own. In order of
+/// position, and not overlapping.
 fn redaction_markers(text: &str, screen: &Screen) -> Vec<(usize, usize)> {
     const OPEN: &str = "[redacted: ";
     let mut out = Vec::new();
     for start in memchr::memmem::find_iter(text.as_bytes(), OPEN) {
         let label_start = start + OPEN.len();
-        let Some(len) = text[label_start..].find(']') else { continue };
+        let window = &text.as_bytes()[label_start..(label_start + 80).min(text.len())];
+        let Some(len) = memchr::memchr(b']', window) else { continue };
         let label = &text[label_start..label_start + len];
         let known = SecretKind::ALL.iter().chain(&screen.kinds).any(|k| k.label() == label);
         if known {
