@@ -9,13 +9,14 @@
 //! rather than the record's (read-only commands) goes through [`redact`] instead, which hides each
 //! secret behind `[redacted: <kind>]`.
 //!
-//! Three families of checks run over the text:
+//! Four families of checks run over the text:
 //!
 //! * **Vendor shapes** (`rules.toml`, in the gitleaks schema and mostly taken from gitleaks):
 //!   credentials whose format gives them away wherever they appear: AWS access key IDs (`AKIA…`)
 //!   and session tokens, private-key blocks, GitHub, GitLab, Slack, Google, Stripe, npm, `PyPI`,
 //!   `SendGrid`, Twilio and some two hundred other vendors' tokens, JSON Web Tokens, webhook URLs,
-//!   Azure SAS signatures, password hashes (`htpasswd`, `crypt`). A new shape is a data edit.
+//!   Azure SAS signatures, password hashes (`htpasswd`, `crypt`), `.pgpass` lines. A new shape is
+//!   a data edit.
 //! * **Other shapes**, which a regex can not judge alone (`shapes.rs`): URLs with a password in
 //!   them, and `user:password@host` without a scheme; `Basic` credentials that decode to
 //!   `user:password`; `Bearer` tokens; a private key wrapped in base64 once more (a kubeconfig's
@@ -33,10 +34,10 @@
 //!   `<add key="DbPassword" value="…"/>`, `{"name": "DB_PASSWORD", "value": "…"}`,
 //!   `ParameterKey=DBPassword,ParameterValue=…`, `--name /prod/db/password --value …`,
 //!   `variable "db_password" { default = "…" }`, `<entry key="db.password">…</entry>` (a bare
-//!   value there must look random). So do command lines that take a password without naming it:
-//!   `mysql -pSECRET`, `docker login -p …`, `sshpass -p …`, `redis-cli -a …`, `curl -u user:…`,
-//!   `sqlplus user/…@db`, `net use … \\server\share …`, `echo … | docker login --password-stdin`,
-//!   `IDENTIFIED BY …` (and, as data rules, `.pgpass` lines and app passwords).
+//!   value there must look random), and so does SQL's `IDENTIFIED BY …`.
+//! * **Command lines** that take a password without naming it (`commands.rs`): `mysql -pSECRET`,
+//!   `docker login -p …`, `sshpass -p …`, `redis-cli -a …`, `curl -u user:…`,
+//!   `sqlplus user/…@db`, `net use … \\server\share …`, `echo … | docker login --password-stdin`.
 //!
 //! Finding the checks that apply costs one pass: every rule's and check's keywords go into one
 //! Aho-Corasick automaton run over the lower-cased text, and only the rules whose keywords occur
@@ -110,6 +111,7 @@
 //!   screens clean. Only exact markers naming a kind count, so a secret can not hide in brackets.
 
 mod assignment;
+mod commands;
 mod rules;
 mod shapes;
 
@@ -348,7 +350,10 @@ pub fn findings(text: &str) -> Vec<Finding> {
         let i = markers.partition_point(|&(start, _)| start <= at);
         i > 0 && at < markers[i - 1].1
     };
-    let found = shapes::find(text, &checks).into_iter().chain(assignment::find(text, &lowered, &checks, &in_marker));
+    let found = shapes::find(text, &checks)
+        .into_iter()
+        .chain(assignment::find(text, &checks, &in_marker))
+        .chain(commands::find(text, &lowered, &checks));
     let base = screen.rules.rules.len();
     out.extend(found.map(|f| {
         let (start, end) = char_bounds(text, f.start, f.end);
@@ -498,7 +503,7 @@ static SCREEN: LazyLock<Screen> = LazyLock::new(|| {
     for (i, rule) in rules.rules.iter().enumerate() {
         patterns.extend(rule.keywords.iter().map(|&k| (k, Trigger::Rule(i))));
     }
-    for &(keyword, what) in assignment::KEYWORDS.iter().chain(shapes::KEYWORDS) {
+    for &(keyword, what) in assignment::KEYWORDS.iter().chain(commands::KEYWORDS).chain(shapes::KEYWORDS) {
         patterns.push((keyword, Trigger::Check(what)));
     }
     patterns.sort_unstable_by(|a, b| a.0.cmp(b.0));
