@@ -39,7 +39,7 @@ pub mod testing {
     pub use crate::clock::now;
     pub use crate::error::Error;
     pub use crate::progress::Progress;
-    pub use crate::secrets::{SecretKind, find_secret};
+    pub use crate::secrets::{Finding, SecretKind, VendorKind, find_secret, findings, redact};
     pub use crate::session::{ActiveRun, OnChange, Session};
     pub use crate::state::{
         Appender, Detail, EVENTS_FILE, Entry, Event, EventKind, EventRef, HistoryEntry, LogEnd, RecordedStatus, Replay,
