@@ -398,10 +398,12 @@ fn the_sources_dates_are_follow_ups_from_the_right_steps() {
         [
             ("closure-confirmation", "request-to-close", Some(Delay::Hours(1))),
             ("final-invoice", "request-to-close", Some(Delay::EndOfMonth)),
+            // The same invoice when the closure goes through the terminate service order.
+            ("final-invoice", "terminate-service-order", Some(Delay::EndOfMonth)),
         ]
     );
     assert!(dates[0].3.contains("help@ctl.io") && dates[0].3.contains("separate ticket"), "{dates:#?}");
-    assert!(dates[1].3.contains("final invoice"), "{dates:#?}");
+    assert!(dates[1].3.contains("final invoice") && dates[2].3 == dates[1].3, "{dates:#?}");
 }
 
 /// Which steps apply under some answers, by evaluating each step's `when`.

@@ -247,3 +247,25 @@ fn a_run_directory_renamed_to_another_account_is_refused_with_both_names() {
     let out = env.closeacct(&[&["confirm", "close-account", "--attest", "444455556666"][..], &other].concat()).output();
     assert_eq!(out.code, Some(65), "{}", out.snapshot());
 }
+
+/// With a Cloud Term Commitment, CenturyLink's closure goes through the terminate service order;
+/// the final invoice still comes after the close of that month, and the key date says so.
+#[test]
+fn a_centurylink_term_commitment_keeps_the_final_invoice_date() {
+    let env = Env::new();
+    let run = ["--provider", "centurylink", "--account", "ACME2"];
+    env.closeacct(&[&["start"][..], &run, &["--fact", "term_commitment=yes"]].concat()).status(0);
+    env.closeacct(&[&["confirm", "determine-services"][..], &run].concat()).status(0);
+    env.closeacct(&[&["confirm", "retrieve-data", "--evidence", "s3://archive/ctl"][..], &run].concat()).status(0);
+    let evidence = ["confirm", "terminate-service-order", "--evidence", "J. Doe, TSO-118"];
+    env.closeacct(&[&evidence[..], &run].concat()).status(0);
+    let json = env.closeacct(&[&["report", "--format", "json"][..], &run].concat()).status(0).stdout;
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let invoice: Vec<&serde_json::Value> =
+        report["key_dates"].as_array().unwrap().iter().filter(|d| d["step"] == "final-invoice").collect();
+    assert_eq!(invoice.len(), 1, "{:#}", report["key_dates"]);
+    assert_eq!(invoice[0]["date"], "2026-12-01T00:00:00Z");
+    assert_eq!(invoice[0]["from_step"], "terminate-service-order");
+    let text = env.closeacct(&[&["report"][..], &run].concat()).status(0).stdout;
+    assert!(text.contains("final invoice from CenturyLink"), "{text}");
+}
