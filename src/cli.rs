@@ -48,7 +48,7 @@ pub(crate) enum Command {
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the man page (roff)
-    Man,
+    Man(ManArgs),
 }
 
 /// `checklist` subcommands.
@@ -129,9 +129,27 @@ pub(crate) struct OperatorArgs {
     pub(crate) accept_changes: bool,
 }
 
+/// `--operator` on a command that records nothing: accepted, so that one alias works for every
+/// command, and ignored.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ReadOnlyOperator {
+    /// Who is acting; accepted for uniformity, not used (this command records nothing)
+    #[arg(long, value_name = "NAME")]
+    pub(crate) operator: Option<String>,
+}
+
+/// `closeacct man`
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    #[command(flatten)]
+    pub(crate) operator: ReadOnlyOperator,
+}
+
 /// `closeacct providers`
 #[derive(Debug, Args)]
 pub(crate) struct ProvidersArgs {
+    #[command(flatten)]
+    pub(crate) operator: ReadOnlyOperator,
     /// Output format
     #[arg(long, value_enum, default_value_t = DataFormat::Text)]
     pub(crate) format: DataFormat,
@@ -140,6 +158,8 @@ pub(crate) struct ProvidersArgs {
 /// `closeacct checklist show`
 #[derive(Debug, Args)]
 pub(crate) struct ChecklistShowArgs {
+    #[command(flatten)]
+    pub(crate) operator: ReadOnlyOperator,
     /// The provider's checklist id
     #[arg(value_name = "PROVIDER", required_unless_present = "checklist")]
     pub(crate) provider: Option<String>,
@@ -153,6 +173,8 @@ pub(crate) struct ChecklistShowArgs {
 /// `closeacct checklist validate`
 #[derive(Debug, Args)]
 pub(crate) struct ChecklistValidateArgs {
+    #[command(flatten)]
+    pub(crate) operator: ReadOnlyOperator,
     /// The checklist file to check
     #[arg(value_name = "FILE")]
     pub(crate) file: PathBuf,
@@ -234,6 +256,8 @@ pub(crate) struct SkipArgs {
 /// `closeacct status`
 #[derive(Debug, Args)]
 pub(crate) struct StatusArgs {
+    #[command(flatten)]
+    pub(crate) operator: ReadOnlyOperator,
     /// Only runs of this provider
     #[arg(long, short = 'p', value_name = "ID")]
     pub(crate) provider: Option<String>,
@@ -256,6 +280,8 @@ pub(crate) struct StatusArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
     #[command(flatten)]
+    pub(crate) operator: ReadOnlyOperator,
+    #[command(flatten)]
     pub(crate) run: RunArgs,
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
@@ -269,12 +295,16 @@ pub(crate) struct ReportArgs {
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
     #[command(flatten)]
+    pub(crate) operator: ReadOnlyOperator,
+    #[command(flatten)]
     pub(crate) run: RunArgs,
 }
 
 /// `closeacct completions`
 #[derive(Debug, Args)]
 pub(crate) struct CompletionsArgs {
+    #[command(flatten)]
+    pub(crate) operator: ReadOnlyOperator,
     /// The shell
     pub(crate) shell: clap_complete::Shell,
 }

@@ -22,6 +22,7 @@ mod session;
 mod state;
 mod terminal;
 mod ui;
+mod visible;
 mod wizard;
 
 /// What tests, benchmarks and fuzz targets reach inside the crate; not an API.
@@ -90,18 +91,21 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     }
 }
 
+/// Prints an error, its causes and its hint, each on a line of its own. A message can carry what
+/// the operator typed or a file held, so each line is made [`visible`](visible::visible_line):
+/// no escape sequence or line break in it reaches the terminal as such.
 fn print_error(error: &Error) {
-    eprintln!("closeacct: {error}");
+    eprintln!("closeacct: {}", visible::visible_line(&error.to_string()));
     let mut source = std::error::Error::source(error);
     // The I/O variants already show their source inline; deeper causes are listed.
     if matches!(error, Error::Io { .. } | Error::CompletionNotRecorded { .. }) {
         source = source.and_then(std::error::Error::source);
     }
     while let Some(cause) = source {
-        eprintln!("Caused by: {cause}");
+        eprintln!("Caused by: {}", visible::visible_line(&cause.to_string()));
         source = cause.source();
     }
     if let Some(hint) = error.hint() {
-        eprintln!("hint: {hint}");
+        eprintln!("hint: {}", visible::visible_line(&hint));
     }
 }

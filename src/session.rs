@@ -15,6 +15,7 @@ use crate::state::{
     self, Appender, Detail, Event, EventKind, LogEnd, Replay, RunLock, StateDir, create_private_dir, pin_checklist,
     remove_stale_temps,
 };
+use crate::visible::first_unsafe;
 
 /// Notes, evidence and reasons longer than this are refused: a note is not a file dump.
 pub(crate) const MAX_TEXT_CHARS: usize = 4000;
@@ -111,6 +112,16 @@ pub(crate) fn screen_text(what: &str, text: &str) -> Result<()> {
             message: format!("refusing to record {what}: it is longer than {MAX_TEXT_CHARS} characters"),
         });
     }
+    // Line breaks and tabs are text; escape sequences, carriage returns and bidirectional
+    // overrides would make a screen or a report show something else than what was recorded.
+    if let Some(c) = first_unsafe(text, true) {
+        return Err(Error::RefusedInput {
+            message: format!(
+                "refusing to record {what}: it contains the control character U+{:04X}; type the text without it",
+                u32::from(c)
+            ),
+        });
+    }
     if let Some(kind) = crate::secrets::find_secret(text) {
         return Err(Error::RefusedInput {
             message: format!(
@@ -126,17 +137,33 @@ pub(crate) fn non_empty(text: Option<&str>) -> Option<String> {
     text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
 }
 
-/// The operator's name: `--operator`, else `$USER`, else `$LOGNAME`.
-fn operator_name(given: Option<&str>) -> Result<String> {
-    let name = given
-        .map(str::to_owned)
-        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
-        .or_else(|| std::env::var("LOGNAME").ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| "unknown".to_owned());
-    if name.trim().is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(Error::usage("--operator must be 1-64 printable characters"));
+/// Who acts: `--operator`, else `$USER`, else `$LOGNAME`, checked like anything recorded;
+/// `None` when none of them gives a name (containers and CI often have no `$USER`).
+pub(crate) fn operator_name(given: Option<&str>) -> Result<Option<String>> {
+    let from_env = |var: &str| std::env::var(var).ok().filter(|u| !u.trim().is_empty()).map(|u| (u, format!("${var}")));
+    let Some((name, source)) = given
+        .map(|g| (g.to_owned(), "--operator".to_owned()))
+        .or_else(|| from_env("USER"))
+        .or_else(|| from_env("LOGNAME"))
+    else {
+        return Ok(None);
+    };
+    check_operator(&name).map_err(|e| match e {
+        Error::Usage { message } if source != "--operator" => {
+            Error::usage(format!("{message} (it comes from {source}); say who acts with --operator NAME"))
+        }
+        other => other,
+    })?;
+    Ok(Some(name))
+}
+
+/// An operator's name: 1-64 printable characters on one line, and not a secret (it is recorded
+/// with every event).
+pub(crate) fn check_operator(name: &str) -> Result<()> {
+    if name.trim().is_empty() || name.chars().count() > 64 || first_unsafe(name, false).is_some() {
+        return Err(Error::usage("the operator's name must be 1-64 printable characters on one line"));
     }
-    Ok(name)
+    screen_text("the operator's name", name)
 }
 
 impl Session {
@@ -150,7 +177,14 @@ impl Session {
             }
             other => other?,
         };
-        let operator = operator_name(operator.and_then(|o| o.operator.as_deref()))?;
+        // Read-only commands record nothing, so they need no operator (and a malformed `$USER`
+        // does not stop them).
+        let operator = match operator {
+            None => String::new(),
+            Some(args) => operator_name(args.operator.as_deref())?.ok_or_else(|| {
+                Error::usage("who is acting? neither --operator nor $USER gives a name; say who with --operator NAME")
+            })?,
+        };
         Ok(Session { state, checklist, operator })
     }
 

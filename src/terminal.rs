@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::{Error, Result};
 use crate::prompter::Prompter;
+use crate::visible::{visible, visible_line};
 
 /// The interruption is reported once. Ctrl-C reaches both the signal handler's thread and the
 /// prompt on the main thread, and either may exit the process: whichever comes second waits here
@@ -92,7 +93,7 @@ impl TerminalPrompter {
 impl Prompter for TerminalPrompter {
     fn confirm(&mut self, prompt: &str) -> Result<bool> {
         // Room for " [y/n] yes" and the colourful theme's marks.
-        let prompt = self.fit(prompt, 16);
+        let prompt = self.fit(&visible_line(prompt), 16);
         dialoguer::Confirm::with_theme(self.theme.as_ref())
             .with_prompt(prompt)
             .wait_for_newline(false)
@@ -101,9 +102,10 @@ impl Prompter for TerminalPrompter {
     }
 
     fn select(&mut self, prompt: &str, items: &[&str]) -> Result<usize> {
+        let items: Vec<String> = items.iter().map(|item| visible_line(item).into_owned()).collect();
         // The choice is reported on the prompt's row: "prompt: item".
         let longest = items.iter().map(|item| item.chars().count()).max().unwrap_or(0);
-        let prompt = self.fit(prompt, longest + 6);
+        let prompt = self.fit(&visible_line(prompt), longest + 6);
         dialoguer::Select::with_theme(self.theme.as_ref())
             .with_prompt(prompt)
             .items(items)
@@ -114,7 +116,7 @@ impl Prompter for TerminalPrompter {
 
     fn input(&mut self, prompt: &str) -> Result<String> {
         // Leaves room to type an account ID or a ticket number on the prompt's row.
-        let prompt = self.fit(prompt, 16);
+        let prompt = self.fit(&visible_line(prompt), 16);
         let value = dialoguer::Input::<String>::with_theme(self.theme.as_ref())
             .with_prompt(&prompt)
             .allow_empty(true)
@@ -135,7 +137,7 @@ impl Prompter for TerminalPrompter {
     }
 
     fn say(&mut self, text: &str) {
-        let _ = self.term.write_line(text);
+        let _ = self.term.write_line(&visible(text));
     }
 
     fn progress(&mut self, label: &str, pos: u64, len: u64) {
@@ -146,7 +148,7 @@ impl Prompter for TerminalPrompter {
             .progress_chars("#>-");
         let bar =
             ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::term(self.term.clone(), 20)).with_style(style);
-        bar.set_message(label.to_owned());
+        bar.set_message(visible_line(label).into_owned());
         bar.set_position(pos);
         // Leaves the line drawn as it is, so the step text follows it.
         bar.abandon();

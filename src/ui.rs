@@ -10,6 +10,7 @@ use std::io::Write;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::session::{ActiveRun, Session};
+use crate::visible::visible;
 
 /// Where a command's output goes.
 pub(crate) struct Ui {
@@ -31,16 +32,21 @@ impl Ui {
         out.write_all(bytes).and_then(|()| out.flush()).map_err(|e| Error::io("write", "stdout", e))
     }
 
+    /// Writes text (not JSON) to stdout, with untrusted characters made visible.
+    pub(crate) fn stdout_text(&self, text: &str) -> Result<()> {
+        self.stdout(visible(text).as_bytes())
+    }
+
     /// A line about what the command did, on stderr, unless `--quiet`.
     pub(crate) fn status(&self, line: impl Display) {
         if !self.quiet {
-            eprintln!("{line}");
+            eprintln!("{}", visible(&line.to_string()));
         }
     }
 
     /// Something the operator must see even with `--quiet`, on stderr, as `closeacct: …`.
     pub(crate) fn warning(&self, line: impl Display) {
-        eprintln!("closeacct: {line}");
+        eprintln!("closeacct: {}", visible(&line.to_string()));
     }
 
     /// Tells the operator that a torn last line was set aside when the run was opened.

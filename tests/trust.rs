@@ -248,7 +248,7 @@ fn a_run_directory_renamed_to_another_account_is_refused_with_both_names() {
     assert_eq!(out.code, Some(65), "{}", out.snapshot());
 }
 
-/// With a Cloud Term Commitment, CenturyLink's closure goes through the terminate service order;
+/// With a Cloud Term Commitment, the closure of a `CenturyLink` account goes through the terminate service order;
 /// the final invoice still comes after the close of that month, and the key date says so.
 #[test]
 fn a_centurylink_term_commitment_keeps_the_final_invoice_date() {
@@ -268,4 +268,91 @@ fn a_centurylink_term_commitment_keeps_the_final_invoice_date() {
     assert_eq!(invoice[0]["from_step"], "terminate-service-order");
     let text = env.closeacct(&[&["report"][..], &run].concat()).status(0).stdout;
     assert!(text.contains("final invoice from CenturyLink"), "{text}");
+}
+
+/// Read-only commands never need an operator (a malformed `$USER` does not stop them); a command
+/// that records says how to give one, never records "unknown", and screens the name like a note.
+#[test]
+fn the_operator_is_screened_and_only_commands_that_record_need_one() {
+    let s = Small::new();
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    for (user, code) in [("\u{1b}[31mana", 2), ("", 2)] {
+        for read_only in [&["status"][..], &["report"], &["verify"]] {
+            let out = s.closeacct(read_only[0], &read_only[1..]).env("USER", user).env_remove("LOGNAME").output();
+            assert_eq!(out.code, Some(0), "{read_only:?} with USER={user:?}: {}", out.snapshot());
+        }
+        let out = s.closeacct("confirm", &["backup"]).env("USER", user).env_remove("LOGNAME").output();
+        assert_eq!(out.code, Some(code), "{}", out.snapshot());
+        assert!(out.stderr.contains("--operator NAME"), "says how: {}", out.stderr);
+    }
+    let out = s.closeacct("confirm", &["backup"]).env("USER", "").env_remove("LOGNAME").output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: who is acting? neither --operator nor $USER gives a name; say who with --operator NAME
+    [exit status: 2]
+    ");
+    let out = s.closeacct("confirm", &["backup", "--operator", "ghp_4f7Hs9Kq2LmN8pXvB3cRtY6wZ1aE5dG0jUiO"]).output();
+    assert_eq!(out.code, Some(65), "{}", out.snapshot());
+    assert!(out.stderr.contains("the operator's name") && !out.stderr.contains("ghp_"), "{}", out.stderr);
+    // One alias works everywhere: read-only commands take --operator and ignore it.
+    for read_only in
+        [&["status", "--operator", "bo"][..], &["report", "--operator", "bo"], &["verify", "--operator", "bo"]]
+    {
+        s.closeacct(read_only[0], &read_only[1..]).status(0);
+    }
+    s.env.closeacct(&["providers", "--operator", "bo"]).status(0);
+    s.closeacct("confirm", &["backup", "--operator", "bo"]).status(0);
+    assert!(!s.log().contains("\"by\":\"unknown\""));
+    assert!(s.log().lines().last().unwrap().contains("\"by\":\"bo\""));
+}
+
+/// What the operator types may not carry escape sequences, carriage returns or bidirectional
+/// overrides (a clear refusal, nothing written); what a checklist someone else wrote carries is
+/// shown visibly and inertly on the terminal and in text and markdown reports, and kept exactly
+/// in JSON.
+#[test]
+fn untrusted_text_is_shown_as_it_is_and_typed_control_characters_are_refused() {
+    let s = Small::new();
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    let before = s.log();
+    for text in ["clear \u{1b}[2J screen", "fake\roverwrite", "evil \u{202e}txt.exe", "zero\u{200b}width"] {
+        let out = s.closeacct("confirm", &["backup", "--note", text]).output();
+        assert_eq!(out.code, Some(65), "{text:?}: {}", out.snapshot());
+        assert!(out.stderr.contains("control character U+"), "{}", out.stderr);
+        assert!(!out.stderr.contains('\u{1b}') && !out.stderr.contains('\u{202e}'), "{:?}", out.stderr);
+    }
+    assert_eq!(s.log(), before, "nothing written");
+    s.closeacct("confirm", &["backup", "--note", "two lines:\nsecond\tand a tab"]).status(0);
+
+    // A checklist written by someone else, with escapes in its texts.
+    let hostile = crate::common::SMALL
+        .replace(
+            "title = \"Back up the data\"",
+            "title = \"Back up\\u001b[2J\\u001b]8;;https://evil.example\\u0007the data\\u202e\"",
+        )
+        .replace("id = \"small\"", "id = \"hostile\"");
+    let file = s.env.write("hostile.toml", hostile).display().to_string();
+    let run = ["--checklist", file.as_str(), "--account", "acct-9"];
+    s.env.closeacct(&[&["start", "--fact", "org=no"][..], &run].concat()).status(0);
+    for format in ["text", "markdown"] {
+        let out = s.env.closeacct(&[&["report", "--format", format][..], &run].concat()).status(0);
+        assert!(
+            !out.stdout.contains('\u{1b}') && !out.stdout.contains('\u{202e}') && !out.stdout.contains('\u{7}'),
+            "{format}"
+        );
+        for shown in ["Back up\\u{1b}", "2J\\u{1b}", "evil.example\\u{7}the data\\u{202e}"] {
+            assert!(out.stdout.contains(shown), "{format}: {shown} in {}", out.stdout);
+        }
+    }
+    let json = s.env.closeacct(&[&["report", "--format", "json"][..], &run].concat()).status(0).stdout;
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        report["stages"][0]["steps"][0]["title"], "Back up\u{1b}[2J\u{1b}]8;;https://evil.example\u{7}the data\u{202e}",
+        "JSON keeps the exact text"
+    );
+    let status = s.env.closeacct(&[&["status"][..], &run].concat()).status(0).stdout;
+    assert!(!status.contains('\u{1b}'), "{status:?}");
+    let out = s.env.closeacct(&[&["confirm", "\u{1b}[2Jbackup"][..], &run].concat()).output();
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("\\u{1b}[2Jbackup") && !out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
 }

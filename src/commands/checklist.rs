@@ -18,12 +18,12 @@ pub(crate) fn cmd_checklist(ui: &Ui, command: &ChecklistCommand) -> Result<()> {
 
 fn cmd_show(ui: &Ui, args: &ChecklistShowArgs) -> Result<()> {
     let loaded = Session::load_checklist(args.provider.as_deref(), &args.checklist)?;
-    let out = match args.format {
-        ChecklistFormat::Toml => loaded.to_toml(),
-        ChecklistFormat::Json => serde_json::to_string_pretty(&loaded.checklist).expect("checklist serialises") + "\n",
-        ChecklistFormat::Text => render_text(&loaded),
-    };
-    ui.stdout(out.as_bytes())
+    match args.format {
+        ChecklistFormat::Toml => ui.stdout(loaded.to_toml().as_bytes()),
+        ChecklistFormat::Json => ui
+            .stdout((serde_json::to_string_pretty(&loaded.checklist).expect("checklist serialises") + "\n").as_bytes()),
+        ChecklistFormat::Text => ui.stdout_text(&render_text(&loaded)),
+    }
 }
 
 fn cmd_validate(ui: &Ui, args: &ChecklistValidateArgs) -> Result<()> {
@@ -37,7 +37,7 @@ fn cmd_validate(ui: &Ui, args: &ChecklistValidateArgs) -> Result<()> {
         loaded.step_count(),
         loaded.sha256
     );
-    ui.stdout(line.as_bytes())
+    ui.stdout_text(&line)
 }
 
 /// A readable outline: facts, then each stage's steps with who acts, kind, conditions.

@@ -31,6 +31,6 @@ pub(crate) fn dispatch(ui: &Ui, command: Command) -> Result<()> {
         Command::Report(args) => report::cmd_report(ui, &args),
         Command::Verify(args) => verify::cmd_verify(ui, &args),
         Command::Completions(args) => completions::cmd_completions(ui, &args),
-        Command::Man => completions::cmd_man(ui),
+        Command::Man(_) => completions::cmd_man(ui),
     }
 }

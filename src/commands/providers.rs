@@ -33,8 +33,8 @@ pub(crate) fn cmd_providers(ui: &Ui, args: &ProvidersArgs) -> Result<()> {
             source: l.checklist.source_summary().into_owned().title,
         })
         .collect();
-    let out = match args.format {
-        DataFormat::Json => serde_json::to_string_pretty(&rows).expect("rows serialise") + "\n",
+    match args.format {
+        DataFormat::Json => ui.stdout((serde_json::to_string_pretty(&rows).expect("rows serialise") + "\n").as_bytes()),
         DataFormat::Text => {
             let width = rows.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
             let name_width = rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(4).max(4);
@@ -46,8 +46,7 @@ pub(crate) fn cmd_providers(ui: &Ui, args: &ProvidersArgs) -> Result<()> {
                     r.id, r.name, r.stages, r.steps, r.version
                 );
             }
-            out
+            ui.stdout_text(&out)
         }
-    };
-    ui.stdout(out.as_bytes())
+    }
 }

@@ -78,13 +78,16 @@ pub(crate) fn cmd_status(ui: &Ui, args: &StatusArgs) -> Result<()> {
         statuses.push(run_status(&run, now, &zone));
     }
     let detail = args.account.is_some();
-    let out = match args.format {
-        DataFormat::Json if detail => serde_json::to_string_pretty(&statuses[0]).expect("status serialises") + "\n",
-        DataFormat::Json => serde_json::to_string_pretty(&statuses).expect("status serialises") + "\n",
-        DataFormat::Text if detail => render_detail(&statuses[0], &zone),
-        DataFormat::Text => render_lines(&statuses, &zone),
-    };
-    ui.stdout(out.as_bytes())?;
+    match args.format {
+        DataFormat::Json if detail => {
+            ui.stdout((serde_json::to_string_pretty(&statuses[0]).expect("status serialises") + "\n").as_bytes())?;
+        }
+        DataFormat::Json => {
+            ui.stdout((serde_json::to_string_pretty(&statuses).expect("status serialises") + "\n").as_bytes())?;
+        }
+        DataFormat::Text if detail => ui.stdout_text(&render_detail(&statuses[0], &zone))?,
+        DataFormat::Text => ui.stdout_text(&render_lines(&statuses, &zone))?,
+    }
     if args.check && statuses.iter().any(|s| !s.complete) {
         return Err(Error::Incomplete);
     }

@@ -35,5 +35,5 @@ pub(crate) fn cmd_verify(ui: &Ui, args: &VerifyArgs) -> Result<()> {
             torn.len()
         );
     }
-    ui.stdout(out.as_bytes())
+    ui.stdout_text(&out)
 }

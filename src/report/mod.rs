@@ -19,6 +19,7 @@ use crate::dates::{self, KeyDate};
 use crate::progress::{Counts, Progress, Status};
 use crate::session::ReadRun;
 use crate::state::{EVENTS_FILE, Entry};
+use crate::visible::VisibleWriter;
 
 /// The version of the JSON report's shape; bumped when a field changes meaning or goes away.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -320,8 +321,8 @@ fn unlisted_steps(run: &ReadRun) -> Vec<UnlistedStep<'_>> {
 /// Writes a report in a format; local times are shown in `zone`.
 pub(crate) fn render(report: &Report<'_>, format: Format, zone: &TimeZone, w: &mut impl Write) -> io::Result<()> {
     match format {
-        Format::Text => text::render(report, zone, w),
-        Format::Markdown => markdown::render(report, zone, w),
+        Format::Text => text::render(report, zone, &mut VisibleWriter::new(w)),
+        Format::Markdown => markdown::render(report, zone, &mut VisibleWriter::new(w)),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *w, report)?;
             writeln!(w)

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::layout::fill;
 use crate::progress::Progress;
 use crate::prompter::Prompter;
-use crate::session::{ActiveRun, OnChange, Session, validate_account};
+use crate::session::{ActiveRun, OnChange, Session, check_operator, validate_account};
 
 /// How a wizard session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,18 @@ pub(crate) fn run(session: &Session, options: &Options<'_>, p: &mut dyn Prompter
     }
     let mut run = open_or_create(session, &account, options, p)?;
     walk::Walk { session, checklist: c, p }.walk(&mut run)
+}
+
+/// Asks who is acting, until the answer is a usable name.
+pub(crate) fn ask_operator(p: &mut dyn Prompter) -> Result<String> {
+    say_wrapped(p, "Who is closing this account? Your name is recorded with every answer (or pass --operator NAME).");
+    loop {
+        let name = p.input("Your name")?;
+        match check_operator(name.trim()) {
+            Ok(()) => return Ok(name.trim().to_owned()),
+            Err(e) => say_wrapped(p, &format!("✘ {e}")),
+        }
+    }
 }
 
 fn ask_account(p: &mut dyn Prompter) -> Result<String> {

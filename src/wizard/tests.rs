@@ -395,3 +395,11 @@ fn restart_answered_no_writes_nothing_even_when_the_checklist_changed() {
     assert!(no.text().ends_with("Nothing changed."), "{}", no.text());
     assert_eq!(std::fs::read(&log).unwrap(), before, "no checklist_accepted, nothing at all");
 }
+
+#[test]
+fn without_an_operator_the_wizard_asks_for_a_name_until_it_is_usable() {
+    let mut p = Scripted::new(&["", "\u{1b}[31mana", "ana"]);
+    assert_eq!(super::ask_operator(&mut p).unwrap(), "ana");
+    let refused = p.transcript.iter().filter(|line| line.starts_with('✘')).count();
+    assert_eq!(refused, 2, "{:?}", p.transcript);
+}
