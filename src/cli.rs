@@ -202,6 +202,9 @@ pub(crate) struct StartArgs {
     /// Answer a fact up front: KEY=VALUE (repeatable)
     #[arg(long = "fact", value_name = "KEY=VALUE")]
     pub(crate) facts: Vec<String>,
+    /// Reopen the run if it is complete and a --fact changes an answer
+    #[arg(long)]
+    pub(crate) reopen: bool,
 }
 
 /// `closeacct answer`
@@ -215,6 +218,9 @@ pub(crate) struct AnswerArgs {
     pub(crate) fact: String,
     /// yes/no (or true/false), or the id of a choice
     pub(crate) value: String,
+    /// Reopen a complete run to change an answer (the report says it was reopened)
+    #[arg(long)]
+    pub(crate) reopen: bool,
 }
 
 /// `closeacct confirm`
@@ -286,9 +292,14 @@ pub(crate) struct ReportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub(crate) format: ReportFormat,
-    /// Write the report to FILE (atomically) instead of stdout
+    /// Write the report to FILE (atomically) instead of stdout; never a file in the state
+    /// directory, a symbolic link, or anything but a regular file
     #[arg(long, short = 'o', value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    /// Also write FILE.sig, an SSH signature of the report by the private key KEY (namespace
+    /// `closeacct`; `ssh-keygen -Y verify` checks it)
+    #[arg(long, value_name = "KEY", requires = "output")]
+    pub(crate) sign: Option<PathBuf>,
 }
 
 /// `closeacct verify`
@@ -298,6 +309,27 @@ pub(crate) struct VerifyArgs {
     pub(crate) operator: ReadOnlyOperator,
     #[command(flatten)]
     pub(crate) run: RunArgs,
+    /// Also prove the log still holds this head (as `verify` and every report print it): the
+    /// event with sequence number SEQ, whose line has the sha256 HASH
+    #[arg(long, value_name = "SEQ:HASH", value_parser = parse_head)]
+    pub(crate) head: Option<Head>,
+}
+
+/// A head of a log, as `verify` prints it and `--head` takes it: `12:3f5a…` (64 hex digits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Head {
+    pub(crate) seq: u64,
+    pub(crate) hash: String,
+}
+
+fn parse_head(text: &str) -> Result<Head, String> {
+    let bad = || format!("`{}` is not SEQ:HASH (a sequence number, a colon and 64 hex digits)", text.escape_debug());
+    let (seq, hash) = text.split_once(':').ok_or_else(bad)?;
+    let seq: u64 = seq.parse().ok().filter(|&s| s > 0).ok_or_else(bad)?;
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok(Head { seq, hash: hash.to_ascii_lowercase() })
 }
 
 /// `closeacct completions`

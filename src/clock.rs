@@ -3,8 +3,9 @@
 //! `CLOSEACCT_NOW` (an RFC 3339 timestamp) pins "now"; tests set it so snapshots and key dates do
 //! not depend on the wall clock.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -70,6 +71,27 @@ pub(crate) fn local_zone_name() -> String {
         Ok(spec) if zone_named(&spec).is_ok() => spec.strip_prefix(':').unwrap_or(&spec).to_owned(),
         _ => "UTC".to_owned(),
     }
+}
+
+/// The zone a run's times are shown and its key dates counted in: the one recorded when the run
+/// began, so every reader gets the same dates whatever their own `TZ`. UTC for a run from before
+/// zones were recorded, and for a recorded zone this machine cannot find (with a warning).
+pub(crate) fn run_zone(recorded: Option<&str>) -> TimeZone {
+    static ZONES: OnceLock<Mutex<HashMap<String, TimeZone>>> = OnceLock::new();
+    let Some(name) = recorded else { return TimeZone::UTC };
+    let mut zones = ZONES.get_or_init(Mutex::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    zones
+        .entry(name.to_owned())
+        .or_insert_with(|| {
+            zone_named(name).unwrap_or_else(|reason| {
+                eprintln!(
+                    "closeacct: warning: the run's time zone `{}` cannot be used here ({reason}); showing UTC",
+                    name.escape_debug()
+                );
+                TimeZone::UTC
+            })
+        })
+        .clone()
 }
 
 /// The zone a name or `TZ` value stands for: an IANA name looked up in the zoneinfo directory, a

@@ -112,6 +112,19 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// An output file closeacct refuses to write: it would overwrite the state, follow a link,
+    /// or replace something that is not a regular file.
+    #[error("refusing to write `{}`: {reason}; nothing was changed", path.display())]
+    CantCreate { path: PathBuf, reason: String },
+
+    /// A key file that cannot sign.
+    #[error("cannot sign with `{}`: {reason}", path.display())]
+    BadKey { path: PathBuf, reason: String },
+
+    /// The log no longer holds the head a report quoted (`verify --head`).
+    #[error("{}: {reason}", path.display())]
+    HeadMismatch { path: PathBuf, reason: String },
+
     /// Another closeacct process holds the run's lock.
     #[error("the run {provider}/{account} is in use by another closeacct (pid {pid})")]
     Locked { provider: String, account: String, pid: String },
@@ -134,6 +147,7 @@ impl Error {
             | Error::InvalidAccount { .. }
             | Error::Refused { .. }
             | Error::RunExists { .. }
+            | Error::BadKey { .. }
             | Error::NoTerminal => 2,
             Error::Incomplete => 3,
             Error::Interrupted => 4,
@@ -141,8 +155,10 @@ impl Error {
             Error::InvalidChecklist { .. }
             | Error::DamagedState { .. }
             | Error::DamagedFile { .. }
+            | Error::HeadMismatch { .. }
             | Error::RefusedInput { .. } => 65,
             Error::NoSuchRun { .. } | Error::NoSuchFile { .. } => 66,
+            Error::CantCreate { .. } => 73,
             Error::Io { .. } | Error::CompletionNotRecorded { .. } => 74,
             Error::Locked { .. } => 75,
         }
@@ -257,6 +273,9 @@ mod tests {
             (Error::DamagedFile { path: "p".into(), reason: "r".into() }, 65),
             (Error::NoSuchRun { provider: Some("aws".into()), account: None, state_dir: "s".into() }, 66),
             (Error::NoSuchFile { path: "p".into() }, 66),
+            (Error::CantCreate { path: "p".into(), reason: "r".into() }, 73),
+            (Error::BadKey { path: "k".into(), reason: "r".into() }, 2),
+            (Error::HeadMismatch { path: "p".into(), reason: "r".into() }, 65),
             (Error::io("read", "p", io_err()), 74),
             (Error::CompletionNotRecorded { path: "p".into(), source: io_err() }, 74),
             (Error::Locked { provider: "aws".into(), account: "a".into(), pid: "1".into() }, 75),

@@ -19,6 +19,7 @@ mod prompter;
 mod report;
 mod secrets;
 mod session;
+mod sign;
 mod state;
 mod terminal;
 mod ui;

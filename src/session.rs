@@ -292,6 +292,25 @@ impl Session {
         Ok(Confirmed::Recorded(event))
     }
 
+    /// Records a fact's answer. On a complete run an answer that changes a fact could change
+    /// which steps apply, so it is refused unless `reopen`; then the run is recorded as reopened
+    /// first, and the report says so.
+    pub(crate) fn answer(&self, run: &mut ActiveRun, fact: &str, value: String, reopen: bool) -> Result<Event> {
+        let current = run.replay.facts.get(fact);
+        if current.is_some_and(|c| *c != value) && Progress::new(&self.checklist, &run.replay).is_complete() {
+            if !reopen {
+                return Err(Error::refused(format!(
+                    "the run {}/{} is complete; answering `{fact}` {value} instead of {} could change which steps apply. To change it, reopen the run: add --reopen (the report will say the run was reopened)",
+                    run.provider,
+                    run.account,
+                    current.map_or("", String::as_str)
+                )));
+            }
+            run.record(&self.operator, EventKind::RunReopened {})?;
+        }
+        run.record(&self.operator, EventKind::FactAnswered { fact: fact.to_owned(), value })
+    }
+
     /// Records a step skipped, with the reason. A step already done cannot be skipped.
     pub(crate) fn skip(
         &self,

@@ -263,6 +263,7 @@ fn a_changed_checklist_needs_consent() {
     small/acct-1: in progress
       started        2026-11-24 13:40
       last activity  2026-11-24 13:40
+      time zone      UTC (the run's)
       steps          0 of 5 resolved
                      0 done, 0 skipped, 0 waiting, 5 pending, 0 not applicable
       next           1.1 backup — Back up the data

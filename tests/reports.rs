@@ -69,6 +69,8 @@ struct Scenario {
     answers: &'static [(&'static str, &'static str)],
     /// Per step id; a step not listed gets [`ACT`].
     acts: &'static [(&'static str, Act)],
+    /// The operator's time zone (`TZ`) when the run starts: key dates are counted in it.
+    zone: &'static str,
 }
 
 /// A step as `checklist show --format json` describes it.
@@ -107,7 +109,7 @@ fn drive(env: &Env, s: &Scenario) -> Timestamp {
     for (fact, value) in s.facts {
         args.extend(["--fact".to_owned(), format!("{fact}={value}")]);
     }
-    env.closeacct(&args.iter().map(String::as_str).collect::<Vec<_>>()).now(&now.to_string()).status(0);
+    env.closeacct(&args.iter().map(String::as_str).collect::<Vec<_>>()).now(&now.to_string()).tz(s.zone).status(0);
     for (fact, value) in s.answers {
         now = now.checked_add(SignedDuration::from_mins(3)).unwrap();
         env.closeacct(&[&["answer"], &run[..], &[fact, value]].concat()).now(&now.to_string()).status(0);
@@ -232,6 +234,7 @@ const AWS_COMPLETE: Scenario = Scenario {
             },
         ),
     ],
+    zone: "UTC",
 };
 
 const AWS_PARTIAL: Scenario = Scenario {
@@ -252,6 +255,7 @@ const AWS_PARTIAL: Scenario = Scenario {
         ),
         ("bespin-terminates-link", Act { after: 10, stop: true, waiting: Some("Asked Bespin, ticket BG-5120"), ..ACT }),
     ],
+    zone: "UTC",
 };
 
 const CENTURYLINK_COMPLETE: Scenario = Scenario {
@@ -282,6 +286,7 @@ const CENTURYLINK_COMPLETE: Scenario = Scenario {
             },
         ),
     ],
+    zone: "UTC",
 };
 
 /// The closure request goes out at 12:40; the confirmation is left waiting.
@@ -299,6 +304,7 @@ const CENTURYLINK_PARTIAL: Scenario = Scenario {
             Act { after: 5, stop: true, waiting: Some("Ticket opened by the link; no reply yet"), ..ACT },
         ),
     ],
+    zone: "UTC",
 };
 
 /// Reports are made a while after the last event.
@@ -374,7 +380,7 @@ fn reports(env: &Env, provider: &str, account: &str, now: &str) -> (String, Stri
     assert_fits(&text, "text report");
     assert_tables_hold(&markdown);
     let report = json(&json_text);
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["generated_at"], now);
     let dir = env.dir.path();
     (redact(&text, dir), redact(&markdown, dir), redact(&json_text, dir))
@@ -426,7 +432,7 @@ fn centurylink_partial_run_reports_and_the_overdue_confirmation() {
     drive(&env, &CENTURYLINK_PARTIAL);
     let run = ["--provider", "centurylink", "--account", CENTURYLINK_PARTIAL.account];
     let (text, markdown, report) = reports(&env, "centurylink", CENTURYLINK_PARTIAL.account, CENTURYLINK_PARTIAL_AT);
-    assert!(text.contains("2026-11-24 13:40 UTC (passed, still open)"), "the 1-hour follow-up is due:\n{text}");
+    assert!(text.contains("2026-11-24T13:40:00+00:00 (passed, still open)"), "the 1-hour follow-up is due:\n{text}");
     insta::assert_snapshot!("centurylink_partial_text", text);
     insta::assert_snapshot!("centurylink_partial_markdown", markdown);
     insta::assert_snapshot!("centurylink_partial_json", report);
@@ -480,15 +486,15 @@ fn free_text_cannot_break_a_markdown_table_or_the_text_layout() {
     let row = markdown.lines().find(|l| l.contains("`backup`")).expect("the backup row");
     assert!(
         row.contains(
-            "note: pipes \\| and \\\\\\| here second line with \\<br\\> and \\[a link\\](https://example.com) and \\*stars\\* \\`code\\` (2026-11-24 11:00 UTC by bo\\|x)"
+            "2026-11-24T11:00:00+00:00 done by bo\\|x: note: pipes \\| and \\\\\\| here second line with \\<br\\> and \\[a link\\](https://example.com) and \\*stars\\* \\`code\\`"
         ),
         "{row}"
     );
 
     let text = env.closeacct(&[&["report"], &run[..]].concat()).now("2026-11-24T12:00:00Z").status(0).stdout;
     assert_fits(&text, "text report");
-    assert!(text.contains("        note: pipes | and \\| here\n"), "a line break in a note is kept:\n{text}");
-    assert!(text.contains("              second line with <br>"), "and indented under the note:\n{text}");
+    assert!(text.contains("          note: pipes | and \\| here\n"), "a line break in a note is kept:\n{text}");
+    assert!(text.contains("\n                second line with <br>"), "and indented under the note:\n{text}");
     assert!(text.contains(url), "a long URL is never cut:\n{text}");
 }
 
@@ -529,14 +535,15 @@ fn records_of_a_step_the_checklist_no_longer_lists_stay_in_the_report() {
 
     let text = s.closeacct("report", &[]).status(0).stdout;
     let section = text.split("Recorded for steps no longer in the checklist\n").nth(1).expect("the section");
-    assert!(section.starts_with("  backup [done]\n        done 2026-11-24 13:40 UTC by ana\n"), "{text}");
+    assert!(section.starts_with("  backup [done]\n        2026-11-24T13:40:00+00:00 done by ana\n"), "{text}");
     assert!(section.contains("note: copied to s3://backups/2026"), "{text}");
     assert_fits(&text, "text report");
 
     let markdown = s.closeacct("report", &["--format", "markdown"]).status(0).stdout;
     assert!(markdown.contains("## Recorded for steps no longer in the checklist"), "{markdown}");
     assert!(
-        markdown.contains("| backup | done | done 2026-11-24 13:40 UTC by ana<br>note: copied to s3://backups/2026 |"),
+        markdown
+            .contains("| backup | done | 2026-11-24T13:40:00+00:00 done by ana: note: copied to s3://backups/2026 |"),
         "{markdown}"
     );
     assert_tables_hold(&markdown);
@@ -546,9 +553,10 @@ fn records_of_a_step_the_checklist_no_longer_lists_stay_in_the_report() {
 // 2. Key dates through the binary
 
 /// AWS (a management account) up to the closure, which is confirmed at `closed_at`.
-fn aws_closed_at(env: &Env, account: &'static str, start: &'static str, closed_at: &str) {
+fn aws_closed_at(env: &Env, account: &'static str, start: &'static str, closed_at: &str, zone: &'static str) {
     // Everything before the closure happens within a few hours of `start`.
-    drive(env, &Scenario { account, start, acts: &[("close-account", Act { stop: true, ..ACT })], ..AWS_PARTIAL });
+    let acts = &[("close-account", Act { stop: true, ..ACT })];
+    drive(env, &Scenario { account, start, acts, zone, ..AWS_PARTIAL });
     env.closeacct(&["confirm", "close-account", "--attest", account, "--provider", "aws", "--account", account])
         .now(closed_at)
         .status(0);
@@ -578,27 +586,27 @@ fn ninety_days(env: &Env, account: &str, now: &str, tz: &str) -> (Vec<Value>, St
 #[test]
 fn aws_deletion_and_reopen_dates_count_90_days_from_the_recorded_closure() {
     let env = Env::new();
-    aws_closed_at(&env, "111122223333", "2026-12-01T08:00:00Z", "2026-12-02T10:00:00Z");
+    aws_closed_at(&env, "111122223333", "2026-12-01T08:00:00Z", "2026-12-02T10:00:00Z", "UTC");
     let (dates, text) = ninety_days(&env, "111122223333", "2027-03-02T09:59:59Z", "UTC");
     for d in &dates {
         assert_eq!(d["anchor"], "2026-12-02T10:00:00Z");
         assert_eq!(d["date"], "2027-03-02T10:00:00Z");
         assert_eq!(d["passed"], false, "one second before");
     }
-    assert!(text.contains("2027-03-02 10:00 UTC"), "{text}");
+    assert!(text.contains("2027-03-02T10:00:00+00:00"), "{text}");
     // At the very second the date is reached it has passed.
     let (dates, text) = ninety_days(&env, "111122223333", "2027-03-02T10:00:00Z", "UTC");
     assert!(dates.iter().all(|d| d["passed"] == true), "{dates:#?}");
-    assert!(text.contains("2027-03-02 10:00 UTC (passed, still open)"), "{text}");
+    assert!(text.contains("2027-03-02T10:00:00+00:00 (passed, still open)"), "{text}");
 }
 
 #[test]
 fn a_90_day_window_can_end_on_a_leap_day() {
     let env = Env::new();
-    aws_closed_at(&env, "111122223333", "2027-11-30T08:00:00Z", "2027-12-01T09:00:00Z");
+    aws_closed_at(&env, "111122223333", "2027-11-30T08:00:00Z", "2027-12-01T09:00:00Z", "UTC");
     let (dates, text) = ninety_days(&env, "111122223333", "2027-12-01T10:00:00Z", "UTC");
     assert!(dates.iter().all(|d| d["date"] == "2028-02-29T09:00:00Z"), "{dates:#?}");
-    assert!(text.contains("2028-02-29 09:00 UTC"), "{text}");
+    assert!(text.contains("2028-02-29T09:00:00+00:00"), "{text}");
 }
 
 #[test]
@@ -607,17 +615,27 @@ fn a_90_day_window_keeps_the_local_wall_clock_across_daylight_saving() {
     let env = Env::new();
     // 2027-01-10 10:00 EST; 90 days later the clocks have gone forward: 10:00 EDT, 89 days and
     // 23 hours later.
-    aws_closed_at(&env, "111122223333", "2027-01-09T15:00:00Z", "2027-01-10T15:00:00Z");
+    aws_closed_at(&env, "111122223333", "2027-01-09T15:00:00Z", "2027-01-10T15:00:00Z", "America/New_York");
     let (dates, text) = ninety_days(&env, "111122223333", "2027-01-11T00:00:00Z", "America/New_York");
     assert!(dates.iter().all(|d| d["date"] == "2027-04-10T14:00:00Z"), "{dates:#?}");
-    assert!(text.contains("2027-04-10 10:00 EDT"), "{text}");
-    assert!(text.contains("Started      2027-01-09 10:00 EST"), "{text}");
+    assert!(text.contains("2027-04-10T10:00:00-04:00"), "{text}");
+    assert!(text.contains("Started      2027-01-09T10:00:00-05:00"), "{text}");
+    // The run's zone decides, not the reader's: a reader in UTC gets the same dates and times.
+    let (dates, text) = ninety_days(&env, "111122223333", "2027-01-11T00:00:00Z", "UTC");
+    assert!(dates.iter().all(|d| d["date"] == "2027-04-10T14:00:00Z"), "{dates:#?}");
+    assert!(text.contains("2027-04-10T10:00:00-04:00") && text.contains("Time zone    America/New_York"), "{text}");
 }
 
 /// A `CenturyLink` run up to the closure request, made at `requested_at`.
-fn centurylink_requested_at(env: &Env, account: &'static str, start: &'static str, requested_at: &str) {
-    let s =
-        Scenario { account, start, acts: &[("request-to-close", Act { stop: true, ..ACT })], ..CENTURYLINK_PARTIAL };
+fn centurylink_requested_at(
+    env: &Env,
+    account: &'static str,
+    start: &'static str,
+    requested_at: &str,
+    zone: &'static str,
+) {
+    let acts = &[("request-to-close", Act { stop: true, ..ACT })];
+    let s = Scenario { account, start, acts, zone, ..CENTURYLINK_PARTIAL };
     drive(env, &s);
     env.closeacct(&[
         "confirm",
@@ -650,11 +668,11 @@ fn centurylink_dates(env: &Env, account: &str, now: &str, tz: &str) -> (BTreeMap
 #[test]
 fn centurylink_final_invoice_after_a_request_on_new_years_eve_is_due_at_midnight_utc() {
     let env = Env::new();
-    centurylink_requested_at(&env, "ACME1", "2026-12-31T20:00:00Z", "2026-12-31T23:30:00Z");
+    centurylink_requested_at(&env, "ACME1", "2026-12-31T20:00:00Z", "2026-12-31T23:30:00Z", "UTC");
     let (dates, text) = centurylink_dates(&env, "ACME1", "2026-12-31T23:45:00Z", "UTC");
     assert_eq!(dates["final-invoice"], (Value::from("2027-01-01T00:00:00Z"), Value::from(false)));
     assert_eq!(dates["closure-confirmation"], (Value::from("2027-01-01T00:30:00Z"), Value::from(false)));
-    assert!(text.contains("2027-01-01 00:00 UTC · step"), "{text}");
+    assert!(text.contains("2027-01-01T00:00:00+00:00 · step"), "{text}");
 
     // The 1-hour reminder: not a second early, and then in status text and JSON.
     let run = ["--provider", "centurylink", "--account", "ACME1"];
@@ -682,19 +700,21 @@ fn centurylink_final_invoice_after_a_request_on_new_years_eve_is_due_at_midnight
 #[test]
 fn centurylink_final_invoice_on_a_leap_day_and_in_the_local_month() {
     let env = Env::new();
-    centurylink_requested_at(&env, "ACME1", "2028-02-29T08:00:00Z", "2028-02-29T12:00:00Z");
+    centurylink_requested_at(&env, "ACME1", "2028-02-29T08:00:00Z", "2028-02-29T12:00:00Z", "UTC");
     let (dates, _) = centurylink_dates(&env, "ACME1", "2028-02-29T12:30:00Z", "UTC");
     assert_eq!(dates["final-invoice"].0, "2028-03-01T00:00:00Z");
 
     // 2026-11-30 22:00 in New York is already December in UTC: the month that closes is the
     // operator's November, at local midnight (05:00 UTC).
     assert!(Path::new("/usr/share/zoneinfo/America/New_York").exists(), "this test needs the tz database");
-    centurylink_requested_at(&env, "ACME2", "2026-11-30T18:00:00Z", "2026-12-01T03:00:00Z");
+    centurylink_requested_at(&env, "ACME2", "2026-11-30T18:00:00Z", "2026-12-01T03:00:00Z", "America/New_York");
     let (dates, text) = centurylink_dates(&env, "ACME2", "2026-12-01T04:00:00Z", "America/New_York");
     assert_eq!(dates["final-invoice"].0, "2026-12-01T05:00:00Z");
-    assert!(text.contains("2026-12-01 00:00 EST · step"), "{text}");
+    assert!(text.contains("2026-12-01T00:00:00-05:00 · step"), "{text}");
+    // A reader in UTC, for whom the request was made in December, gets the same date: the run
+    // recorded its operator's zone, and every reader counts in it.
     let (dates, _) = centurylink_dates(&env, "ACME2", "2026-12-01T04:00:00Z", "UTC");
-    assert_eq!(dates["final-invoice"].0, "2027-01-01T00:00:00Z", "in UTC the request was made in December");
+    assert_eq!(dates["final-invoice"].0, "2026-12-01T05:00:00Z", "the run's zone decides, not the reader's");
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -813,7 +833,7 @@ fn verify_prints_ok_with_the_head_hash_the_report_quotes() {
     let head = format!("{:x}", Sha256::digest(last));
     assert_eq!(
         out,
-        format!("ok: {} — 7 events, sequence 1..7 unbroken, head {head}\n", path.display()),
+        format!("ok: {} — 7 events, sequence 1..7 unbroken, head 7:{head}\n", path.display()),
         "the head is the sha256 of the last line"
     );
     let report = env.closeacct(&[&["report", "--format", "json"], &run[..]].concat()).status(0).stdout;
@@ -927,12 +947,8 @@ fn report_output_that_cannot_be_written_exits_74_and_leaves_nothing() {
     let dir = env.dir.path();
     let a_file = env.write("a-file", "x");
     std::fs::create_dir(dir.join("a-dir")).unwrap();
-    let targets = [
-        dir.join("no-such-dir/report.txt"),
-        a_file.join("report.txt"),
-        // An existing directory cannot be replaced by a file.
-        dir.join("a-dir"),
-    ];
+    // (An existing directory is refused before anything is tried: `trust.rs`, exit 73.)
+    let targets = [dir.join("no-such-dir/report.txt"), a_file.join("report.txt")];
     for target in &targets {
         let target_arg = target.display().to_string();
         let Output { stdout, stderr, .. } =
@@ -1008,18 +1024,21 @@ const TOP: &[&str] = &[
     "checklist_changes",
     "pending_checklist_changes",
 ];
-const CHECKLIST: &[&str] = &["id", "name", "version", "sha256", "source"];
-const SOURCE: &[&str] = &["title", "publisher", "date", "reference"];
+const CHECKLIST: &[&str] = &["id", "name", "version", "sha256", "sources"];
+const SOURCE: &[&str] = &["id", "title", "publisher", "url", "date", "reference"];
 const RUN: &[&str] = &[
     "started_at",
     "started_by",
     "completed_at",
     "complete",
+    "reopened_at",
+    "zone",
     "operators",
     "last_activity",
     "state_file",
     "events",
     "last_hash",
+    "head",
 ];
 const COUNTS: &[&str] = &["total", "applicable", "done", "skipped", "waiting", "pending", "not_applicable"];
 const FACT: &[&str] = &["id", "question", "answer", "answer_label", "answered_at", "answered_by", "earlier_answers"];
@@ -1032,14 +1051,20 @@ const STEP: &[&str] = &[
     "kind",
     "status",
     "when",
+    "sources",
     "at",
+    "happened_at",
     "by",
     "skip_reason",
     "attested",
+    "waiting_on",
     "notes",
     "evidence",
+    "history",
 ];
-const UNLISTED: &[&str] = &["id", "status", "at", "by", "skip_reason", "attested", "notes", "evidence"];
+const UNLISTED: &[&str] = &["id", "status", "at", "by", "skip_reason", "attested", "notes", "evidence", "history"];
+/// One event in a step's history.
+const HISTORY: &[&str] = &["seq", "event", "at", "happened_at", "by", "note", "evidence", "reason", "attested", "on"];
 /// A note, a piece of evidence, or an earlier answer.
 const ENTRY: &[&str] = &["at", "by", "text"];
 const KEY_DATE: &[&str] = &["step", "step_number", "from_step", "after", "anchor", "date", "passed", "text"];
@@ -1060,10 +1085,12 @@ fn the_json_report_has_exactly_the_documented_keys() {
         env.closeacct(&[&["report", "--format", "json"], &run[..]].concat()).now(AWS_COMPLETE_AT).status(0).stdout;
     let report = json(&out);
 
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_keys(&report, TOP, "the report");
     assert_keys(&report["checklist"], CHECKLIST, "checklist");
-    assert_keys(&report["checklist"]["source"], SOURCE, "checklist.source");
+    for source in report["checklist"]["sources"].as_array().unwrap() {
+        assert_keys(source, SOURCE, "checklist.sources[]");
+    }
     assert_keys(&report["run"], RUN, "run");
     assert_keys(&report["counts"], COUNTS, "counts");
     let facts = report["facts"].as_array().unwrap();
@@ -1076,7 +1103,7 @@ fn the_json_report_has_exactly_the_documented_keys() {
     }
     assert!(facts.iter().any(|f| !f["earlier_answers"].as_array().unwrap().is_empty()));
     let mut statuses = BTreeSet::new();
-    let (mut notes, mut evidence) = (0, 0);
+    let (mut notes, mut evidence, mut histories) = (0, 0, 0);
     for stage in report["stages"].as_array().unwrap() {
         assert_keys(stage, STAGE, "stages[]");
         for step in stage["steps"].as_array().unwrap() {
@@ -1087,9 +1114,13 @@ fn the_json_report_has_exactly_the_documented_keys() {
             }
             notes += step["notes"].as_array().unwrap().len();
             evidence += step["evidence"].as_array().unwrap().len();
+            for item in step["history"].as_array().unwrap() {
+                assert_keys(item, HISTORY, "stages[].steps[].history[]");
+                histories += 1;
+            }
         }
     }
-    assert!(notes > 0 && evidence > 0);
+    assert!(notes > 0 && evidence > 0 && histories > 0);
     assert_eq!(statuses, ["done", "not-applicable", "skipped"].map(String::from).into());
     let key_dates = report["key_dates"].as_array().unwrap();
     assert!(!key_dates.is_empty());
@@ -1102,17 +1133,18 @@ fn the_json_report_has_exactly_the_documented_keys() {
     assert_eq!(report["pending_checklist_changes"], Value::Array(vec![]));
 
     // The key list, for the README.
-    println!("JSON report (schema_version 1) keys:");
+    println!("JSON report (schema_version 2) keys:");
     for (what, list) in [
         ("top level", TOP),
         ("checklist", CHECKLIST),
-        ("checklist.source", SOURCE),
+        ("checklist.sources[]", SOURCE),
         ("run", RUN),
         ("counts", COUNTS),
         ("facts[]", FACT),
         ("stages[]", STAGE),
         ("stages[].steps[]", STEP),
         ("unlisted_steps[]", UNLISTED),
+        ("stages[].steps[].history[], unlisted_steps[].history[]", HISTORY),
         ("notes[], evidence[], earlier_answers[]", ENTRY),
         ("key_dates[]", KEY_DATE),
         ("checklist_changes[]", CHANGE),

@@ -120,7 +120,7 @@ fn a_whole_last_line_missing_only_its_newline_is_kept_and_its_seq_not_reused() {
     fs::write(&log, &whole[..whole.len() - 1]).unwrap();
     let out = s.closeacct("verify", &[]).output();
     insta::assert_snapshot!(out.snapshot(), @"
-    ok: $TEST_ENV/state/runs/small/acct-1/events.jsonl — 3 events, sequence 1..3 unbroken, head 1032d39fd76971d2fce3265432e89b2f60ed0e90fb3177edc2788a716324896b
+    ok: $TEST_ENV/state/runs/small/acct-1/events.jsonl — 3 events, sequence 1..3 unbroken, head 3:1032d39fd76971d2fce3265432e89b2f60ed0e90fb3177edc2788a716324896b
     note: the last line lacks its newline (a crash after the line was written); it is whole and kept, and the next command that records adds the newline
     ------- stderr -------
     [exit status: 0]
@@ -165,7 +165,8 @@ fn reads_have_bounds_devices_huge_files_and_bad_zones_end_at_once() {
     let out = env.closeacct(&start).tz("/dev/zero").output();
     assert_eq!(out.code, Some(0));
     insta::assert_snapshot!(out.stderr, @"closeacct: warning: TZ=`/dev/zero` cannot be used (it is not a regular file); using UTC");
-    let out = env.closeacct(&["status"]).tz("../../../../dev/zero").output();
+    let other = ["start", "--provider", "aws", "--account", "444455556666", "--quiet"];
+    let out = env.closeacct(&other).tz("../../../../dev/zero").output();
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(out.stderr.starts_with("closeacct: warning: TZ="), "{}", out.stderr);
     let log = fs::read_to_string(env.log("aws", "111122223333")).unwrap();
@@ -355,4 +356,241 @@ fn untrusted_text_is_shown_as_it_is_and_typed_control_characters_are_refused() {
     let out = s.env.closeacct(&[&["confirm", "\u{1b}[2Jbackup"][..], &run].concat()).output();
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("\\u{1b}[2Jbackup") && !out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+}
+
+/// `report --output` never destroys data: not the run's own log or checklist copy (or anything
+/// else in the state directory, however the path is spelled), not through a symbolic link, not a
+/// device. Each is refused with exit 73 and nothing changed; a regular file elsewhere is replaced.
+#[test]
+fn report_output_refuses_the_state_dir_links_and_devices_with_exit_73() {
+    let s = Small::new();
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    s.closeacct("confirm", &["backup"]).status(0);
+    let dir = s.env.run_dir("small", "acct-1");
+    let log = dir.join("events.jsonl");
+    let before = fs::read(&log).unwrap();
+    let pinned = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("checklist-"))
+        .unwrap();
+    let outside = s.env.write("victim.txt", "keep me");
+    let link = s.env.dir.path().join("link.txt");
+    std::os::unix::fs::symlink(&outside, &link).unwrap();
+    // The same log, reached through `..` and through a link to the state directory.
+    let dotted = s.env.state().join("runs/small/../small/acct-1/events.jsonl");
+    let state_link = s.env.dir.path().join("state-link");
+    std::os::unix::fs::symlink(s.env.state(), &state_link).unwrap();
+    let via_link = state_link.join("runs/small/acct-1/events.jsonl");
+    for target in [
+        log.clone(),
+        pinned.clone(),
+        dotted,
+        via_link,
+        dir.join("new-file.md"),
+        link.clone(),
+        "/dev/null".into(),
+        s.env.dir.path().to_path_buf(),
+    ] {
+        let out = s.closeacct("report", &["--output", target.to_str().unwrap()]).output();
+        assert_eq!(out.code, Some(73), "{}: {}", target.display(), out.snapshot());
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    }
+    assert_eq!(fs::read(&log).unwrap(), before, "the log is untouched");
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "keep me", "the link's target is untouched");
+    assert!(!dir.join("new-file.md").exists());
+    let out = s.closeacct("report", &["--output", log.to_str().unwrap()]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: refusing to write `$TEST_ENV/state/runs/small/acct-1/events.jsonl`: it is inside the state directory `$TEST_ENV/state`, whose files only closeacct writes; nothing was changed
+    [exit status: 73]
+    ");
+    // Elsewhere, a regular file is replaced whole.
+    let report = s.env.write("report.md", "old");
+    s.closeacct("report", &["--format", "markdown", "--output", report.to_str().unwrap()]).status(0);
+    assert!(fs::read_to_string(&report).unwrap().starts_with("# Account closure report"));
+}
+
+/// `report --output FILE --sign KEY` writes FILE.sig, an SSH signature by the key in namespace
+/// `closeacct` that stock `ssh-keygen -Y verify` accepts, and rejects once the report changes.
+#[test]
+fn a_signed_report_verifies_with_stock_ssh_keygen_and_a_forged_one_does_not() {
+    let s = Small::new();
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    let key = s.env.dir.path().join("id_ed25519");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ops@example.com", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen (openssh-client) is installed");
+    assert!(made.success());
+    let public = fs::read_to_string(key.with_extension("pub")).unwrap();
+    let signers = s.env.write("allowed_signers", format!("ops@example.com {public}"));
+    let report = s.env.dir.path().join("report.md");
+    let out = s
+        .closeacct(
+            "report",
+            &["--format", "markdown", "--output", report.to_str().unwrap(), "--sign", key.to_str().unwrap()],
+        )
+        .status(0);
+    assert!(out.stderr.contains("Signature written to"), "{}", out.stderr);
+    let sig = s.env.dir.path().join("report.md.sig");
+    assert!(fs::read_to_string(&sig).unwrap().starts_with("-----BEGIN SSH SIGNATURE-----"));
+    let verify = |file: &std::path::Path| {
+        std::process::Command::new("ssh-keygen")
+            .args(["-Y", "verify", "-n", "closeacct", "-I", "ops@example.com", "-f"])
+            .arg(&signers)
+            .arg("-s")
+            .arg(&sig)
+            .stdin(fs::File::open(file).unwrap())
+            .output()
+            .unwrap()
+    };
+    let good = verify(&report);
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stderr));
+    // One byte changed: the signature no longer holds.
+    let mut forged = fs::read(&report).unwrap();
+    let at = forged.iter().position(|&b| b == b'1').unwrap();
+    forged[at] = b'2';
+    let forged_file = s.env.write("forged.md", forged);
+    assert!(!verify(&forged_file).status.success(), "a changed report fails");
+    // Another namespace fails too.
+    let other = std::process::Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-n", "file", "-I", "ops@example.com", "-f"])
+        .arg(&signers)
+        .arg("-s")
+        .arg(&sig)
+        .stdin(fs::File::open(&report).unwrap())
+        .output()
+        .unwrap();
+    assert!(!other.status.success());
+    // No key, a key that is not one, and --sign without --output: clear errors.
+    let missing = s.closeacct("report", &["--output", report.to_str().unwrap(), "--sign", "/no/such/key"]).output();
+    assert_eq!(missing.code, Some(66), "{}", missing.snapshot());
+    let not_a_key = s.env.write("not-a-key", "hello");
+    let bad =
+        s.closeacct("report", &["--output", report.to_str().unwrap(), "--sign", not_a_key.to_str().unwrap()]).output();
+    assert_eq!(bad.code, Some(2), "{}", bad.snapshot());
+    s.closeacct("report", &["--sign", key.to_str().unwrap()]).status(2);
+}
+
+/// `verify --head SEQ:HASH` proves the log still holds the head a report quoted: a log rewritten
+/// end to end and re-chained (possible for whoever can write the file) is caught, and so is a
+/// log cut back to before the head.
+#[test]
+fn verify_head_catches_a_rewritten_and_rechained_log() {
+    let s = Small::new();
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    s.closeacct("confirm", &["backup", "--note", "copied"]).status(0);
+    let json = s.closeacct("report", &["--format", "json"]).status(0).stdout;
+    let head = serde_json::from_str::<serde_json::Value>(&json).unwrap()["run"]["head"].as_str().unwrap().to_owned();
+    let out = s.closeacct("verify", &["--head", &head]).output();
+    assert_eq!(out.code, Some(0), "{}", out.snapshot());
+    assert!(out.stdout.contains("still holds event 3"), "{}", out.stdout);
+    s.closeacct("confirm", &["ticket", "--evidence", "T-1"]).status(0);
+    s.closeacct("verify", &["--head", &head]).status(0);
+
+    // Rewrite the whole log with a different note and re-chain it: the chain alone is fine...
+    let log = s.env.log("small", "acct-1");
+    let forged =
+        rechain(&fs::read_to_string(&log).unwrap().replace("\"note\":\"copied\"", "\"note\":\"nothing to copy\""));
+    fs::write(&log, forged).unwrap();
+    s.closeacct("verify", &[]).status(0);
+    // ...but not the head the report quoted.
+    let out = s.closeacct("verify", &["--head", &head]).output();
+    assert_eq!(out.code, Some(65), "{}", out.snapshot());
+    assert!(out.stderr.contains("event 3 has hash") && out.stderr.contains("rewritten"), "{}", out.stderr);
+    // Cut back to before the head.
+    let whole = fs::read_to_string(&log).unwrap();
+    let two: String = whole.split_inclusive('\n').take(2).collect();
+    fs::write(&log, two).unwrap();
+    let out = s.closeacct("verify", &["--head", &head]).output();
+    assert_eq!(out.code, Some(65), "{}", out.snapshot());
+    assert!(out.stderr.contains("no longer holds event 3"), "{}", out.stderr);
+    s.closeacct("verify", &["--head", "3:xyz"]).status(2);
+}
+
+/// Recomputes every line's `prev` so an edited log chains again, as a forger would.
+fn rechain(log: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut prev = "0".repeat(64);
+    let mut out = String::new();
+    for line in log.lines() {
+        let mut event: serde_json::Value = serde_json::from_str(line).unwrap();
+        event["prev"] = serde_json::Value::from(prev.clone());
+        // Keep the key order closeacct writes: v, seq, prev, at, by, event, ...
+        let text = serde_json::to_string(&event).unwrap();
+        prev = format!("{:x}", Sha256::digest(text.as_bytes()));
+        out.push_str(&text);
+        out.push('\n');
+    }
+    out
+}
+
+/// Every recorded event of a step appears in its history, in order, with its time and who: a
+/// step skipped, then skipped again by someone else, keeps both reasons (the report showed only
+/// the last). Notes between them are kept the same way (`state::replay` unit tests).
+#[test]
+fn the_report_keeps_every_event_of_a_step_in_its_history() {
+    let s = Small::new();
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    s.closeacct("skip", &["backup", "--reason", "the customer keeps its own copy"])
+        .now("2026-11-24T10:00:00Z")
+        .status(0);
+    let run = ["--checklist", &s.file, "--account", "acct-1"];
+    let again = ["skip", "backup", "--reason", "second look: nothing to back up", "--operator", "bo"];
+    s.env.closeacct(&[&again[..], &run].concat()).now("2026-11-24T12:00:00Z").status(0);
+    let json = s.closeacct("report", &["--format", "json"]).status(0).stdout;
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let history = report["stages"][0]["steps"][0]["history"].as_array().unwrap();
+    let seen: Vec<(&str, &str, &str)> = history
+        .iter()
+        .map(|h| (h["event"].as_str().unwrap(), h["by"].as_str().unwrap(), h["reason"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        seen,
+        [("skipped", "ana", "the customer keeps its own copy"), ("skipped", "bo", "second look: nothing to back up")]
+    );
+    let text = s.closeacct("report", &[]).status(0).stdout;
+    for shown in [
+        "2026-11-24T10:00:00+00:00 skipped by ana",
+        "reason: the customer keeps its own copy",
+        "2026-11-24T12:00:00+00:00 skipped by bo",
+        "reason: second look: nothing to back up",
+    ] {
+        assert!(text.contains(shown), "{shown}:\n{text}");
+    }
+}
+
+/// Changing a fact after the run is complete could change what applies: refused unless
+/// `--reopen`, and a reopened run says so in status and report.
+#[test]
+fn changing_a_fact_on_a_complete_run_needs_reopen_and_is_reported() {
+    let s = Small::new();
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    s.closeacct("confirm", &["backup"]).status(0);
+    s.closeacct("confirm", &["ticket", "--evidence", "T-1"]).status(0);
+    s.closeacct("confirm", &["close-account", "--attest", "acct-1"]).status(0);
+    s.closeacct("confirm", &["confirmation"]).status(0);
+    s.closeacct("status", &["--check"]).status(0);
+    let before = s.log();
+    let out = s.closeacct("answer", &["org", "yes"]).output();
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: the run small/acct-1 is complete; answering `org` yes instead of no could change which steps apply. To change it, reopen the run: add --reopen (the report will say the run was reopened)
+    [exit status: 2]
+    ");
+    assert_eq!(s.log(), before, "nothing written");
+    s.closeacct("start", &["--fact", "org=yes"]).status(2);
+    // The same answer again changes nothing and is fine.
+    s.closeacct("answer", &["org", "no"]).status(0);
+    s.closeacct("answer", &["org", "yes", "--reopen"]).now("2026-11-25T09:00:00Z").status(0);
+    assert!(s.log().contains("\"event\":\"run_reopened\""));
+    s.closeacct("status", &["--check"]).status(3);
+    let status = s.closeacct("status", &[]).status(0).stdout;
+    assert!(status.contains("reopened       2026-11-25 09:00"), "{status}");
+    let text = s.closeacct("report", &[]).status(0).stdout;
+    assert!(text.contains("Reopened     2026-11-25T09:00:00+00:00"), "{text}");
+    let json = s.closeacct("report", &["--format", "json"]).status(0).stdout;
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap()["run"]["reopened_at"], "2026-11-25T09:00:00Z");
 }

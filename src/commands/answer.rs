@@ -4,7 +4,6 @@ use crate::cli::AnswerArgs;
 use crate::error::Result;
 use crate::progress::Progress;
 use crate::session::Session;
-use crate::state::EventKind;
 use crate::ui::Ui;
 
 /// Records a fact's answer; the latest answer decides which steps apply.
@@ -13,8 +12,7 @@ pub(crate) fn cmd_answer(ui: &Ui, args: &AnswerArgs) -> Result<()> {
     let value = session.checklist.require_fact(&args.fact)?.normalise(&args.value)?;
     let mut run = session.open_existing(&args.run, &args.operator)?;
     ui.note_torn(&run);
-    let event =
-        run.record(&session.operator, EventKind::FactAnswered { fact: args.fact.clone(), value: value.clone() })?;
+    let event = session.answer(&mut run, &args.fact, value.clone(), args.reopen)?;
     let counts = Progress::new(&session.checklist, &run.replay).counts();
     ui.status(format_args!(
         "✔ recorded {} = {value} (seq {}); {} steps apply, {} do not",

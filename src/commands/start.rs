@@ -3,7 +3,6 @@
 use crate::cli::StartArgs;
 use crate::error::{Error, Result};
 use crate::session::{ActiveRun, Session, validate_account};
-use crate::state::EventKind;
 use crate::ui::Ui;
 
 /// Starts a run (or says it exists) and records any `--fact` given.
@@ -39,8 +38,7 @@ pub(crate) fn cmd_start(ui: &Ui, args: &StartArgs) -> Result<()> {
         }
     };
     for (fact, value) in facts {
-        let event =
-            run.record(&session.operator, EventKind::FactAnswered { fact: fact.clone(), value: value.clone() })?;
+        let event = session.answer(&mut run, &fact, value.clone(), args.reopen)?;
         ui.status(format_args!("✔ recorded {fact} = {value} (seq {})", event.seq));
     }
     ui.say_next(&session, &run);

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use crate::checklist::Loaded;
@@ -28,7 +29,13 @@ struct RunStatus {
     overdue: Vec<KeyDate>,
     started_at: Option<Timestamp>,
     last_activity: Option<Timestamp>,
+    /// When a complete run was last reopened (`--reopen`) to change an answer.
+    reopened_at: Option<Timestamp>,
     pending_checklist_changes: Vec<String>,
+    /// The zone the run recorded when it began; its times are shown and its dates counted in it.
+    zone: String,
+    #[serde(skip)]
+    tz: TimeZone,
 }
 
 #[derive(Serialize)]
@@ -42,7 +49,6 @@ struct StepLine {
 pub(crate) fn cmd_status(ui: &Ui, args: &StatusArgs) -> Result<()> {
     let state = StateDir::resolve(args.state.state_dir.as_deref())?;
     let now = clock::now();
-    let zone = clock::local_zone();
     // The checklist loaded to name the run is used again to read it.
     let mut loaded = None;
     let runs: Vec<(String, String)> = match (&args.provider, &args.account, &args.checklist.checklist) {
@@ -75,7 +81,7 @@ pub(crate) fn cmd_status(ui: &Ui, args: &StatusArgs) -> Result<()> {
     let mut statuses = Vec::new();
     for (provider, account) in &runs {
         let run = read_run(&state, provider, account, args, loaded.take())?;
-        statuses.push(run_status(&run, now, &zone));
+        statuses.push(run_status(&run, now));
     }
     let detail = args.account.is_some();
     match args.format {
@@ -85,8 +91,8 @@ pub(crate) fn cmd_status(ui: &Ui, args: &StatusArgs) -> Result<()> {
         DataFormat::Json => {
             ui.stdout((serde_json::to_string_pretty(&statuses).expect("status serialises") + "\n").as_bytes())?;
         }
-        DataFormat::Text if detail => ui.stdout_text(&render_detail(&statuses[0], &zone))?,
-        DataFormat::Text => ui.stdout_text(&render_lines(&statuses, &zone))?,
+        DataFormat::Text if detail => ui.stdout_text(&render_detail(&statuses[0]))?,
+        DataFormat::Text => ui.stdout_text(&render_lines(&statuses))?,
     }
     if args.check && statuses.iter().any(|s| !s.complete) {
         return Err(Error::Incomplete);
@@ -114,7 +120,8 @@ fn read_run(
     session.read(account, Detail::Summary)
 }
 
-fn run_status(run: &ReadRun, now: Timestamp, zone: &jiff::tz::TimeZone) -> RunStatus {
+fn run_status(run: &ReadRun, now: Timestamp) -> RunStatus {
+    let tz = clock::run_zone(run.replay.zone.as_deref());
     let progress = Progress::new(&run.checklist, &run.replay);
     let line = |r: crate::checklist::StepRef| {
         let step = run.checklist.step(r);
@@ -132,20 +139,23 @@ fn run_status(run: &ReadRun, now: Timestamp, zone: &jiff::tz::TimeZone) -> RunSt
             .filter(|(_, s)| progress.status(s) == Status::Waiting)
             .map(|(r, _)| line(r))
             .collect(),
-        overdue: dates::due_reminders(&run.checklist, &run.replay, now, zone),
+        overdue: dates::due_reminders(&run.checklist, &run.replay, now, &tz),
         started_at: run.replay.started_at,
         last_activity: run.replay.last_at,
+        reopened_at: run.replay.reopened_at,
         pending_checklist_changes: run.pending_changes.clone(),
+        zone: run.replay.zone.clone().unwrap_or_else(|| "UTC".to_owned()),
+        tz,
     }
 }
 
-fn local(ts: Option<Timestamp>, zone: &jiff::tz::TimeZone) -> String {
+fn local(ts: Option<Timestamp>, zone: &TimeZone) -> String {
     ts.map_or_else(|| "-".to_owned(), |t| clock::minutes_in(t, zone))
 }
 
 /// One row per run, the columns as wide as their longest value. On a terminal a long next step is
 /// cut so that each run keeps to one line of it; into a file or a pipe every row goes whole.
-fn render_lines(statuses: &[RunStatus], zone: &jiff::tz::TimeZone) -> String {
+fn render_lines(statuses: &[RunStatus]) -> String {
     let columns = console::Term::stdout().size_checked().map_or(usize::MAX, |(_, cols)| usize::from(cols));
     let provider_width = statuses.iter().map(|s| s.provider.len()).max().unwrap_or(0).max("PROVIDER".len());
     let account_width = statuses.iter().map(|s| s.account.len()).max().unwrap_or(0).max("ACCOUNT".len());
@@ -167,11 +177,11 @@ fn render_lines(statuses: &[RunStatus], zone: &jiff::tz::TimeZone) -> String {
             s.provider,
             s.account,
             s.counts.waiting,
-            local(s.last_activity, zone),
+            local(s.last_activity, &s.tz),
         );
         let _ = writeln!(out, "{row}{}", shorten(&next, columns.saturating_sub(row.chars().count())));
         for due in &s.overdue {
-            labelled(&mut out, "  ! ", &due.reminder_line(zone));
+            labelled(&mut out, "  ! ", &due.reminder_line(&s.tz));
         }
     }
     out
@@ -192,12 +202,20 @@ fn shorten(text: &str, room: usize) -> String {
     text.chars().take(room - 1).chain(['…']).collect()
 }
 
-fn render_detail(s: &RunStatus, zone: &jiff::tz::TimeZone) -> String {
+fn render_detail(s: &RunStatus) -> String {
     let mut out = String::new();
     let c = &s.counts;
     let _ = writeln!(out, "{}/{}: {}", s.provider, s.account, if s.complete { "complete" } else { "in progress" });
-    let _ = writeln!(out, "  started        {}", local(s.started_at, zone));
-    let _ = writeln!(out, "  last activity  {}", local(s.last_activity, zone));
+    let _ = writeln!(out, "  started        {}", local(s.started_at, &s.tz));
+    let _ = writeln!(out, "  last activity  {}", local(s.last_activity, &s.tz));
+    let _ = writeln!(out, "  time zone      {} (the run's)", s.zone);
+    if let Some(at) = s.reopened_at {
+        let _ = writeln!(
+            out,
+            "  reopened       {} (an answer was changed after the run was complete)",
+            local(Some(at), &s.tz)
+        );
+    }
     let _ = writeln!(out, "  steps          {} of {} resolved", c.resolved_applicable(), c.applicable);
     let _ = writeln!(
         out,
@@ -211,7 +229,7 @@ fn render_detail(s: &RunStatus, zone: &jiff::tz::TimeZone) -> String {
         labelled(&mut out, "  waiting        ", &format!("{} {} — {}", w.number, w.id, w.title));
     }
     for due in &s.overdue {
-        labelled(&mut out, "  ! ", &due.reminder_line(zone));
+        labelled(&mut out, "  ! ", &due.reminder_line(&s.tz));
     }
     for change in &s.pending_checklist_changes {
         labelled(&mut out, "  ", &format!("checklist changed since the run began: {change}"));

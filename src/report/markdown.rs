@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use jiff::tz::TimeZone;
 
-use super::{Recorded, Report, key_date_passed, key_date_when, local_time, status_line};
+use super::{HistoryItem, Report, key_date_passed, key_date_when, source_line, time};
 use crate::progress::Status;
 
 /// Makes free text safe inside a table cell: no pipes breaking the row, no line breaks, and no
@@ -24,22 +24,18 @@ fn cell(text: &str) -> String {
     out
 }
 
-/// The reason, attestation, evidence and notes of a step, one table-cell line each.
-fn record_cells(recorded: &Recorded<'_>, zone: &TimeZone) -> Vec<String> {
-    let mut lines = Vec::new();
-    if let Some(reason) = recorded.skip_reason {
-        lines.push(format!("reason: {}", cell(reason)));
-    }
-    if let Some(account) = recorded.attested {
-        lines.push(format!("attested: {}", cell(account)));
-    }
-    for (label, text, origin) in recorded.entries(zone) {
-        lines.push(match origin {
-            Some(origin) => format!("{label}: {} ({})", cell(text), cell(&origin)),
-            None => format!("{label}: {}", cell(text)),
-        });
-    }
-    lines
+/// Every event recorded for a step, one table-cell line each: when, what, who, and what came with
+/// it.
+fn history_cells(history: &[HistoryItem<'_>], zone: &TimeZone) -> Vec<String> {
+    history
+        .iter()
+        .map(|item| {
+            let details: Vec<String> =
+                item.details().iter().map(|(label, text)| format!("{label}: {}", cell(text))).collect();
+            let headline = cell(&item.headline(zone));
+            if details.is_empty() { headline } else { format!("{headline}: {}", details.join("; ")) }
+        })
+        .collect()
 }
 
 pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
@@ -60,18 +56,20 @@ fn header(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> 
     writeln!(w, "| | |")?;
     writeln!(w, "|---|---|")?;
     writeln!(w, "| Checklist | {} (`{}` v{}) |", cell(&c.name), c.id, c.version)?;
-    let source = match &c.source.date {
-        Some(date) => format!("{} — {}, {}", cell(&c.source.title), cell(&c.source.publisher), cell(date)),
-        None => format!("{} — {}", cell(&c.source.title), cell(&c.source.publisher)),
-    };
-    writeln!(w, "| Source | {source} |")?;
-    let started = r.run.started_at.map_or_else(|| "-".to_owned(), |at| local_time(at, zone));
+    let label = if c.sources.len() == 1 { "Source" } else { "Sources" };
+    let sources: Vec<String> = c.sources.iter().map(|s| cell(&source_line(s))).collect();
+    writeln!(w, "| {label} | {} |", sources.join("<br>"))?;
+    writeln!(w, "| Time zone | {} (the operator's when the run began) |", cell(&r.run.zone))?;
+    let started = r.run.started_at.map_or_else(|| "-".to_owned(), |at| time(at, zone));
     writeln!(w, "| Started | {started} by {} |", cell(&r.run.started_by))?;
     let completed = match r.run.completed_at {
-        Some(at) if r.run.complete => local_time(at, zone),
+        Some(at) if r.run.complete => time(at, zone),
         _ => "not yet".to_owned(),
     };
     writeln!(w, "| Completed | {completed} |")?;
+    if let Some(at) = r.run.reopened_at {
+        writeln!(w, "| Reopened | {} (to change an answer after it was complete) |", time(at, zone))?;
+    }
     writeln!(w, "| Operators | {} |", cell(&r.run.operators.join(", ")))?;
     let n = &r.counts;
     writeln!(
@@ -96,7 +94,7 @@ fn facts(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "|---|---|---|")?;
         for fact in &r.facts {
             let answered = match (fact.answered_at, &fact.answered_by) {
-                (Some(at), Some(by)) => format!("{} by {}", local_time(at, zone), cell(by)),
+                (Some(at), Some(by)) => format!("{} by {}", time(at, zone), cell(by)),
                 _ => String::new(),
             };
             writeln!(w, "| {} (`{}`) | {} | {answered} |", cell(&fact.question), fact.id, cell(fact.answer_text()))?;
@@ -113,14 +111,17 @@ fn stages(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> 
         writeln!(w, "|---|---|---|")?;
         for step in &stage.steps {
             let mut record = Vec::new();
-            if step.at.is_some() || step.by.is_some() {
-                record.push(cell(&status_line(step, zone)));
-            }
             if let Some(when) = step.when.as_ref().filter(|_| step.status == Status::NotApplicable) {
                 // A code span keeps `!` and `_` as written; only a pipe needs its escape in a table.
                 record.push(format!("needs `{}`", when.replace('|', "\\|")));
             }
-            record.extend(record_cells(&step.recorded(), zone));
+            if let (Status::Waiting, Some(on)) = (step.status, &step.waiting_on) {
+                record.push(format!("waiting on {}", cell(on)));
+            }
+            if !step.sources.is_empty() {
+                record.push(format!("from {}", cell(&step.sources.join(", "))));
+            }
+            record.extend(history_cells(&step.history, zone));
             writeln!(
                 w,
                 "| {} {} (`{}`) | {} | {} |",
@@ -142,8 +143,7 @@ fn unlisted(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()
         writeln!(w, "| Step | Status | Record |")?;
         writeln!(w, "|---|---|---|")?;
         for step in &r.unlisted_steps {
-            let mut record = vec![cell(&step.status_line(zone))];
-            record.extend(record_cells(&step.recorded(), zone));
+            let record = history_cells(&step.history, zone);
             writeln!(w, "| {} | {} | {} |", cell(&step.id), step.status, record.join("<br>"))?;
         }
     }
@@ -176,7 +176,7 @@ fn checklist_changes(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
             writeln!(
                 w,
                 "- accepted {} by {}: {}",
-                local_time(change.at, zone),
+                time(change.at, zone),
                 cell(&change.by),
                 cell(&change.changes.join("; "))
             )?;
@@ -192,8 +192,8 @@ fn checklist_changes(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::
 fn record(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "\n## Record\n")?;
     writeln!(w, "- State file: `{}` ({} events)", r.run.state_file, r.run.events)?;
-    writeln!(w, "- Last hash: `{}`", r.run.last_hash)?;
+    writeln!(w, "- Head: `{}` (prove the log still holds it: `closeacct verify --head {}`)", r.run.head, r.run.head)?;
     writeln!(w, "- Checklist sha256: `{}`", r.checklist.sha256)?;
-    writeln!(w, "- Generated: {} (`{}`)", local_time(r.generated_at, zone), r.generated_at)?;
+    writeln!(w, "- Generated: {}", time(r.generated_at, zone))?;
     Ok(())
 }

@@ -8,21 +8,22 @@ mod markdown;
 mod text;
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::checklist::{Actor, FactKind, Step, StepKind, StepRef};
+use crate::checklist::{Actor, Checklist, FactKind, Step, StepKind, StepRef};
 use crate::dates::{self, KeyDate};
 use crate::progress::{Counts, Progress, Status};
 use crate::session::ReadRun;
-use crate::state::{EVENTS_FILE, Entry};
+use crate::state::{EVENTS_FILE, Entry, RecordedStatus, StepRecord};
 use crate::visible::VisibleWriter;
 
 /// The version of the JSON report's shape; bumped when a field changes meaning or goes away.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// How a report is laid out (`--format`).
 pub(crate) use crate::cli::ReportFormat as Format;
@@ -59,15 +60,22 @@ pub(crate) struct ChecklistInfo {
     pub(crate) name: String,
     pub(crate) version: u32,
     pub(crate) sha256: String,
-    pub(crate) source: SourceInfo,
+    /// The documents the steps come from.
+    pub(crate) sources: Vec<SourceInfo>,
 }
 
-/// The document the checklist was written from.
+/// A document the checklist was written from.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct SourceInfo {
+    /// The id steps cite it by; `None` for a checklist with a single `[source]`.
+    pub(crate) id: Option<String>,
     pub(crate) title: String,
     pub(crate) publisher: String,
+    /// Its public address.
+    pub(crate) url: Option<String>,
+    /// The version or date read, as the checklist gives it.
     pub(crate) date: Option<String>,
+    /// Any other reference the checklist gives (a ticket, a file name).
     pub(crate) reference: Option<String>,
 }
 
@@ -78,6 +86,11 @@ pub(crate) struct RunInfo {
     pub(crate) started_by: String,
     pub(crate) completed_at: Option<Timestamp>,
     pub(crate) complete: bool,
+    /// When a complete run was last reopened (`--reopen`) to change an answer.
+    pub(crate) reopened_at: Option<Timestamp>,
+    /// The time zone key dates are counted in and times shown in: the operator's when the run
+    /// began (`UTC` for runs from before it was recorded).
+    pub(crate) zone: String,
     /// Everyone who recorded something, in order of first appearance.
     pub(crate) operators: Vec<String>,
     pub(crate) last_activity: Option<Timestamp>,
@@ -85,6 +98,8 @@ pub(crate) struct RunInfo {
     pub(crate) events: u64,
     /// sha256 of the log's last line: quote it to pin the report to the record.
     pub(crate) last_hash: String,
+    /// `EVENTS:LAST_HASH`, as `closeacct verify --head` takes it.
+    pub(crate) head: String,
 }
 
 /// A fact and its answer.
@@ -128,14 +143,22 @@ pub(crate) struct StepReport<'a> {
     pub(crate) kind: StepKind,
     pub(crate) status: Status,
     pub(crate) when: Option<String>,
-    /// When the status was reached (done, skipped) or the wait began.
+    /// The ids of the sources the step comes from.
+    pub(crate) sources: Vec<String>,
+    /// When the status was recorded (done, skipped) or the wait began.
     pub(crate) at: Option<Timestamp>,
+    /// When it happened, when that was recorded afterwards (`--at`).
+    pub(crate) happened_at: Option<Timestamp>,
     pub(crate) by: Option<String>,
     pub(crate) skip_reason: Option<String>,
     /// The account typed to confirm an irreversible step.
     pub(crate) attested: Option<String>,
+    /// Who a waiting step waits on, as last recorded.
+    pub(crate) waiting_on: Option<String>,
     pub(crate) notes: &'a [Entry],
     pub(crate) evidence: &'a [Entry],
+    /// Every event recorded for the step, in order.
+    pub(crate) history: Vec<HistoryItem<'a>>,
 }
 
 /// The record of a step the run's checklist no longer lists.
@@ -151,6 +174,26 @@ pub(crate) struct UnlistedStep<'a> {
     pub(crate) attested: Option<String>,
     pub(crate) notes: &'a [Entry],
     pub(crate) evidence: &'a [Entry],
+    pub(crate) history: Vec<HistoryItem<'a>>,
+}
+
+/// One event recorded for a step.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct HistoryItem<'a> {
+    pub(crate) seq: u64,
+    /// `done`, `skipped`, `waiting` or `note`.
+    pub(crate) event: &'static str,
+    /// When it was recorded.
+    pub(crate) at: Timestamp,
+    /// When it happened, if recorded afterwards (`--at`).
+    pub(crate) happened_at: Option<Timestamp>,
+    pub(crate) by: &'a str,
+    pub(crate) note: Option<&'a str>,
+    pub(crate) evidence: Option<&'a str>,
+    pub(crate) reason: Option<&'a str>,
+    pub(crate) attested: Option<&'a str>,
+    /// Who the step waits on (for `waiting`).
+    pub(crate) on: Option<&'a str>,
 }
 
 /// A changed checklist accepted during the run.
@@ -177,26 +220,21 @@ pub(crate) fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Re
             name: c.name.clone(),
             version: c.version,
             sha256: checklist.sha256.clone(),
-            source: {
-                let source = c.source_summary().into_owned();
-                SourceInfo {
-                    title: source.title,
-                    publisher: source.publisher,
-                    date: source.date,
-                    reference: source.reference,
-                }
-            },
+            sources: source_infos(c),
         },
         run: RunInfo {
             started_at: replay.started_at,
             started_by: replay.started_by.clone(),
             completed_at: replay.completed_at,
             complete: progress.is_complete(),
+            reopened_at: replay.reopened_at,
+            zone: replay.zone.clone().unwrap_or_else(|| "UTC".to_owned()),
             operators: replay.operators.iter().map(ToString::to_string).collect(),
             last_activity: replay.last_at,
             state_file: run.dir.join(EVENTS_FILE).display().to_string(),
             events: run.end.count,
             last_hash: run.end.last_hash.clone(),
+            head: format!("{}:{}", run.end.count, run.end.last_hash),
         },
         counts: progress.counts(),
         facts: fact_reports(run),
@@ -210,6 +248,50 @@ pub(crate) fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Re
             .collect(),
         pending_checklist_changes: run.pending_changes.clone(),
     }
+}
+
+/// The checklist's sources: its `[[sources]]`, or its single `[source]`.
+fn source_infos(c: &Checklist) -> Vec<SourceInfo> {
+    let listed = c.sources.iter().map(|s| SourceInfo {
+        id: Some(s.id.get_ref().clone()),
+        title: s.title.clone(),
+        publisher: s.publisher.clone(),
+        url: s.url.clone(),
+        date: s.read.clone(),
+        reference: None,
+    });
+    let single = c.source.iter().map(|s| SourceInfo {
+        id: None,
+        title: s.title.clone(),
+        publisher: s.publisher.clone(),
+        url: s.url.clone(),
+        date: s.date.clone(),
+        reference: s.reference.clone(),
+    });
+    single.chain(listed).collect()
+}
+
+/// Every event recorded for a step, with its texts, in order.
+fn history_items(record: &StepRecord) -> Vec<HistoryItem<'_>> {
+    record
+        .history
+        .iter()
+        .map(|h| HistoryItem {
+            seq: h.seq,
+            event: match h.what {
+                RecordedStatus::Noted => "note",
+                other => other.as_str(),
+            },
+            at: h.at,
+            happened_at: h.happened_at,
+            by: &h.by,
+            note: h.note.map(|i| record.notes[i].text.as_str()),
+            evidence: h.evidence.map(|i| record.evidence[i].text.as_str()),
+            reason: h.reason.as_deref(),
+            attested: h.attested.as_deref(),
+            on: h.on.as_deref(),
+        })
+        .collect()
 }
 
 /// Every fact with its latest answer and the earlier ones.
@@ -273,10 +355,12 @@ fn stage_reports<'a>(run: &'a ReadRun, progress: &Progress<'_>) -> Vec<StageRepo
 fn step_report<'a>(run: &'a ReadRun, progress: &Progress<'_>, r: StepRef, step: &Step) -> StepReport<'a> {
     let record = run.replay.steps.get(step.id.get_ref());
     let status = progress.status(step);
-    let (at, by) = match (status, record) {
-        (Status::Done | Status::Skipped, Some(record)) => (Some(record.at), Some(record.by.clone())),
-        (Status::Waiting, Some(record)) => (record.waiting_since, Some(record.by.clone())),
-        _ => (None, None),
+    let (at, happened_at, by) = match (status, record) {
+        (Status::Done | Status::Skipped, Some(record)) => {
+            (Some(record.at), record.happened_at, Some(record.by.clone()))
+        }
+        (Status::Waiting, Some(record)) => (record.waiting_since, None, Some(record.by.clone())),
+        _ => (None, None, None),
     };
     StepReport {
         number: r.number(),
@@ -286,12 +370,16 @@ fn step_report<'a>(run: &'a ReadRun, progress: &Progress<'_>, r: StepRef, step: 
         kind: step.kind,
         status,
         when: step.when.as_ref().map(|w| w.get_ref().clone()),
+        sources: step.sources.iter().map(|s| s.get_ref().clone()).collect(),
         at,
+        happened_at,
         by,
         skip_reason: record.filter(|_| status == Status::Skipped).and_then(|r| r.reason.clone()),
         attested: record.and_then(|r| r.attested.clone()),
+        waiting_on: record.filter(|_| status == Status::Waiting).and_then(|r| r.waiting_on.clone()),
         notes: record.map(|r| r.notes.as_slice()).unwrap_or_default(),
         evidence: record.map(|r| r.evidence.as_slice()).unwrap_or_default(),
+        history: record.map(history_items).unwrap_or_default(),
     }
 }
 
@@ -312,6 +400,7 @@ fn unlisted_steps(run: &ReadRun) -> Vec<UnlistedStep<'_>> {
             attested: record.attested.clone(),
             notes: &record.notes,
             evidence: &record.evidence,
+            history: history_items(record),
         })
         .collect();
     unlisted.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
@@ -330,82 +419,43 @@ pub(crate) fn render(report: &Report<'_>, format: Format, zone: &TimeZone, w: &m
     }
 }
 
-/// `2026-11-24 14:02 UTC`: a time as the operator reads it.
-pub(crate) fn local_time(at: Timestamp, zone: &TimeZone) -> String {
-    at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string()
+/// `2026-11-24T14:02:11+01:00`: a time in full, RFC 3339 with its offset, in the run's zone.
+pub(crate) fn time(at: Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
-/// `done 2026-11-24 14:02 UTC by ana`, `waiting since … by …`, or the status alone.
-pub(crate) fn status_line(step: &StepReport<'_>, zone: &TimeZone) -> String {
-    let mut line = step.status.as_str().to_owned();
-    if let Some(at) = step.at {
-        let since = if step.status == Status::Waiting { " since" } else { "" };
-        line = format!("{line}{since} {}", local_time(at, zone));
+impl HistoryItem<'_> {
+    /// `2026-11-24T14:02:11+01:00 done by ana (happened 2026-11-23T16:10:00+01:00)`.
+    pub(crate) fn headline(&self, zone: &TimeZone) -> String {
+        let happened = self.happened_at.map_or_else(String::new, |h| format!(" (happened {})", time(h, zone)));
+        format!("{} {} by {}{happened}", time(self.at, zone), self.event, self.by)
     }
-    if let Some(by) = &step.by {
-        line = format!("{line} by {by}");
+
+    /// What came with the event, labelled: `("reason", "…")`, `("note", "…")`…
+    pub(crate) fn details(&self) -> Vec<(&'static str, String)> {
+        let mut details = Vec::new();
+        details.extend(self.reason.map(|t| ("reason", t.to_owned())));
+        details.extend(self.attested.map(|t| ("attested", format!("typed the account {t}"))));
+        details.extend(self.on.map(|t| ("waiting on", t.to_owned())));
+        details.extend(self.evidence.map(|t| ("evidence", t.to_owned())));
+        details.extend(self.note.map(|t| ("note", t.to_owned())));
+        details
+    }
+}
+
+/// The header line of a source: `Title — Publisher, date <url>`.
+pub(crate) fn source_line(source: &SourceInfo) -> String {
+    let mut line = format!("{} — {}", source.title, source.publisher);
+    if let Some(date) = &source.date {
+        let _ = write!(line, ", {date}");
+    }
+    if let Some(url) = &source.url {
+        let _ = write!(line, " <{url}>");
+    }
+    if let Some(id) = &source.id {
+        line = format!("[{id}] {line}");
     }
     line
-}
-
-/// What the renderers show under a step, listed or not: reason, attestation, evidence, notes.
-pub(crate) struct Recorded<'r> {
-    pub(crate) at: Option<Timestamp>,
-    pub(crate) by: Option<&'r str>,
-    pub(crate) skip_reason: Option<&'r str>,
-    pub(crate) attested: Option<&'r str>,
-    pub(crate) evidence: &'r [Entry],
-    pub(crate) notes: &'r [Entry],
-}
-
-impl StepReport<'_> {
-    pub(crate) fn recorded(&self) -> Recorded<'_> {
-        Recorded {
-            at: self.at,
-            by: self.by.as_deref(),
-            skip_reason: self.skip_reason.as_deref(),
-            attested: self.attested.as_deref(),
-            evidence: self.evidence,
-            notes: self.notes,
-        }
-    }
-}
-
-impl UnlistedStep<'_> {
-    /// `done 2026-11-24 14:02 UTC by ana`.
-    pub(crate) fn status_line(&self, zone: &TimeZone) -> String {
-        format!("{} {} by {}", self.status, local_time(self.at, zone), self.by)
-    }
-
-    pub(crate) fn recorded(&self) -> Recorded<'_> {
-        Recorded {
-            at: Some(self.at),
-            by: Some(&self.by),
-            skip_reason: self.skip_reason.as_deref(),
-            attested: self.attested.as_deref(),
-            evidence: self.evidence,
-            notes: self.notes,
-        }
-    }
-}
-
-impl Recorded<'_> {
-    /// Evidence then notes, each labelled, with where it came from when that differs from the
-    /// status line (see [`entry_origin`]).
-    pub(crate) fn entries(&self, zone: &TimeZone) -> Vec<(&'static str, &str, Option<String>)> {
-        [("evidence", self.evidence), ("note", self.notes)]
-            .into_iter()
-            .flat_map(|(label, entries)| entries.iter().map(move |entry| (label, entry)))
-            .map(|(label, entry)| (label, entry.text.as_str(), entry_origin(entry, self.at, self.by, zone)))
-            .collect()
-    }
-}
-
-/// `(2026-11-24 14:02 UTC by bo)` after a note or evidence, or `None` when it was recorded with
-/// the step's status (same time `at`, same operator `by`), which the status line already shows.
-fn entry_origin(entry: &Entry, at: Option<Timestamp>, by: Option<&str>, zone: &TimeZone) -> Option<String> {
-    let same = at == Some(entry.at) && by == Some(&*entry.by);
-    (!same).then(|| format!("{} by {}", local_time(entry.at, zone), entry.by))
 }
 
 /// The step a key date belongs to.
@@ -427,7 +477,7 @@ pub(crate) fn key_date_passed(report: &Report<'_>, date: &KeyDate) -> &'static s
 /// How a key date reads: its date, or what starts its clock.
 pub(crate) fn key_date_when(date: &KeyDate, zone: &TimeZone) -> String {
     match (date.date, &date.after) {
-        (Some(at), _) => local_time(at, zone),
+        (Some(at), _) => time(at, zone),
         (None, Some(after)) => format!("{after} after step {} is done", date.from_step),
         (None, None) => "no fixed date".to_owned(),
     }

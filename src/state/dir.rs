@@ -205,6 +205,34 @@ pub(crate) fn remove_stale_temps(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Refuses an output file (a report, its signature) that would overwrite the record or something
+/// that is not a plain file: any path inside the state directory (however it is spelled:
+/// links in its directories are resolved), a symbolic link, or anything that exists and is not a
+/// regular file (a device, a FIFO, a directory). A regular file elsewhere may be replaced.
+pub(crate) fn check_output_path(root: &Path, path: &Path) -> Result<()> {
+    let refuse = |reason: String| Err(Error::CantCreate { path: path.to_owned(), reason });
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => return refuse("it is a symbolic link".to_owned()),
+        Ok(meta) if !meta.is_file() => return refuse("it exists and is not a regular file".to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io("inspect", path, e)),
+    }
+    let absolute = std::path::absolute(path).map_err(|e| Error::io("resolve", path, e))?;
+    let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name()) else {
+        return refuse("it names no file".to_owned());
+    };
+    // A parent that does not exist cannot be inside the state directory; writing reports it.
+    let (Ok(parent), Ok(root)) = (fs::canonicalize(parent), fs::canonicalize(root)) else { return Ok(()) };
+    if parent.join(name).starts_with(&root) {
+        return refuse(format!(
+            "it is inside the state directory `{}`, whose files only closeacct writes",
+            root.display()
+        ));
+    }
+    Ok(())
+}
+
 /// Writes a whole file atomically: temp file in the same directory, fsync, rename, fsync dir.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = match path.parent() {

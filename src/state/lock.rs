@@ -1,7 +1,7 @@
 //! The run's lock: one closeacct process per run at a time.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
@@ -38,13 +38,27 @@ impl RunLock {
             .mode(0o600)
             .open(&path)
             .map_err(|e| Error::io("open lock", &path, e))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                let pid = holder_pid(&path);
-                return Err(Error::Locked { provider: provider.to_owned(), account: account.to_owned(), pid });
+        // A holder writes its pid just after it takes the lock and clears it just before it lets
+        // go; a busy machine can stretch either moment. So while the lock is held but no pid is
+        // there yet, try again for up to a second: either the pid appears (and is named) or the
+        // holder finishes and the lock is ours.
+        let mut tries = 0;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) => {
+                    tries += 1;
+                    if let Some(pid) = holder_pid(&path) {
+                        return Err(Error::Locked { provider: provider.to_owned(), account: account.to_owned(), pid });
+                    }
+                    if tries >= 100 {
+                        let pid = "unknown".to_owned();
+                        return Err(Error::Locked { provider: provider.to_owned(), account: account.to_owned(), pid });
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(Error::io("lock", &path, e)),
             }
-            Err(fs::TryLockError::Error(e)) => return Err(Error::io("lock", &path, e)),
         }
         file.set_len(0)
             .and_then(|()| write!(file, "{}", std::process::id()))
@@ -53,15 +67,12 @@ impl RunLock {
     }
 }
 
-/// The pid written in a lock file by its holder; it may be a moment late, so retry briefly.
-fn holder_pid(path: &Path) -> String {
-    for _ in 0..20 {
-        if let Ok(text) = fs::read_to_string(path)
-            && !text.trim().is_empty()
-        {
-            return text.trim().to_owned();
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    "unknown".to_owned()
+/// The pid written in a lock file by its holder, if there is one yet. The file is untrusted: at
+/// most a few bytes are read, and only digits are taken.
+fn holder_pid(path: &Path) -> Option<String> {
+    let mut bytes = Vec::new();
+    fs::File::open(path).ok()?.take(32).read_to_end(&mut bytes).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    let pid = text.trim();
+    (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())).then(|| pid.to_owned())
 }

@@ -36,18 +36,30 @@ pub struct LogEnd {
 
 /// Reads and checks the whole log, handing each event to `visit` in order. Any damage other than a
 /// torn last line is an error naming the line.
-pub fn read_log(path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+pub fn read_log(path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+    read_log_hashed(path, |event, _| visit(event))
+}
+
+/// Like [`read_log`], handing `visit` each line's sha256 too (the hash `verify` calls a head).
+pub(crate) fn read_log_hashed(
+    path: &Path,
+    visit: impl FnMut(&EventRef<'_>, &[u8; 32]) -> Result<()>,
+) -> Result<LogEnd> {
     refuse_symlink(path)?;
     let file = File::open(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
         _ => Error::io("read", path, e),
     })?;
+    let meta = file.metadata().map_err(|e| Error::io("read", path, e))?;
+    if !meta.is_file() {
+        return Err(Error::DamagedFile { path: path.to_owned(), reason: "it is not a regular file".to_owned() });
+    }
     check_log(file, path, visit)
 }
 
 /// `read_log` over bytes already in memory (fuzzing, tests); `path` only names them in errors.
-pub fn parse_log(bytes: &[u8], path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
-    check_log(bytes, path, visit)
+pub fn parse_log(bytes: &[u8], path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+    check_log(bytes, path, |event, _| visit(event))
 }
 
 /// How much of a log is read at a time.
@@ -117,7 +129,11 @@ impl<R: Read> Chunks<R> {
 }
 
 /// Reads a log, checks its lines against each other and hands their events to `visit`.
-fn check_log(reader: impl Read, path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+fn check_log(
+    reader: impl Read,
+    path: &Path,
+    mut visit: impl FnMut(&EventRef<'_>, &[u8; 32]) -> Result<()>,
+) -> Result<LogEnd> {
     let mut end = LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None, unterminated: false };
     // The chain is checked on raw digests; hex is made once, for the head.
     let mut last_digest = [0u8; 32];
@@ -135,8 +151,8 @@ fn check_log(reader: impl Read, path: &Path, mut visit: impl FnMut(&EventRef<'_>
             Chunk::Torn(bytes) => {
                 let number = end.count + 1;
                 if let Ok(event) = parse_line(&bytes, number, &last_digest) {
-                    visit(&event)?;
                     last_digest = sha256(&bytes);
+                    visit(&event, &last_digest)?;
                     end.count = number;
                     end.len += bytes.len() as u64;
                     end.unterminated = true;
@@ -157,8 +173,8 @@ fn check_log(reader: impl Read, path: &Path, mut visit: impl FnMut(&EventRef<'_>
                 return Err(damaged(number, format!("line is longer than {MAX_LINE_BYTES} bytes")));
             }
             let event = parse_line(body, number, &last_digest).map_err(|reason| damaged(number, reason))?;
-            visit(&event)?;
             last_digest = sha256(body);
+            visit(&event, &last_digest)?;
             end.count = number;
             end.len += (body.len() + 1) as u64;
             start = newline + 1;
@@ -294,7 +310,7 @@ mod tests {
             (3000, bytes.len() as u64, None, &*expected_head)
         );
 
-        let trickled = check_log(Trickle { bytes: &bytes, calls: 0 }, Path::new("log"), |_| Ok(())).unwrap();
+        let trickled = check_log(Trickle { bytes: &bytes, calls: 0 }, Path::new("log"), |_, _| Ok(())).unwrap();
         assert_eq!(trickled, parse_log(&bytes, Path::new("log"), |_| Ok(())).unwrap());
 
         // A torn tail after several chunks is the tail alone.

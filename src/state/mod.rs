@@ -24,11 +24,13 @@ pub(crate) use append::create_log;
 pub use append::{Appender, Sink, open_log_for_append};
 pub use dir::StateDir;
 pub(crate) use dir::{
-    create_private_dir, pin_checklist, pinned_checklist_path, refuse_symlinked_dirs, remove_stale_temps, write_atomic,
+    check_output_path, create_private_dir, pin_checklist, pinned_checklist_path, refuse_symlinked_dirs,
+    remove_stale_temps, write_atomic,
 };
 pub use event::EventKind;
 pub use event::{Event, EventRef};
 pub use lock::RunLock;
+pub(crate) use log::read_log_hashed;
 pub use log::{LogEnd, assert_quick_reader_agrees, parse_log, read_log};
 pub use replay::{Detail, Entry, HistoryEntry, RecordedStatus, Replay, StepRecord, replay};
 

@@ -456,4 +456,31 @@ mod tests {
             (&full.operators, &full.facts, full.last_at, full.events, &full.last_step)
         );
     }
+
+    #[test]
+    fn a_steps_history_keeps_every_event_in_order_with_its_texts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
+        let skip = |reason: &str| EventKind::StepSkipped { step: "a".into(), reason: reason.into(), happened_at: None };
+        log.append(ts("2026-11-24T10:01:00Z"), "ana", skip("first reason")).unwrap();
+        log.append(ts("2026-11-24T10:02:00Z"), "bo", EventKind::NoteAdded { step: "a".into(), note: "asked".into() })
+            .unwrap();
+        log.append(ts("2026-11-24T10:03:00Z"), "bo", skip("second reason")).unwrap();
+        let (state, _) = replay(dir.path(), Detail::Full).unwrap();
+        let a = &state.steps["a"];
+        let seen: Vec<_> = a
+            .history
+            .iter()
+            .map(|h| (h.seq, h.what, &*h.by, h.reason.as_deref(), h.note.map(|i| a.notes[i].text.as_str())))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (2, RecordedStatus::Skipped, "ana", Some("first reason"), None),
+                (3, RecordedStatus::Noted, "bo", None, Some("asked")),
+                (4, RecordedStatus::Skipped, "bo", Some("second reason"), None),
+            ]
+        );
+        assert_eq!(a.reason.as_deref(), Some("second reason"), "the latest reason is the step's");
+    }
 }

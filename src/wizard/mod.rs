@@ -132,7 +132,7 @@ fn open_or_create(session: &Session, account: &str, options: &Options<'_>, p: &m
 fn say_resume(session: &Session, run: &ActiveRun, p: &mut dyn Prompter) {
     let progress = Progress::new(&session.checklist, &run.replay);
     let counts = progress.counts();
-    let zone = clock::local_zone();
+    let zone = clock::run_zone(run.replay.zone.as_deref());
     let local = |t: jiff::Timestamp| clock::minutes_in(t, &zone);
     let mut line = format!(
         "Resuming run started {} — {} of {} steps resolved",

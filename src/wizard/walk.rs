@@ -114,7 +114,7 @@ impl Walk<'_, '_> {
     }
 
     fn say_reminders(&mut self, run: &ActiveRun) {
-        let zone = clock::local_zone();
+        let zone = clock::run_zone(run.replay.zone.as_deref());
         for due in dates::due_reminders(self.checklist, &run.replay, clock::now(), &zone) {
             say_wrapped(self.p, &format!("! {}", due.reminder_line(&zone)));
         }
@@ -179,7 +179,7 @@ impl Walk<'_, '_> {
                                 happened_at: None,
                             },
                         )?;
-                        self.recorded(&event, "waiting");
+                        self.recorded(run, &event, "waiting");
                     }
                     self.p.say("  Still waiting; the next run of the wizard asks again.");
                     return Ok(Choice::Next);
@@ -187,7 +187,7 @@ impl Walk<'_, '_> {
                 Action::Skip => {
                     let skip = |run: &mut ActiveRun, reason| session.skip(run, r, reason, None);
                     if let Some(event) = self.ask_text("Why is this step skipped? (empty to go back)", run, skip)? {
-                        self.recorded(&event, "skipped");
+                        self.recorded(run, &event, "skipped");
                         return Ok(Choice::Next);
                     }
                 }
@@ -196,7 +196,7 @@ impl Walk<'_, '_> {
                         run.record(&session.operator, EventKind::NoteAdded { step: step.id.get_ref().clone(), note })
                     };
                     if let Some(event) = self.ask_text("Note (empty to go back)", run, note)? {
-                        self.recorded(&event, "note");
+                        self.recorded(run, &event, "note");
                     }
                 }
                 Action::Quit => return Ok(Choice::Quit),
@@ -244,7 +244,7 @@ impl Walk<'_, '_> {
             }
             StepKind::Confirm | StepKind::Wait => confirm(run, Confirmation::default())?,
         };
-        self.recorded(&event, "done");
+        self.recorded(run, &event, "done");
         Ok(true)
     }
 
@@ -270,8 +270,9 @@ impl Walk<'_, '_> {
         }
     }
 
-    fn recorded(&mut self, event: &Event, what: &str) {
-        let time = event.at.to_zoned_datetime(clock::local_zone()).strftime("%H:%M:%S").to_string();
+    fn recorded(&mut self, run: &ActiveRun, event: &Event, what: &str) {
+        let zone = clock::run_zone(run.replay.zone.as_deref());
+        let time = event.at.to_zoned_datetime(zone).strftime("%H:%M:%S").to_string();
         self.p.say(&format!("✔ recorded {what} {time} (seq {})", event.seq));
     }
 
@@ -286,7 +287,7 @@ impl Walk<'_, '_> {
     }
 
     fn key_dates(&mut self, run: &ActiveRun) {
-        let zone = clock::local_zone();
+        let zone = clock::run_zone(run.replay.zone.as_deref());
         let dates = dates::key_dates(self.checklist, &run.replay, clock::now(), &zone);
         if dates.is_empty() {
             return;
