@@ -65,6 +65,10 @@ pub enum Error {
     #[error("{location}: {reason}")]
     InvalidChecklist { location: String, reason: String },
 
+    /// Two checklists with one id: a user file reusing a built-in id, or two user files.
+    #[error("checklist id `{id}` is defined twice: in {first} and in {second}")]
+    DuplicateChecklist { id: String, first: String, second: String },
+
     /// A state file whose content is damaged; nothing is rewritten.
     #[error("{path}: line {line}: {reason}; nothing was changed")]
     DamagedState { path: PathBuf, line: usize, reason: String },
@@ -153,6 +157,7 @@ impl Error {
             Error::Interrupted => 4,
             Error::ChecklistChanged { .. } => 5,
             Error::InvalidChecklist { .. }
+            | Error::DuplicateChecklist { .. }
             | Error::DamagedState { .. }
             | Error::DamagedFile { .. }
             | Error::HeadMismatch { .. }
@@ -178,6 +183,9 @@ impl Error {
                     format!("did you mean {}? `closeacct checklist show {checklist}` lists the steps", or_list(close))
                 }
             }),
+            Error::DuplicateChecklist { .. } => Some(
+                "give one of them another id; `closeacct providers` shows where each checklist comes from".to_owned(),
+            ),
             Error::ChecklistChanged { .. } => Some("rerun with --accept-changes to go on with the new one".to_owned()),
             Error::CompletionNotRecorded { .. } => Some(
                 "everything else is recorded; the next closeacct command that records anything records the completion"
@@ -271,6 +279,7 @@ mod tests {
             (Error::DamagedState { path: "p".into(), line: 1, reason: "r".into() }, 65),
             (Error::RefusedInput { message: "secret".into() }, 65),
             (Error::DamagedFile { path: "p".into(), reason: "r".into() }, 65),
+            (Error::DuplicateChecklist { id: "a".into(), first: "x".into(), second: "y".into() }, 65),
             (Error::NoSuchRun { provider: Some("aws".into()), account: None, state_dir: "s".into() }, 66),
             (Error::NoSuchFile { path: "p".into() }, 66),
             (Error::CantCreate { path: "p".into(), reason: "r".into() }, 73),

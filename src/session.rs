@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use crate::checklist::{Loaded, StepKind, StepRef};
+use crate::checklist::{Catalog, Loaded, StepKind, StepRef};
 use crate::cli::{ChecklistArgs, OperatorArgs, RunArgs};
 use crate::clock;
 use crate::digest::sha256_hex;
@@ -227,7 +227,7 @@ impl Session {
                 }
                 Ok(loaded)
             }
-            (None, Some(provider)) => Loaded::builtin(provider),
+            (None, Some(provider)) => Catalog::get().resolve(provider),
             (None, None) => Err(Error::usage("say which checklist: --provider ID or --checklist FILE")),
         }
     }

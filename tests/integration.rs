@@ -10,4 +10,5 @@ mod durability;
 mod reports;
 mod secrets;
 mod trust;
+mod user_checklists;
 mod wizard_pty;

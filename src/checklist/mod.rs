@@ -7,11 +7,13 @@
 //! The parts: [`schema`] (the types a file is read into), [`condition`] (`when`), [`load`]
 //! (parsing, the built-in table, the loaded checklist and its index) and [`validate`] (the rules).
 
+mod catalog;
 mod condition;
 mod load;
 mod schema;
 mod validate;
 
+pub(crate) use catalog::{Catalog, Entry};
 pub use condition::Condition;
 pub use load::StepRef;
 pub use load::{Loaded, generate_for_benchmarks};

@@ -1,10 +1,11 @@
-//! `closeacct providers`: the built-in checklists.
+//! `closeacct providers`: every checklist a provider id can name, built-in and the user's own,
+//! with where each comes from.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::checklist::{BUILTIN, Loaded};
+use crate::checklist::{Catalog, Entry, Loaded};
 use crate::cli::{DataFormat, ProvidersArgs};
 use crate::error::Result;
 use crate::ui::Ui;
@@ -12,41 +13,83 @@ use crate::ui::Ui;
 #[derive(Serialize)]
 struct ProviderRow<'a> {
     id: &'a str,
-    name: &'a str,
+    /// `built-in`, or the file's path.
+    origin: String,
+    /// Why the id cannot be used (its file does not load, the id is defined twice); the columns
+    /// below are then absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    columns: Option<Columns>,
+}
+
+#[derive(Serialize)]
+struct Columns {
+    name: String,
     version: u32,
     stages: usize,
     steps: usize,
     source: String,
 }
 
-/// Lists the built-in checklists.
-pub(crate) fn cmd_providers(ui: &Ui, args: &ProvidersArgs) -> Result<()> {
-    let loaded = BUILTIN.iter().map(|(id, _, _)| Loaded::builtin(id)).collect::<Result<Vec<_>>>()?;
-    let rows: Vec<ProviderRow> = loaded
-        .iter()
-        .map(|l| ProviderRow {
-            id: l.id(),
-            name: &l.checklist.name,
-            version: l.checklist.version,
-            stages: l.checklist.stages.len(),
-            steps: l.step_count(),
-            source: l.checklist.source_summary().into_owned().title,
-        })
-        .collect();
-    match args.format {
-        DataFormat::Json => ui.stdout((serde_json::to_string_pretty(&rows).expect("rows serialise") + "\n").as_bytes()),
-        DataFormat::Text => {
-            let width = rows.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
-            let name_width = rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(4).max(4);
-            let mut out = format!("{:<width$}  {:<name_width$}  STAGES  STEPS  VERSION\n", "ID", "NAME");
-            for r in &rows {
-                let _ = writeln!(
-                    out,
-                    "{:<width$}  {:<name_width$}  {:>6}  {:>5}  {:>7}",
-                    r.id, r.name, r.stages, r.steps, r.version
-                );
-            }
-            ui.stdout_text(&out)
+impl Columns {
+    fn of(loaded: &Loaded) -> Columns {
+        Columns {
+            name: loaded.checklist.name.clone(),
+            version: loaded.checklist.version,
+            stages: loaded.checklist.stages.len(),
+            steps: loaded.step_count(),
+            source: loaded.checklist.source_summary().into_owned().title,
         }
     }
+}
+
+/// Lists the checklists; one that cannot be used is listed as `(invalid)` with why on stderr (in
+/// JSON, as `problem`), and the command still succeeds: every other checklist works.
+pub(crate) fn cmd_providers(ui: &Ui, args: &ProvidersArgs) -> Result<()> {
+    let catalog = Catalog::get();
+    if let Some(problem) = &catalog.dir_problem {
+        ui.warning(problem);
+    }
+    let entries = catalog.entries();
+    let rows = entries.iter().map(row).collect::<Result<Vec<_>>>()?;
+    if args.format == DataFormat::Text {
+        for problem in rows.iter().filter_map(|r| r.problem.as_deref()) {
+            ui.warning(problem);
+        }
+    }
+    match args.format {
+        DataFormat::Json => ui.stdout((serde_json::to_string_pretty(&rows).expect("rows serialise") + "\n").as_bytes()),
+        DataFormat::Text => ui.stdout_text(&render_text(&rows)),
+    }
+}
+
+fn row<'e>(entry: &'e Entry<'_>) -> Result<ProviderRow<'e>> {
+    let columns = match (&entry.problem, entry.user) {
+        (Some(_), _) => None,
+        (None, Some(user)) => Some(Columns::of(user)),
+        (None, None) => Some(Columns::of(&Loaded::builtin(entry.id)?)),
+    };
+    Ok(ProviderRow { id: entry.id, origin: entry.origin.describe(), problem: entry.problem.clone(), columns })
+}
+
+fn render_text(rows: &[ProviderRow]) -> String {
+    let width = rows.iter().map(|r| r.id.chars().count()).max().unwrap_or(2).max(2);
+    let name_of = |r: &ProviderRow| r.columns.as_ref().map_or_else(|| "(invalid)".to_owned(), |c| c.name.clone());
+    let name_width = rows.iter().map(|r| name_of(r).chars().count()).max().unwrap_or(4).max(4);
+    let mut out = format!("{:<width$}  {:<name_width$}  STAGES  STEPS  VERSION  ORIGIN\n", "ID", "NAME");
+    for r in rows {
+        let (stages, steps, version) = match &r.columns {
+            Some(c) => (c.stages.to_string(), c.steps.to_string(), c.version.to_string()),
+            None => ("-".to_owned(), "-".to_owned(), "-".to_owned()),
+        };
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<name_width$}  {stages:>6}  {steps:>5}  {version:>7}  {}",
+            r.id,
+            name_of(r),
+            r.origin
+        );
+    }
+    out
 }

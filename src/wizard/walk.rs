@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::next::{Next, next};
 use super::{Outcome, say_indented, say_wrapped};
-use crate::checklist::{Actor, BUILTIN, FactKind, Loaded, StepKind, StepRef};
+use crate::checklist::{Actor, Catalog, FactKind, Loaded, StepKind, StepRef};
 use crate::clock;
 use crate::dates;
 use crate::error::{Error, Result};
@@ -333,7 +333,7 @@ impl Walk<'_, '_> {
     /// one, for the commands the wizard suggests.
     fn run_args(&self, run: &ActiveRun) -> String {
         let mut args = format!("--provider {} --account {}", run.provider, run.account);
-        if !BUILTIN.iter().any(|(_, file, _)| *file == self.checklist.origin) {
+        if !Catalog::get().names(self.checklist) {
             let _ = write!(args, " --checklist {}", self.checklist.origin);
         }
         args
