@@ -39,6 +39,8 @@ pub(crate) enum Command {
     Confirm(ConfirmArgs),
     /// Mark a step skipped, with the reason
     Skip(SkipArgs),
+    /// Mark a wait step as waiting on someone else (`confirm` closes it)
+    Wait(WaitArgs),
     /// Show the progress of one run or of all runs
     Status(StatusArgs),
     /// Print the completed checklist: who confirmed what, when, and the dates to watch
@@ -243,6 +245,10 @@ pub(crate) struct ConfirmArgs {
     /// The account, typed again; required for irreversible (attest) steps
     #[arg(long, value_name = "ACCOUNT")]
     pub(crate) attest: Option<String>,
+    /// When it happened, if not now: 2026-11-20T16:10+01:00, "2026-11-20 16:10" or
+    /// "yesterday 16:10" (in the run's time zone); key dates count from it
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) at: Option<String>,
 }
 
 /// `closeacct skip`
@@ -257,6 +263,31 @@ pub(crate) struct SkipArgs {
     /// Why the step is skipped (kept in the report)
     #[arg(long, allow_hyphen_values = true)]
     pub(crate) reason: String,
+    /// When it happened, if not now: 2026-11-20T16:10+01:00, "2026-11-20 16:10" or
+    /// "yesterday 16:10" (in the run's time zone); key dates count from it
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) at: Option<String>,
+}
+
+/// `closeacct wait`
+#[derive(Debug, Args)]
+pub(crate) struct WaitArgs {
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+    #[command(flatten)]
+    pub(crate) operator: OperatorArgs,
+    /// The wait step's id or number
+    pub(crate) step: String,
+    /// Who it waits on (a partner, the provider, a team)
+    #[arg(long, value_name = "WHO", allow_hyphen_values = true)]
+    pub(crate) on: String,
+    /// A note to keep with it (what was asked, a ticket)
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) note: Option<String>,
+    /// When the wait began, if not now: 2026-11-20T16:10+01:00, "2026-11-20 16:10" or
+    /// "yesterday 16:10" (in the run's time zone); key dates count from it
+    #[arg(long, value_name = "WHEN")]
+    pub(crate) at: Option<String>,
 }
 
 /// `closeacct status`

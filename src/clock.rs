@@ -148,6 +148,43 @@ fn zone_linked_from(link: &Path) -> Option<TimeZone> {
     TimeZone::tzif(name, &bounded::read(link, MAX_ZONE_FILE, true).ok()?).ok()
 }
 
+/// When something happened, as an operator writes it: an RFC 3339 time with its offset
+/// (`2026-11-20T16:10+01:00`), a date and time in `zone` (`2026-11-20 16:10`, `2026-11-20T16:10`),
+/// or `today 16:10`, `yesterday 16:10`, `16:10` (today) and `now`. The result is to the second;
+/// whether it is plausible (not in the future, not before the run) is the caller's to check.
+pub(crate) fn parse_happened(text: &str, now: Timestamp, zone: &TimeZone) -> Result<Timestamp, String> {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    let today = now.to_zoned_datetime(zone.clone()).date();
+    let civil = |date: jiff::civil::Date, time: &str| -> Option<Timestamp> {
+        let time: jiff::civil::Time = time.trim().parse().ok()?;
+        zone.to_timestamp(date.to_datetime(time)).ok()
+    };
+    let parsed = if lower == "now" {
+        Some(now)
+    } else if !text.contains(':') {
+        // A date alone would be recorded as its midnight, a time nobody gave.
+        None
+    } else if let Some(time) = lower.strip_prefix("yesterday") {
+        today.yesterday().ok().and_then(|date| civil(date, time))
+    } else if let Some(time) = lower.strip_prefix("today") {
+        civil(today, time)
+    } else if let Ok(at) = text.parse::<Timestamp>() {
+        Some(at)
+    } else if let Ok(at) = text.replacen(' ', "T", 1).parse::<jiff::civil::DateTime>() {
+        zone.to_timestamp(at).ok()
+    } else {
+        civil(today, text)
+    };
+    let at = parsed.ok_or_else(|| {
+        format!(
+            "`{}` is not a time; write 2026-11-20T16:10+01:00, 2026-11-20 16:10, yesterday 16:10 or 16:10",
+            text.escape_debug()
+        )
+    })?;
+    Ok(Timestamp::from_second(at.as_second()).unwrap_or(at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +207,25 @@ mod tests {
         let plain = dir.path().join("plain");
         std::fs::write(&plain, "not a link").unwrap();
         assert!(zone_linked_from(&plain).is_none());
+    }
+
+    #[test]
+    fn a_happened_time_is_read_as_an_operator_writes_it() {
+        let now: Timestamp = "2026-11-24T13:40:27Z".parse().unwrap();
+        let paris = TimeZone::get("Europe/Paris").unwrap();
+        let at = |text: &str| parse_happened(text, now, &paris).map(|t| t.to_string());
+        assert_eq!(at("2026-11-20T16:10+01:00").unwrap(), "2026-11-20T15:10:00Z");
+        assert_eq!(at("2026-11-20T16:10:30Z").unwrap(), "2026-11-20T16:10:30Z");
+        assert_eq!(at("2026-11-20 16:10").unwrap(), "2026-11-20T15:10:00Z");
+        assert_eq!(at("2026-11-20T16:10").unwrap(), "2026-11-20T15:10:00Z");
+        assert_eq!(at("yesterday 16:10").unwrap(), "2026-11-23T15:10:00Z");
+        assert_eq!(at("Yesterday  09:05").unwrap(), "2026-11-23T08:05:00Z");
+        assert_eq!(at("today 08:00").unwrap(), "2026-11-24T07:00:00Z");
+        assert_eq!(at("14:30").unwrap(), "2026-11-24T13:30:00Z");
+        assert_eq!(at(" now ").unwrap(), "2026-11-24T13:40:27Z");
+        for bad in ["", "soon", "2026-11-20", "25:00", "yesterday", "2026-13-01 10:00", "1700000000"] {
+            let err = at(bad).unwrap_err();
+            assert!(err.contains("is not a time"), "{bad}: {err}");
+        }
     }
 }

@@ -256,6 +256,11 @@ impl Session {
         let note = non_empty(given.note.as_deref());
         let evidence = non_empty(given.evidence.as_deref());
         if already_done {
+            if given.happened_at.is_some() {
+                return Err(Error::refused(format!(
+                    "step {number} `{id}` is already done; --at cannot change when it happened (add a --note to correct the record)"
+                )));
+            }
             if note.is_none() && evidence.is_none() {
                 return Ok(Confirmed::NothingNew);
             }
@@ -309,6 +314,65 @@ impl Session {
             run.record(&self.operator, EventKind::RunReopened {})?;
         }
         run.record(&self.operator, EventKind::FactAnswered { fact: fact.to_owned(), value })
+    }
+
+    /// Records that a `wait` step is waiting on someone (`on`), with an optional note; a step
+    /// already waiting takes the new word as a further event. `confirm` closes it.
+    pub(crate) fn wait(
+        &self,
+        run: &mut ActiveRun,
+        r: StepRef,
+        on: Option<String>,
+        note: Option<String>,
+        happened_at: Option<Timestamp>,
+    ) -> Result<Event> {
+        let step = self.checklist.step(r);
+        let id = step.id.get_ref().clone();
+        if step.kind != StepKind::Wait {
+            return Err(Error::refused(format!(
+                "step {} `{id}` is not a wait step (its kind is {}); only a step someone else acts on can be waiting",
+                r.number(),
+                step.kind
+            )));
+        }
+        let progress = Progress::new(&self.checklist, &run.replay);
+        match progress.status(step) {
+            Status::Done | Status::Skipped => {
+                return Err(Error::refused(format!(
+                    "step {} `{id}` is already resolved; nothing is waiting",
+                    r.number()
+                )));
+            }
+            _ => progress.check_can_record(r)?,
+        }
+        run.record(&self.operator, EventKind::StepWaiting { step: id, note, on, happened_at })
+    }
+
+    /// When something happened, from `--at` (or the wizard's question): read in the run's zone,
+    /// and refused when it is in the future or before the run started.
+    pub(crate) fn happened_at(&self, run: &ActiveRun, text: Option<&str>) -> Result<Option<Timestamp>> {
+        let Some(text) = text else { return Ok(None) };
+        let zone = clock::run_zone(run.replay.zone.as_deref());
+        let now = clock::now();
+        let at = clock::parse_happened(text, now, &zone).map_err(Error::usage)?;
+        if at > now {
+            return Err(Error::refused(format!(
+                "{} is in the future (it is now {}); record what has happened",
+                clock::minutes_in(at, &zone),
+                clock::minutes_in(now, &zone)
+            )));
+        }
+        if let Some(started) = run.replay.started_at
+            && at < Timestamp::from_second(started.as_second() - started.as_second().rem_euclid(60)).unwrap_or(started)
+        {
+            return Err(Error::refused(format!(
+                "{} is before the run started ({}); a run records only what happens during it",
+                clock::minutes_in(at, &zone),
+                clock::minutes_in(started, &zone)
+            )));
+        }
+        // Now, given in words, is the time of recording: nothing to add.
+        Ok((at != now).then_some(at))
     }
 
     /// Records a step skipped, with the reason. A step already done cannot be skipped.

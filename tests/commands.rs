@@ -286,3 +286,87 @@ fn run_can_be_called_twice_in_one_process() {
     }
     drop(env);
 }
+
+/// `--at`: a step recorded after the fact keeps both times; key dates count from when it
+/// happened; a time in the future or before the run started is refused with nothing written.
+#[test]
+fn at_records_when_a_step_happened_beside_when_it_was_recorded() {
+    let s = Small::new();
+    s.closeacct("start", &["--fact", "org=no"]).now("2026-11-20T08:00:00Z").tz("Europe/Paris").status(0);
+    let at = |step: &str, rest: &[&str], when: &str| {
+        s.closeacct("confirm", &[step]).args(rest).args(&["--at", when]).tz("Europe/Paris")
+    };
+    let before = s.log();
+    for (when, message) in [
+        ("today 14:50", "2026-11-24 14:50 is in the future (it is now 2026-11-24 14:40)"),
+        ("2026-11-20 08:59", "2026-11-20 08:59 is before the run started (2026-11-20 09:00)"),
+        ("last tuesday", "`last tuesday` is not a time; write 2026-11-20T16:10+01:00"),
+        ("2026-11-21", "`2026-11-21` is not a time"),
+    ] {
+        let out = at("backup", &[], when).status(2);
+        assert!(out.stderr.contains(message), "{when}: {}", out.stderr);
+    }
+    assert_eq!(s.log(), before, "nothing is written when --at is refused");
+
+    at("backup", &[], "yesterday 10:00").status(0);
+    let out = at("backup", &["--note", "again"], "today 11:00").status(2);
+    assert!(out.stderr.contains("already done; --at cannot change when it happened"), "{}", out.stderr);
+    s.closeacct("skip", &["ticket", "--reason", "by phone", "--at", "2026-11-24T09:00:00Z"]).status(0);
+    at("close-account", &["--attest", "acct-1"], "2026-11-22T16:10+01:00").status(0);
+
+    let events: Vec<serde_json::Value> = s.log().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events[2]["happened_at"], "2026-11-23T09:00:00Z");
+    assert_eq!(events[2]["at"], "2026-11-24T13:40:00Z", "the time of recording is never backdated");
+    assert_eq!(events[3]["happened_at"], "2026-11-24T09:00:00Z");
+    assert_eq!(events[4]["happened_at"], "2026-11-22T15:10:00Z");
+
+    let report = s.closeacct("report", &["--format", "json"]).status(0);
+    let report: serde_json::Value = serde_json::from_str(&report.stdout).unwrap();
+    let steps = report["stages"][1]["steps"].as_array().unwrap();
+    let close = steps.iter().find(|st| st["id"] == "close-account").unwrap();
+    assert_eq!(close["happened_at"], "2026-11-22T15:10:00Z");
+    assert_eq!(close["at"], "2026-11-24T13:40:00Z");
+    // 90 days from when the account was closed, not from when that was recorded.
+    let dates = report["key_dates"].as_array().unwrap();
+    let deleted = dates.iter().find(|d| d["text"] == "content is deleted").unwrap();
+    assert_eq!(deleted["date"], "2027-02-20T15:10:00Z");
+    let text = s.closeacct("report", &[]).status(0).stdout;
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("2026-11-24T14:40:00+01:00 done by ana (happened 2026-11-22T16:10:00+01:00)"), "{text}");
+}
+
+/// `wait`: a wait step marked waiting from a script, as the wizard does; `confirm` closes it.
+#[test]
+fn wait_marks_a_wait_step_waiting_on_someone_and_confirm_closes_it() {
+    let s = Small::new();
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    let out = s.closeacct("wait", &["ticket", "--on", "support"]).status(2);
+    assert!(out.stderr.contains("step 2.1 `ticket` is not a wait step"), "{}", out.stderr);
+    let out = s.closeacct("wait", &["confirmation", "--on", "support"]).status(2);
+    assert!(out.stderr.contains("must wait for 2.2 `close-account`"), "{}", out.stderr);
+    s.closeacct("confirm", &["backup"]).status(0);
+    s.closeacct("confirm", &["ticket", "--evidence", "CS-1"]).status(0);
+    s.closeacct("confirm", &["close-account", "--attest", "acct-1"]).status(0);
+    let out = s.closeacct("wait", &["confirmation", "--on", "  "]).status(2);
+    assert!(out.stderr.contains("--on must say who the step waits on"), "{}", out.stderr);
+    insta::assert_snapshot!(s.closeacct("wait", &["2.3", "--on", "Provider support", "--note", "asked in CS-1"]).output().snapshot(), @"
+    ------- stderr -------
+    ✔ recorded step 2.3 `confirmation` waiting on Provider support (seq 6)
+    3/4 resolved. Next: step 2.3 `confirmation` The provider confirms
+    [exit status: 0]
+    ");
+    let status = s.closeacct("status", &["--format", "json"]).status(0);
+    let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(status["counts"]["waiting"], 1, "{status}");
+    s.closeacct("confirm", &["confirmation"]).status(0);
+    s.closeacct("status", &["--check"]).status(0);
+    let out = s.closeacct("wait", &["confirmation", "--on", "support"]).status(2);
+    assert!(out.stderr.contains("already resolved"), "{}", out.stderr);
+    let last_wait = s
+        .log()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "step_waiting")
+        .unwrap();
+    assert_eq!((&last_wait["on"], &last_wait["note"]), (&"Provider support".into(), &"asked in CS-1".into()));
+}

@@ -17,7 +17,7 @@ pub(crate) fn cmd_confirm(ui: &Ui, args: &ConfirmArgs) -> Result<()> {
         note: args.note.clone(),
         evidence: args.evidence.clone(),
         attest: args.attest.clone(),
-        happened_at: None,
+        happened_at: session.happened_at(&run, args.at.as_deref())?,
     };
     match session.confirm(&mut run, r, given)? {
         Confirmed::NothingNew => {

@@ -11,6 +11,7 @@ mod skip;
 mod start;
 mod status;
 mod verify;
+mod wait;
 mod wizard;
 
 use crate::cli::Command;
@@ -27,6 +28,7 @@ pub(crate) fn dispatch(ui: &Ui, command: Command) -> Result<()> {
         Command::Answer(args) => answer::cmd_answer(ui, &args),
         Command::Confirm(args) => confirm::cmd_confirm(ui, &args),
         Command::Skip(args) => skip::cmd_skip(ui, &args),
+        Command::Wait(args) => wait::cmd_wait(ui, &args),
         Command::Status(args) => status::cmd_status(ui, &args),
         Command::Report(args) => report::cmd_report(ui, &args),
         Command::Verify(args) => verify::cmd_verify(ui, &args),

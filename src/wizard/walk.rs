@@ -170,15 +170,7 @@ impl Walk<'_, '_> {
                 }
                 Action::Wait => {
                     if !waiting {
-                        let event = run.record(
-                            &session.operator,
-                            EventKind::StepWaiting {
-                                step: step.id.get_ref().clone(),
-                                note: None,
-                                on: None,
-                                happened_at: None,
-                            },
-                        )?;
+                        let event = session.wait(run, r, None, None, None)?;
                         self.recorded(run, &event, "waiting");
                     }
                     self.p.say("  Still waiting; the next run of the wizard asks again.");
