@@ -6,6 +6,7 @@
 //! in [`walk`]. Every answer is recorded (written and fsynced) before the next step is shown.
 
 mod next;
+mod pick;
 #[cfg(test)]
 mod tests;
 mod walk;
@@ -20,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::layout::fill;
 use crate::progress::Progress;
 use crate::prompter::Prompter;
-use crate::session::{ActiveRun, OnChange, Session, check_operator, validate_account};
+use crate::session::{ActiveRun, OnChange, Session, check_operator};
 
 /// How a wizard session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,10 +54,7 @@ pub(crate) fn run(session: &Session, options: &Options<'_>, p: &mut dyn Prompter
             c.step_count()
         ),
     );
-    let account = match session.resolve_account(options.account)? {
-        Some(account) => account,
-        None => ask_account(p)?,
-    };
+    let account = pick::choose_account(session, options.account, p)?;
     if options.restart && session.run_exists(&account) {
         restart(session, &account, p)?;
     }
@@ -71,16 +69,6 @@ pub(crate) fn ask_operator(p: &mut dyn Prompter) -> Result<String> {
         let name = p.input("Your name")?;
         match check_operator(name.trim()) {
             Ok(()) => return Ok(name.trim().to_owned()),
-            Err(e) => say_wrapped(p, &format!("✘ {e}")),
-        }
-    }
-}
-
-fn ask_account(p: &mut dyn Prompter) -> Result<String> {
-    loop {
-        let account = p.input("Account ID or alias to close")?;
-        match validate_account(account.trim()) {
-            Ok(()) => return Ok(account.trim().to_owned()),
             Err(e) => say_wrapped(p, &format!("✘ {e}")),
         }
     }
