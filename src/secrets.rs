@@ -164,6 +164,11 @@ impl fmt::Display for SecretKind {
 /// "First" is by position in the text; when two checks fire at the same place, the more specific
 /// one wins (`aws_secret_access_key = …` is an AWS secret access key, not just a secret field).
 pub fn find_secret(text: &str) -> Option<SecretKind> {
+    first_secret(text).map(|(_, kind)| kind)
+}
+
+/// Where the first secret-looking thing in `text` starts, and its kind.
+fn first_secret(text: &str) -> Option<(usize, SecretKind)> {
     let mut best: Option<(usize, usize, SecretKind)> = None;
     let mut consider = |hit: Option<(usize, SecretKind)>, rank: usize| {
         if let Some((at, kind)) = hit
@@ -182,7 +187,94 @@ pub fn find_secret(text: &str) -> Option<SecretKind> {
     consider(first_url_password(text), rank + 3);
     consider(first_assignment(text), rank + 4);
     consider(first_named_pair(text), rank + 5);
-    best.map(|(_, _, kind)| kind)
+    best.map(|(at, _, kind)| (at, kind))
+}
+
+/// `text` with every secret-looking thing replaced by `[redacted: <kind>]` (`[redacted: AWS
+/// secret access key]`); borrowed when there is none.
+///
+/// For output that is not the operator's (a check's commands print what the world holds): it is
+/// kept as evidence, so a secret in it is cut out rather than refused. Each secret is replaced
+/// from where it starts to the end of its word (a quoted value to its closing quote, `Bearer`
+/// and `Basic` with the credential after them, a private key through its `-----END` line or its
+/// last base64 line). Should a secret still be seen in the result (one that only the text before
+/// an earlier cut made recognisable), the whole text is replaced: nothing is kept rather than
+/// too much.
+pub(crate) fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(mut found) = first_secret(text) else { return std::borrow::Cow::Borrowed(text) };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let (at, kind) = found;
+        out.push_str(&rest[..at]);
+        out.push_str(&redaction(kind));
+        // At least one character goes, so the scan always moves on.
+        let first = rest[at..].chars().next().map_or(0, char::len_utf8);
+        rest = &rest[secret_end(rest, at, kind).max(at + first)..];
+        match first_secret(rest) {
+            Some(next) => found = next,
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    match first_secret(&out) {
+        Some((_, kind)) => std::borrow::Cow::Owned(redaction(kind)),
+        None => std::borrow::Cow::Owned(out),
+    }
+}
+
+/// `[redacted: AWS secret access key]`: the kind's phrase without its article.
+fn redaction(kind: SecretKind) -> String {
+    let phrase = kind.phrase();
+    let bare = phrase.strip_prefix("an ").or_else(|| phrase.strip_prefix("a ")).unwrap_or(phrase);
+    format!("[redacted: {bare}]")
+}
+
+/// Where the secret found at `at` in `text` ends.
+fn secret_end(text: &str, at: usize, kind: SecretKind) -> usize {
+    let word_end = |from: usize| text[from..].find(char::is_whitespace).map_or(text.len(), |i| from + i);
+    let line_end = |from: usize| text[from..].find('\n').map_or(text.len(), |i| from + i);
+    match kind {
+        SecretKind::PrivateKey => {
+            // Through the `-----END … PRIVATE KEY-----` line, else through the lines of base64
+            // that follow (a bare key body, or a block whose end was cut off).
+            if let Some(end) = text[at..].find("-----END").map(|i| at + i) {
+                return line_end(end);
+            }
+            let mut end = line_end(at);
+            while end < text.len() {
+                let next = line_end(end + 1);
+                let line = text[end + 1..next].trim();
+                if line.is_empty() || !line.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)) {
+                    break;
+                }
+                end = next;
+            }
+            end
+        }
+        SecretKind::BearerToken | SecretKind::BasicAuth => {
+            // The scheme's word, then the credential after it.
+            let after_word = word_end(at);
+            let value = text[after_word..].find(|c: char| !c.is_whitespace()).map_or(text.len(), |i| after_word + i);
+            if text[after_word..value].contains('\n') { after_word } else { trimmed_end(text, value, word_end(value)) }
+        }
+        _ => {
+            // A quoted value runs to its closing quote on the same line.
+            if let Some(quote) = text[..at].chars().next_back().filter(|c| matches!(c, '"' | '\'' | '`'))
+                && let Some(close) = text[at..line_end(at)].find(quote)
+            {
+                return at + close;
+            }
+            trimmed_end(text, at, word_end(at))
+        }
+    }
+}
+
+/// `end`, moved back over the quotes and punctuation that close a word (`",`), but not before
+/// `start`.
+fn trimmed_end(text: &str, start: usize, end: usize) -> usize {
+    let word = &text[start..end];
+    start + word.trim_end_matches(['"', '\'', '`', ',', ';', ')', ']', '}', '.']).len().max(1).min(word.len())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -974,5 +1066,50 @@ mod tests {
             assert_eq!(phrase, kind.phrase());
             assert!(phrase.starts_with("a ") || phrase.starts_with("an ") || phrase.starts_with("HTTP "), "{phrase}");
         }
+    }
+
+    #[test]
+    fn redact_replaces_each_secret_with_its_kind_and_keeps_the_rest() {
+        let key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        for (text, expected) in [
+            ("nothing to see: i-0abc vol-123", "nothing to see: i-0abc vol-123"),
+            (
+                &*format!("aws_secret_access_key = {key}\nregion = eu-west-1\n"),
+                "aws_secret_access_key = [redacted: AWS secret access key]\nregion = eu-west-1\n",
+            ),
+            (
+                &*format!("{{\"AccessKeyId\": \"AKIAIOSFODNN7EXAMPLE\", \"SecretAccessKey\": \"{key}\"}}"),
+                "{\"AccessKeyId\": \"[redacted: AWS access key ID]\", \"SecretAccessKey\": \"[redacted: AWS secret access key]\"}",
+            ),
+            (
+                &*format!("ACCESSKEY\tAKIAIOSFODNN7EXAMPLE\t{key}\tActive"),
+                "ACCESSKEY\t[redacted: AWS access key ID]\t[redacted: AWS secret access key]\tActive",
+            ),
+            ("Authorization: Bearer Cc8Y3tLj1PhkOLdZ6C92 ok", "Authorization: [redacted: bearer token] ok"),
+            ("db password: Hx8!kq2Lw (rotate)", "db password: [redacted: password] (rotate)"),
+            ("url postgres://app:Hx8kq2Lw@db.internal/x done", "url [redacted: URL with a password in it] done"),
+            (
+                "before\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn\nAbCdEf0123456789+/==\n-----END RSA PRIVATE KEY-----\nafter",
+                "before\n[redacted: private key]\nafter",
+            ),
+        ] {
+            let redacted = redact(text);
+            assert_eq!(redacted, expected, "{text:?}");
+            assert_eq!(find_secret(&redacted), None, "{redacted:?}");
+            assert_eq!(redact(&redacted), redacted, "redacting twice changes nothing");
+        }
+        assert!(matches!(redact("i-0abc"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn every_kind_is_redacted_and_no_marker_looks_like_a_secret() {
+        for kind in SecretKind::ALL {
+            let marker = redaction(kind);
+            assert!(marker.starts_with("[redacted: ") && !marker.contains("[redacted: a "), "{marker}");
+            assert_eq!(find_secret(&marker), None, "{marker}");
+            assert_eq!(find_secret(&format!("aws_secret_access_key = {marker}")), None, "{marker}");
+        }
+        assert_eq!(redaction(SecretKind::AwsSecretAccessKey), "[redacted: AWS secret access key]");
+        assert_eq!(redaction(SecretKind::BasicAuth), "[redacted: HTTP Basic credentials]");
     }
 }
