@@ -103,6 +103,14 @@ pub enum Error {
     #[error("the run {provider}/{account} is in use by another closeacct (pid {pid})")]
     Locked { provider: String, account: String, pid: String },
 
+    /// A check ran and found work left (or could not tell): what is left has been shown.
+    #[error("{message}")]
+    CheckFailed { message: String },
+
+    /// A program a check needs cannot be run (not installed, not on `PATH`): `EX_UNAVAILABLE`.
+    #[error("{message}")]
+    Unavailable { program: String, message: String },
+
     /// A bug: something that should not happen did.
     #[error("internal error: {message}")]
     Internal { message: String },
@@ -122,13 +130,14 @@ impl Error {
             | Error::Refused { .. }
             | Error::RunExists { .. }
             | Error::NoTerminal => 2,
-            Error::Incomplete => 3,
+            Error::Incomplete | Error::CheckFailed { .. } => 3,
             Error::Interrupted => 4,
             Error::ChecklistChanged { .. } => 5,
             Error::InvalidChecklist { .. } | Error::DamagedState { .. } | Error::RefusedInput { .. } => 65,
             Error::NoSuchRun { .. } | Error::NoSuchFile { .. } => 66,
             Error::Io { .. } => 74,
             Error::Locked { .. } => 75,
+            Error::Unavailable { .. } => 69,
         }
     }
 
@@ -156,6 +165,9 @@ impl Error {
             Error::NoSuchRun { provider: None, .. } => {
                 Some("start one with `closeacct wizard --provider ID`".to_owned())
             }
+            Error::Unavailable { program, .. } => Some(format!(
+                "install `{program}` or put it on PATH; a check runs it with your environment as it is (try `{program} --version`)"
+            )),
             _ => None,
         }
     }
@@ -238,6 +250,8 @@ mod tests {
             (Error::NoSuchFile { path: "p".into() }, 66),
             (Error::io("read", "p", io_err()), 74),
             (Error::Locked { provider: "aws".into(), account: "a".into(), pid: "1".into() }, 75),
+            (Error::CheckFailed { message: "left".into() }, 3),
+            (Error::Unavailable { program: "aws".into(), message: "cannot run `aws`".into() }, 69),
         ];
         for (error, code) in cases {
             assert_eq!(error.exit_code(), code, "{error:?}");
