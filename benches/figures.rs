@@ -145,7 +145,13 @@ fn make_run(session: &Session, account: &str, events: usize) -> PathBuf {
         let kind = if i % 3 == 0 {
             EventKind::NoteAdded { step, note: format!("note {i}: checked region ap-northeast-2, ticket CS-{i}") }
         } else {
-            EventKind::StepDone { step, note: None, evidence: Some(format!("ticket CS-{i}")), attested: None }
+            EventKind::StepDone {
+                step,
+                note: None,
+                evidence: Some(format!("ticket CS-{i}")),
+                attested: None,
+                checks: Vec::new(),
+            }
         };
         run.record("bench", kind).unwrap();
     }

@@ -226,7 +226,7 @@ mod tests {
     }
 
     fn done(step: &str) -> EventKind {
-        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None }
+        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None, checks: Vec::new() }
     }
 
     #[test]

@@ -202,7 +202,7 @@ impl Session {
             }
         }
         let attested = if already_done || step.kind != StepKind::Attest { None } else { given.attest };
-        let event = run.record(&self.operator, EventKind::StepDone { step: id, note, evidence, attested })?;
+        let event = run.record(&self.operator, EventKind::StepDone { step: id, note, evidence, attested, checks: Vec::new() })?;
         Ok(Confirmed::Recorded(event))
     }
 
@@ -456,6 +456,7 @@ impl ActiveRun {
         }
         let event = self.appender.append(clock::now(), operator, kind)?;
         self.replay.apply(&event);
+        self.replay.last_line_hashed(self.appender.last_hash());
         Ok(event)
     }
 }
@@ -464,7 +465,7 @@ impl ActiveRun {
 fn texts(kind: &EventKind) -> Vec<(String, &str)> {
     let mut texts = Vec::new();
     match kind {
-        EventKind::StepDone { step, note, evidence, attested } => {
+        EventKind::StepDone { step, note, evidence, attested, .. } => {
             texts.extend(note.as_deref().map(|t| (format!("the note for step `{step}`"), t)));
             texts.extend(evidence.as_deref().map(|t| (format!("the evidence for step `{step}`"), t)));
             texts.extend(attested.as_deref().map(|t| (format!("the attestation for step `{step}`"), t)));

@@ -648,6 +648,7 @@ fn io_faults_exit_74_record_nothing_and_stop_the_appender() {
             note: Some("copied".into()),
             evidence: None,
             attested: None,
+            checks: Vec::new(),
         };
         let error = appender.append(now(), "ana", done()).unwrap_err();
         assert_eq!(error.exit_code(), 74, "{fault:?}: {error}");
@@ -867,9 +868,13 @@ fn event(op: &Op) -> EventKind {
         Op::Answer(yes) => {
             EventKind::FactAnswered { fact: "org".into(), value: if *yes { "yes" } else { "no" }.into() }
         }
-        Op::Confirm(step, note) => {
-            EventKind::StepDone { step: STEPS[*step].into(), note: note.clone(), evidence: None, attested: None }
-        }
+        Op::Confirm(step, note) => EventKind::StepDone {
+            step: STEPS[*step].into(),
+            note: note.clone(),
+            evidence: None,
+            attested: None,
+            checks: Vec::new(),
+        },
         Op::Skip(step, reason) => EventKind::StepSkipped { step: STEPS[*step].into(), reason: reason.clone() },
         Op::Note(step, note) => EventKind::NoteAdded { step: STEPS[*step].into(), note: note.clone() },
     }

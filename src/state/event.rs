@@ -8,6 +8,8 @@ use std::borrow::Cow;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::checks::CheckRecord;
+
 /// One line of the log. `S` is the string type: `String` for events made here, a borrowed
 /// `Cow<str>` while replaying, so a long log is read without allocating every field.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,6 +46,10 @@ pub enum EventKind<S = String> {
         /// The account typed to confirm an irreversible step.
         #[serde(skip_serializing_if = "Option::is_none")]
         attested: Option<S>,
+        /// The checks it was confirmed with (`confirm --with-check`): the latest passing run of
+        /// each of the step's checks.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        checks: Vec<CheckRef>,
     },
     /// A step was skipped, with the reason.
     StepSkipped { step: S, reason: S },
@@ -59,6 +65,23 @@ pub enum EventKind<S = String> {
     ChecklistAccepted { checklist_version: u32, checklist_sha256: S, changes: Vec<S> },
     /// Every step was resolved.
     RunCompleted {},
+    /// One of a step's checks ran, with the operator's consent; what it found is evidence.
+    CheckRan {
+        step: S,
+        /// Which of the step's checks: 1 for the first, in the order the checklist lists them.
+        check: u32,
+        /// The commands, how each ended, the sha256 of all it printed, and redacted excerpts.
+        result: Box<CheckRecord>,
+    },
+}
+
+/// A check a step was confirmed with: its `check_ran` line, by sequence number and the sha256 of
+/// that line (what the next line carries as `prev`, and `sha256sum` of the line without its
+/// newline gives).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRef {
+    pub seq: u64,
+    pub sha256: String,
 }
 
 /// An event as read from a line, borrowing from it where the JSON has no escapes.
@@ -132,6 +155,9 @@ struct WireEvent<'a> {
     reason: Option<Text<'a>>,
     #[serde(borrow)]
     changes: Option<Vec<Text<'a>>>,
+    checks: Option<Vec<CheckRef>>,
+    check: Option<u32>,
+    result: Option<Box<CheckRecord>>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -145,6 +171,7 @@ enum Tag {
     NoteAdded,
     ChecklistAccepted,
     RunCompleted,
+    CheckRan,
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Event<Text<'a>> {
@@ -168,6 +195,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Event<Text<'a>> {
                 note: w.note,
                 evidence: w.evidence,
                 attested: w.attested,
+                checks: w.checks.unwrap_or_default(),
             },
             Tag::StepSkipped => {
                 EventKind::StepSkipped { step: need(w.step, "step")?, reason: need(w.reason, "reason")? }
@@ -180,6 +208,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Event<Text<'a>> {
                 changes: need(w.changes, "changes")?,
             },
             Tag::RunCompleted => EventKind::RunCompleted {},
+            Tag::CheckRan => EventKind::CheckRan {
+                step: need(w.step, "step")?,
+                check: need(w.check, "check")?,
+                result: need(w.result, "result")?,
+            },
         };
         Ok(Event { v: w.v, seq: w.seq, prev: w.prev, at: w.at, by: w.by, kind })
     }
@@ -211,11 +244,12 @@ impl<S: AsRef<str>> EventKind<S> {
                 checklist_sha256: own(checklist_sha256),
             },
             EventKind::FactAnswered { fact, value } => EventKind::FactAnswered { fact: own(fact), value: own(value) },
-            EventKind::StepDone { step, note, evidence, attested } => EventKind::StepDone {
+            EventKind::StepDone { step, note, evidence, attested, checks } => EventKind::StepDone {
                 step: own(step),
                 note: opt(note),
                 evidence: opt(evidence),
                 attested: opt(attested),
+                checks: checks.clone(),
             },
             EventKind::StepSkipped { step, reason } => EventKind::StepSkipped { step: own(step), reason: own(reason) },
             EventKind::StepWaiting { step, note } => EventKind::StepWaiting { step: own(step), note: opt(note) },
@@ -228,6 +262,9 @@ impl<S: AsRef<str>> EventKind<S> {
                 }
             }
             EventKind::RunCompleted {} => EventKind::RunCompleted {},
+            EventKind::CheckRan { step, check, result } => {
+                EventKind::CheckRan { step: own(step), check: *check, result: result.clone() }
+            }
         }
     }
 }

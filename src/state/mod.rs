@@ -25,10 +25,10 @@ pub use append::{Appender, Sink, open_log_for_append};
 pub use dir::StateDir;
 pub(crate) use dir::{create_private_dir, pin_checklist, pinned_checklist_path, refuse_symlinked_dirs, write_atomic};
 pub use event::EventKind;
-pub use event::{Event, EventRef};
+pub use event::{CheckRef, Event, EventRef};
 pub use lock::RunLock;
 pub use log::{LogEnd, assert_quick_reader_agrees, parse_log, read_log};
-pub use replay::{Detail, Entry, RecordedStatus, Replay, StepRecord, replay};
+pub use replay::{CheckRun, Detail, Entry, RecordedStatus, Replay, StepRecord, replay};
 
 /// The state file format version written on every line.
 pub(crate) const STATE_VERSION: u32 = 1;
@@ -59,6 +59,6 @@ mod testing {
     }
 
     pub(super) fn done(step: &str) -> EventKind {
-        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None }
+        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None, checks: Vec::new() }
     }
 }

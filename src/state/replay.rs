@@ -8,8 +8,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::EVENTS_FILE;
-use super::event::{Event, EventKind, own};
+use super::event::{CheckRef, Event, EventKind, own};
 use super::log::{LogEnd, read_log};
+use crate::checks::CheckRecord;
 use crate::error::Result;
 
 /// How much of a run a replay keeps.
@@ -46,6 +47,29 @@ pub struct Replay {
     pub last_at: Option<Timestamp>,
     pub last_step: Option<String>,
     pub events: u64,
+    /// The checks run for each step, oldest first. A summary replay keeps only the latest run of
+    /// each of a step's checks, without its result.
+    pub checks: HashMap<String, Vec<CheckRun>>,
+    /// The last event read was a `check_ran` (this step's, at this index in its runs), whose
+    /// line hash comes with the next line's `prev` or the end of the log.
+    pub check_awaiting_hash: Option<(String, usize)>,
+}
+
+/// One run of one of a step's checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRun {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub by: Arc<str>,
+    /// Which of the step's checks: 1 for the first.
+    pub check: u32,
+    pub passed: bool,
+    /// What passing means, as recorded.
+    pub summary: String,
+    /// sha256 of the `check_ran` line; `None` only while no line after it has been read.
+    pub line_sha256: Option<String>,
+    /// What the check found; `None` in a summary replay.
+    pub result: Option<Box<CheckRecord>>,
 }
 
 /// Everything recorded about one step.
@@ -62,6 +86,8 @@ pub struct StepRecord {
     pub reason: Option<String>,
     pub attested: Option<String>,
     pub waiting_since: Option<Timestamp>,
+    /// The checks it was confirmed with, in every confirmation, oldest first.
+    pub confirmed_with: Vec<CheckRef>,
 }
 
 /// A note or a piece of evidence, with when and by whom.
@@ -101,6 +127,9 @@ impl Replay {
             target.clear();
             target.push_str(value.as_ref());
         }
+        if let Some((step, index)) = self.check_awaiting_hash.take() {
+            self.check_line_hashed(&step, index, event.prev.as_ref());
+        }
         let at = event.at;
         let by = event.by.as_ref();
         self.events = event.seq;
@@ -127,7 +156,7 @@ impl Replay {
                 self.fact_history.push((own(fact), own(value), at, by.to_owned()));
                 self.completed_at = None;
             }
-            EventKind::StepDone { step, note, evidence, attested } => {
+            EventKind::StepDone { step, note, evidence, attested, checks } => {
                 let record = self.record(step.as_ref(), at, by);
                 if record.status != RecordedStatus::Done {
                     record.status = RecordedStatus::Done;
@@ -144,6 +173,7 @@ impl Replay {
                 if let Some(attested) = attested {
                     record.attested = Some(own(attested));
                 }
+                record.confirmed_with.extend(checks.iter().cloned());
                 set(self.last_step.get_or_insert_with(String::new), step);
             }
             EventKind::StepSkipped { step, reason } => {
@@ -177,7 +207,54 @@ impl Replay {
                 self.completed_at = None;
             }
             EventKind::RunCompleted {} => self.completed_at = Some(at),
+            EventKind::CheckRan { step, check, result } => {
+                let run = CheckRun {
+                    seq: event.seq,
+                    at,
+                    by: operator,
+                    check: *check,
+                    passed: result.passed,
+                    summary: result.summary.clone(),
+                    line_sha256: None,
+                    result: keep.then(|| result.clone()),
+                };
+                self.check_ran(step.as_ref(), run);
+            }
         }
+    }
+
+    /// Keeps a check's run (a summary replay only the latest of each of the step's checks); its
+    /// line's hash comes with the next line.
+    fn check_ran(&mut self, step: &str, run: CheckRun) {
+        let runs = self.checks.entry(step.to_owned()).or_default();
+        if self.detail == Detail::Summary {
+            runs.retain(|earlier| earlier.check != run.check);
+        }
+        runs.push(run);
+        self.check_awaiting_hash = Some((step.to_owned(), runs.len() - 1));
+    }
+
+    /// The sha256 of the last line read, when no line follows it (the end of the log, or a line
+    /// just appended): completes a `check_ran` read last.
+    pub fn last_line_hashed(&mut self, sha256: &str) {
+        if let Some((step, index)) = self.check_awaiting_hash.take() {
+            self.check_line_hashed(&step, index, sha256);
+        }
+    }
+
+    fn check_line_hashed(&mut self, step: &str, index: usize, sha256: &str) {
+        if let Some(run) = self.checks.get_mut(step).and_then(|runs| runs.get_mut(index)) {
+            run.line_sha256 = Some(sha256.to_owned());
+        }
+    }
+
+    /// The latest run of each of a step's checks, by check number (1 for the first).
+    pub(crate) fn latest_checks(&self, step: &str) -> std::collections::BTreeMap<u32, &CheckRun> {
+        let mut latest = std::collections::BTreeMap::new();
+        for run in self.checks.get(step).into_iter().flatten() {
+            latest.insert(run.check, run);
+        }
+        latest
     }
 
     fn record(&mut self, step: &str, at: Timestamp, by: &str) -> &mut StepRecord {
@@ -200,6 +277,7 @@ impl StepRecord {
             reason: None,
             attested: None,
             waiting_since: None,
+            confirmed_with: Vec::new(),
         }
     }
 }
@@ -211,6 +289,7 @@ pub fn replay(dir: &Path, detail: Detail) -> Result<(Replay, LogEnd)> {
         state.apply(event);
         Ok(())
     })?;
+    state.last_line_hashed(&end.last_hash);
     Ok((state, end))
 }
 
@@ -241,7 +320,13 @@ mod tests {
         log.append(
             ts("2026-11-24T10:05:00Z"),
             "bo",
-            EventKind::StepDone { step: "a".into(), note: Some("again".into()), evidence: None, attested: None },
+            EventKind::StepDone {
+                step: "a".into(),
+                note: Some("again".into()),
+                evidence: None,
+                attested: None,
+                checks: Vec::new(),
+            },
         )
         .unwrap();
         let (state, end) = replay(dir.path(), Detail::Full).unwrap();
@@ -266,7 +351,13 @@ mod tests {
         log.append(
             at,
             "ana",
-            EventKind::StepDone { step: "a".into(), note: note("n"), evidence: note("e"), attested: None },
+            EventKind::StepDone {
+                step: "a".into(),
+                note: note("n"),
+                evidence: note("e"),
+                attested: None,
+                checks: Vec::new(),
+            },
         )
         .unwrap();
         log.append(at, "bo", EventKind::StepWaiting { step: "b".into(), note: note("asked") }).unwrap();
@@ -288,5 +379,66 @@ mod tests {
             (&summary.operators, &summary.facts, summary.last_at, summary.events, &summary.last_step),
             (&full.operators, &full.facts, full.last_at, full.events, &full.last_step)
         );
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+    use crate::checks::CheckRecord;
+    use crate::digest::sha256_hex;
+    use crate::state::testing::{started, ts};
+    use crate::state::{EVENTS_FILE, create_log};
+
+    fn ran(check: u32, passed: bool) -> EventKind {
+        let result = CheckRecord {
+            summary: format!("check {check}"),
+            expect: "empty".into(),
+            timeout_ms: 60_000,
+            jobs: 8,
+            passed,
+            problem: None,
+            foreach: None,
+            items: Vec::new(),
+            duration_ms: 1,
+            excerpt_bytes: 0,
+            excerpts_truncated: false,
+        };
+        EventKind::CheckRan { step: "a".into(), check, result: Box::new(result) }
+    }
+
+    #[test]
+    fn checks_are_kept_per_step_with_the_hash_of_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
+        let at = ts("2026-11-24T10:01:00Z");
+        for kind in [ran(1, false), ran(2, true), ran(1, true)] {
+            log.append(at, "ana", kind).unwrap();
+        }
+        let lines: Vec<String> =
+            std::fs::read_to_string(dir.path().join(EVENTS_FILE)).unwrap().lines().map(str::to_owned).collect();
+        let (full, _) = replay(dir.path(), Detail::Full).unwrap();
+        let runs = &full.checks["a"];
+        assert_eq!(runs.iter().map(|r| (r.seq, r.check, r.passed)).collect::<Vec<_>>(), [
+            (2, 1, false),
+            (3, 2, true),
+            (4, 1, true)
+        ]);
+        // Hashed by the next line's `prev`, the last by the end of the log.
+        for run in runs {
+            let line = &lines[usize::try_from(run.seq).unwrap() - 1];
+            assert_eq!(run.line_sha256.as_deref(), Some(&*sha256_hex(line.as_bytes())), "seq {}", run.seq);
+            assert!(run.result.is_some());
+        }
+        let latest = full.latest_checks("a");
+        assert_eq!(latest.iter().map(|(n, r)| (*n, r.seq)).collect::<Vec<_>>(), [(1, 4), (2, 3)]);
+        assert!(full.steps.is_empty(), "a check alone records nothing about the step's status");
+
+        // A summary keeps the latest run of each check, without its result.
+        let (summary, _) = replay(dir.path(), Detail::Summary).unwrap();
+        let kept: Vec<(u64, bool)> = summary.checks["a"].iter().map(|r| (r.seq, r.result.is_none())).collect();
+        assert_eq!(kept, [(3, true), (4, true)]);
+        assert_eq!(summary.latest_checks("a").len(), 2);
+        assert_eq!(summary.checks["a"][1].line_sha256, runs[2].line_sha256);
     }
 }
