@@ -370,7 +370,7 @@ fn reports(env: &Env, provider: &str, account: &str, now: &str) -> (String, Stri
     assert_fits(&text, "text report");
     assert_tables_hold(&markdown);
     let report = json(&json_text);
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], SCHEMA_VERSION);
     assert_eq!(report["generated_at"], now);
     let dir = env.dir.path();
     (redact(&text, dir), redact(&markdown, dir), redact(&json_text, dir))
@@ -981,7 +981,7 @@ fn keys(value: &Value) -> BTreeSet<&str> {
 }
 
 #[track_caller]
-fn assert_keys(value: &Value, expected: &[&str], what: &str) {
+pub(crate) fn assert_keys(value: &Value, expected: &[&str], what: &str) {
     assert_eq!(
         keys(value),
         expected.iter().copied().collect(),
@@ -1034,8 +1034,51 @@ const STEP: &[&str] = &[
     "attested",
     "notes",
     "evidence",
+    "checks",
+    "confirmed_with_checks",
 ];
-const UNLISTED: &[&str] = &["id", "status", "at", "by", "skip_reason", "attested", "notes", "evidence"];
+const UNLISTED: &[&str] =
+    &["id", "status", "at", "by", "skip_reason", "attested", "notes", "evidence", "checks", "confirmed_with_checks"];
+/// The JSON report's `schema_version`.
+pub(crate) const SCHEMA_VERSION: u64 = 4;
+/// One run of a step's check: when, who, its line, what failed, then the record's own keys.
+pub(crate) const CHECK: &[&str] = &[
+    "seq",
+    "check",
+    "at",
+    "by",
+    "sha256",
+    "failures",
+    "summary",
+    "expect",
+    "timeout_ms",
+    "jobs",
+    "passed",
+    "problem",
+    "foreach",
+    "items",
+    "duration_ms",
+    "excerpt_bytes",
+    "excerpts_truncated",
+];
+pub(crate) const CHECK_FOREACH: &[&str] = &["variable", "command", "words"];
+pub(crate) const CHECK_ITEM: &[&str] = &["item", "passed", "reason", "left", "left_truncated", "command"];
+pub(crate) const CHECK_COMMAND: &[&str] = &[
+    "argv",
+    "exit_code",
+    "signal",
+    "timed_out",
+    "duration_ms",
+    "stdout_sha256",
+    "stdout_bytes",
+    "stderr_bytes",
+    "stdout_excerpt",
+    "stderr_excerpt",
+    "excerpts_truncated",
+    "output_open",
+];
+/// A check a step was confirmed with.
+pub(crate) const CHECK_REF: &[&str] = &["seq", "sha256"];
 /// A note, a piece of evidence, or an earlier answer.
 const ENTRY: &[&str] = &["at", "by", "text"];
 const KEY_DATE: &[&str] = &["step", "step_number", "from_step", "after", "anchor", "date", "passed", "text"];
@@ -1056,7 +1099,7 @@ fn the_json_report_has_exactly_the_documented_keys() {
         env.closeacct(&[&["report", "--format", "json"], &run[..]].concat()).now(AWS_COMPLETE_AT).status(0).stdout;
     let report = json(&out);
 
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], SCHEMA_VERSION);
     assert_keys(&report, TOP, "the report");
     assert_keys(&report["checklist"], CHECKLIST, "checklist");
     assert_keys(&report["checklist"]["source"], SOURCE, "checklist.source");
@@ -1098,7 +1141,7 @@ fn the_json_report_has_exactly_the_documented_keys() {
     assert_eq!(report["pending_checklist_changes"], Value::Array(vec![]));
 
     // The key list, for the README.
-    println!("JSON report (schema_version 1) keys:");
+    println!("JSON report (schema_version {SCHEMA_VERSION}) keys:");
     for (what, list) in [
         ("top level", TOP),
         ("checklist", CHECKLIST),
@@ -1109,6 +1152,11 @@ fn the_json_report_has_exactly_the_documented_keys() {
         ("stages[]", STAGE),
         ("stages[].steps[]", STEP),
         ("unlisted_steps[]", UNLISTED),
+        ("stages[].steps[].checks[]", CHECK),
+        ("checks[].foreach", CHECK_FOREACH),
+        ("checks[].items[]", CHECK_ITEM),
+        ("checks[].foreach.command, checks[].items[].command", CHECK_COMMAND),
+        ("confirmed_with_checks[]", CHECK_REF),
         ("notes[], evidence[], earlier_answers[]", ENTRY),
         ("key_dates[]", KEY_DATE),
         ("checklist_changes[]", CHANGE),

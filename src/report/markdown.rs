@@ -1,10 +1,13 @@
 //! The markdown report: headings, one table per stage, pastes cleanly into a ticket.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use jiff::tz::TimeZone;
 
-use super::{Recorded, Report, key_date_passed, key_date_when, local_time, status_line};
+use super::{
+    CheckReport, Recorded, Report, command_outcome, key_date_passed, key_date_when, local_time, status_line, visible,
+};
 use crate::progress::Status;
 
 /// Makes free text safe inside a table cell: no pipes breaking the row, no line breaks, and no
@@ -39,7 +42,74 @@ fn record_cells(recorded: &Recorded<'_>, zone: &TimeZone) -> Vec<String> {
             None => format!("{label}: {}", cell(text)),
         });
     }
+    if let Some(line) = recorded.confirmed_with_line() {
+        lines.push(cell(&line));
+    }
+    for check in recorded.checks {
+        lines.push(format!("check {} {} (seq {}), see below", check.check, check.outcome(), check.seq));
+    }
     lines
+}
+
+/// A code span that its content cannot close: delimited by one more backtick than the longest
+/// run of backticks inside, with spaces when the content starts or ends with one.
+fn code_span(text: &str) -> String {
+    let ticks = "`".repeat(longest_backtick_run(text) + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    format!("{ticks}{pad}{}{pad}{ticks}", visible(&text.replace(['\n', '\r'], " "), false))
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// The checks of one step, after its stage's table: each run with when, who, what passing means,
+/// what is left, and its commands, outcomes and excerpts in a fenced block its content cannot
+/// close.
+fn check_sections(w: &mut dyn Write, title: &str, checks: &[CheckReport<'_>], zone: &TimeZone) -> io::Result<()> {
+    if checks.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "\n### Checks of {title}")?;
+    for check in checks {
+        let result = check.result;
+        writeln!(
+            w,
+            "\n**Check {} {}** · {} by {} · seq {}",
+            check.check,
+            check.outcome(),
+            local_time(check.at, zone),
+            cell(check.by),
+            check.seq
+        )?;
+        writeln!(w)?;
+        writeln!(w, "- {} (expect {})", cell(&visible(&result.summary, false)), code_span(&result.expect))?;
+        if let Some(sha256) = check.sha256 {
+            writeln!(w, "- line sha256: `{sha256}`")?;
+        }
+        if let Some(problem) = &result.problem {
+            writeln!(w, "- problem: {}", cell(&visible(problem, false)))?;
+        }
+        for failure in &check.failures {
+            writeln!(w, "- ✘ {}", cell(&visible(failure, false)))?;
+        }
+        let mut block = String::new();
+        for (line, _, command) in check.commands() {
+            let _ = writeln!(block, "$ {}", visible(&line, false));
+            let _ = writeln!(block, "  {}", command_outcome(command));
+            for (label, excerpt) in [("stdout", &command.stdout_excerpt), ("stderr", &command.stderr_excerpt)] {
+                if !excerpt.is_empty() {
+                    let _ = writeln!(block, "  {label}:");
+                    for line in visible(excerpt, true).lines() {
+                        let _ = writeln!(block, "  | {line}");
+                    }
+                }
+            }
+        }
+        let fence = "`".repeat(longest_backtick_run(&block).max(2) + 1);
+        writeln!(w, "\n{fence}text\n{block}{fence}")?;
+    }
+    Ok(())
 }
 
 pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
@@ -131,6 +201,9 @@ fn stages(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> 
                 record.join("<br>")
             )?;
         }
+        for step in &stage.steps {
+            check_sections(w, &format!("step {} (`{}`)", step.number, step.id), &step.checks, zone)?;
+        }
     }
     Ok(())
 }
@@ -145,6 +218,9 @@ fn unlisted(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()
             let mut record = vec![cell(&step.status_line(zone))];
             record.extend(record_cells(&step.recorded(), zone));
             writeln!(w, "| {} | {} | {} |", cell(&step.id), step.status, record.join("<br>"))?;
+        }
+        for step in &r.unlisted_steps {
+            check_sections(w, &format!("`{}`", step.id), &step.checks, zone)?;
         }
     }
     Ok(())

@@ -4,7 +4,9 @@ use std::io::{self, Write};
 
 use jiff::tz::TimeZone;
 
-use super::{Recorded, Report, key_date_passed, key_date_when, local_time, status_line};
+use super::{
+    CheckReport, Recorded, Report, command_outcome, key_date_passed, key_date_when, local_time, status_line, visible,
+};
 use crate::layout::{REPORT_WIDTH, fill, fill_hanging};
 
 /// Wraps `text` to the report width with `indent` before every line.
@@ -38,6 +40,60 @@ fn record_lines(w: &mut dyn Write, detail: &str, recorded: &Recorded<'_>, zone: 
             Some(origin) => labelled(w, detail, label, &format!("{text} ({origin})"))?,
             None => labelled(w, detail, label, text)?,
         }
+    }
+    if let Some(line) = recorded.confirmed_with_line() {
+        wrapped_hanging(w, detail, &line)?;
+    }
+    for check in recorded.checks {
+        check_lines(w, detail, check, zone)?;
+    }
+    Ok(())
+}
+
+/// One run of a check: when and by whom, what passing means, each command with how it ended, the
+/// sha256 of all it printed and the start of it, and what is left. Commands and excerpts are the
+/// world's: never wrapped, and control characters shown as escapes.
+fn check_lines(w: &mut dyn Write, detail: &str, check: &CheckReport<'_>, zone: &TimeZone) -> io::Result<()> {
+    let result = check.result;
+    wrapped_hanging(
+        w,
+        detail,
+        &format!(
+            "check {} {} {} by {} (seq {})",
+            check.check,
+            check.outcome(),
+            local_time(check.at, zone),
+            check.by,
+            check.seq
+        ),
+    )?;
+    let inner = format!("{detail}  ");
+    wrapped_hanging(
+        w,
+        &inner,
+        &format!("{} (expect {})", visible(&result.summary, false), visible(&result.expect, false)),
+    )?;
+    if let Some(sha256) = check.sha256 {
+        writeln!(w, "{inner}line sha256 {sha256}")?;
+    }
+    if let Some(problem) = &result.problem {
+        labelled(w, &inner, "problem", &visible(problem, false))?;
+    }
+    for (line, _, command) in check.commands() {
+        writeln!(w, "{inner}$ {}", visible(&line, false))?;
+        writeln!(w, "{inner}  {}", command_outcome(command))?;
+        for (label, excerpt) in [("stdout", &command.stdout_excerpt), ("stderr", &command.stderr_excerpt)] {
+            if excerpt.is_empty() {
+                continue;
+            }
+            writeln!(w, "{inner}  {label}:")?;
+            for line in visible(excerpt, true).lines() {
+                writeln!(w, "{inner}  | {line}")?;
+            }
+        }
+    }
+    for failure in &check.failures {
+        wrapped_hanging(w, &format!("{inner}✘ "), &visible(failure, false))?;
     }
     Ok(())
 }
