@@ -4,7 +4,6 @@
 //! library code.
 
 mod checklist;
-#[allow(dead_code)] // the command and the wizard wire it in next
 mod checks;
 mod cli;
 mod clock;
@@ -33,7 +32,7 @@ pub mod testing {
     pub use crate::checks::{
         Check, CheckError, CheckRecord, CommandRecord, EXCERPT_BYTES, Expect, ExpectSpec, Field, Foreach,
         ForeachRecord, Interrupt, ItemRecord, Options, Plan, Progress as CheckProgress, SpecError, Template,
-        ValidCheck, quote, run as run_check,
+        ValidCheck, one_region_argv_for_benchmarks, quote, regions_check_for_benchmarks, run as run_check,
     };
     pub use crate::clock::now;
     pub use crate::error::Error;

@@ -467,7 +467,7 @@ fn hex(digest: &[u8; 32]) -> String {
 /// A check of EC2 instances over the given regions (`foreach` over `describe-regions
 /// --region-names …`), for the benchmark that times it against one region's command.
 #[doc(hidden)]
-pub(crate) fn regions_check_for_benchmarks(regions: &[&str]) -> ValidCheck {
+pub fn regions_check_for_benchmarks(regions: &[&str]) -> ValidCheck {
     let words = |argv: &[&str]| argv.iter().map(|w| Template::parse(w)).collect::<Vec<_>>();
     let mut list = vec!["aws", "ec2", "describe-regions", "--region-names"];
     list.extend_from_slice(regions);
@@ -483,7 +483,7 @@ pub(crate) fn regions_check_for_benchmarks(regions: &[&str]) -> ValidCheck {
 
 /// The command the regions check runs for one region.
 #[doc(hidden)]
-pub(crate) fn one_region_argv_for_benchmarks(region: &str) -> Vec<String> {
+pub fn one_region_argv_for_benchmarks(region: &str) -> Vec<String> {
     [
         "aws",
         "ec2",

@@ -13,7 +13,12 @@ pub(crate) fn cmd_confirm(ui: &Ui, args: &ConfirmArgs) -> Result<()> {
     let mut run = session.open_existing(&args.run, &args.operator)?;
     ui.note_torn(&run);
     let id = session.checklist.step(r).id.get_ref();
-    let given = Confirmation { note: args.note.clone(), evidence: args.evidence.clone(), attest: args.attest.clone() };
+    let given = Confirmation {
+        note: args.note.clone(),
+        evidence: args.evidence.clone(),
+        attest: args.attest.clone(),
+        with_check: args.with_check,
+    };
     match session.confirm(&mut run, r, given)? {
         Confirmed::NothingNew => {
             ui.status(format_args!(
