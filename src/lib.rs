@@ -44,7 +44,7 @@ pub mod testing {
         Replay, RunLock, Sink, StateDir, StepRecord, assert_quick_reader_agrees, open_log_for_append, parse_log,
         read_log, replay,
     };
-    pub use crate::wizard::{Action, STEP_MENU, WAIT_MENU};
+    pub use crate::wizard::{Action, RUN_CHECK, STEP_MENU, WAIT_MENU};
 }
 
 use std::ffi::OsString;

@@ -99,13 +99,15 @@ pub(crate) fn report_interrupt() {
 pub(crate) struct TerminalPrompter {
     term: Term,
     theme: Box<dyn Theme>,
+    /// The progress of a check while it runs.
+    check_bar: Option<CheckBar>,
 }
 
 impl Default for TerminalPrompter {
     fn default() -> Self {
         let theme: Box<dyn Theme> =
             if console::colors_enabled_stderr() { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
-        TerminalPrompter { term: Term::stderr(), theme }
+        TerminalPrompter { term: Term::stderr(), theme, check_bar: None }
     }
 }
 
@@ -207,5 +209,15 @@ impl Prompter for TerminalPrompter {
 
     fn width(&self) -> usize {
         columns()
+    }
+
+    fn check_progress(&mut self, label: &str, done: usize, total: usize) {
+        self.check_bar.get_or_insert_with(|| CheckBar::new("  running the check")).set(label, done, total);
+    }
+
+    fn check_progress_end(&mut self) {
+        if let Some(bar) = self.check_bar.take() {
+            bar.finish();
+        }
     }
 }
