@@ -252,7 +252,7 @@ impl Session {
         if checks.is_empty() {
             return Err(Error::refused(format!("step {number} `{id}` has no check; confirm it without --with-check")));
         }
-        let rerun = format!("closeacct check --provider {} --account {} {id} --yes", run.provider, run.account);
+        let rerun = format!("closeacct check {} {id} --yes", self.run_args(&run.account));
         let latest = run.replay.latest_checks(id);
         let mut passed = Vec::with_capacity(checks.len());
         for (n, check) in (1u32..).zip(checks) {
@@ -345,6 +345,17 @@ impl Session {
         }
         progress.check_can_record(r)?;
         run.record(&self.operator, EventKind::StepSkipped { step: id, reason })
+    }
+
+    /// `--provider P --account A`, and `--checklist FILE` when the checklist is not a built-in
+    /// one: for the commands a message suggests.
+    pub(crate) fn run_args(&self, account: &str) -> String {
+        let mut args = format!("--provider {} --account {account}", self.provider());
+        if !crate::checklist::BUILTIN.iter().any(|(_, file, _)| *file == self.checklist.origin) {
+            args.push_str(" --checklist ");
+            args.push_str(&self.checklist.origin);
+        }
+        args
     }
 
     /// The provider id: the checklist's id.

@@ -111,10 +111,10 @@ pub(crate) fn cmd_check(ui: &Ui, args: &CheckArgs) -> Result<()> {
             ),
         });
     }
-    let checks = if total == 1 { "its check" } else { "all its checks" };
+    let (checks, them) = if total == 1 { ("its check", "it") } else { ("all its checks", "them") };
     ui.status(format_args!(
-        "Step {number} `{id}`: {checks} passed. Confirm it with them as evidence: closeacct confirm --provider {} --account {} {id} --with-check",
-        run.provider, run.account
+        "Step {number} `{id}`: {checks} passed; confirm the step with {them} as evidence: closeacct confirm {} {id} --with-check",
+        session.run_args(&run.account)
     ));
     Ok(())
 }

@@ -419,11 +419,10 @@ mod check_tests {
             std::fs::read_to_string(dir.path().join(EVENTS_FILE)).unwrap().lines().map(str::to_owned).collect();
         let (full, _) = replay(dir.path(), Detail::Full).unwrap();
         let runs = &full.checks["a"];
-        assert_eq!(runs.iter().map(|r| (r.seq, r.check, r.passed)).collect::<Vec<_>>(), [
-            (2, 1, false),
-            (3, 2, true),
-            (4, 1, true)
-        ]);
+        assert_eq!(
+            runs.iter().map(|r| (r.seq, r.check, r.passed)).collect::<Vec<_>>(),
+            [(2, 1, false), (3, 2, true), (4, 1, true)]
+        );
         // Hashed by the next line's `prev`, the last by the end of the log.
         for run in runs {
             let line = &lines[usize::try_from(run.seq).unwrap() - 1];
