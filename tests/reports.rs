@@ -1090,7 +1090,7 @@ fn the_json_report_has_exactly_the_documented_keys() {
     drive(&env, &AWS_COMPLETE);
     // A changed checklist, accepted, so `checklist_changes` has an entry to check.
     let aws = env.closeacct(&["checklist", "show", "aws", "--format", "toml"]).status(0).stdout;
-    let changed_file = env.write("aws.toml", aws.replacen("version = 2", "version = 3", 1)).display().to_string();
+    let changed_file = env.write("aws.toml", aws.replacen("version = 3", "version = 4", 1)).display().to_string();
     let run = ["--checklist", changed_file.as_str(), "--account", AWS_COMPLETE.account];
     env.closeacct(&[&["confirm", "final-charges", "--note", "refund: none", "--accept-changes"], &run[..]].concat())
         .now(AWS_COMPLETE_AT)

@@ -109,16 +109,26 @@ impl Plan {
     }
 
     fn display_open(&self) -> String {
-        let words: Vec<String> = self
-            .run
-            .iter()
-            .map(|template| match template.parts() {
-                [Part::Var(name)] => format!("{{{name}}}"),
-                _ => quote(&template.to_string()),
-            })
-            .collect();
-        words.join(" ")
+        template_line(&self.run)
     }
+}
+
+/// A check's commands as written, every placeholder shown (`{account}`, `{region}`): the
+/// `foreach` command first, then `run`.
+pub(crate) fn display_templates(check: &ValidCheck) -> Vec<String> {
+    check.foreach.iter().map(|f| template_line(&f.command)).chain([template_line(&check.run)]).collect()
+}
+
+/// A command line with its placeholders open, quoted for a shell reader.
+fn template_line(words: &[Template]) -> String {
+    let words: Vec<String> = words
+        .iter()
+        .map(|template| match template.parts() {
+            [Part::Var(name)] => format!("{{{name}}}"),
+            _ => quote(&template.to_string()),
+        })
+        .collect();
+    words.join(" ")
 }
 
 /// One word quoted for a POSIX shell reader: bare when that is safe, single-quoted otherwise.
@@ -172,6 +182,21 @@ expect = "empty"
         let lines = plan.display(Some(&words));
         assert_eq!(lines.len(), 3);
         assert!(lines[2].starts_with("aws ec2 describe-instances --region eu-west-1 --query"), "{}", lines[2]);
+    }
+
+    #[test]
+    fn templates_show_every_placeholder() {
+        #[derive(serde::Deserialize)]
+        struct Wrapper {
+            check: Check,
+        }
+        let check = toml::from_str::<Wrapper>(&format!("[check]\n{ORG}")).unwrap().check;
+        let lines = display_templates(&check.validate(&["org"]).unwrap());
+        assert_eq!(lines[0], "aws ec2 describe-regions --query 'Regions[].RegionName' --output text");
+        assert_eq!(
+            lines[1],
+            "aws ec2 describe-instances --region {region} --query \"Reservations[].Instances[?OwnerId=='{account}'][].InstanceId\" --filters 'Name=tag:mgmt,Values={org}'"
+        );
     }
 
     #[test]
