@@ -64,7 +64,15 @@ pub(crate) fn cmd_check(ui: &Ui, args: &CheckArgs) -> Result<()> {
         let bar = CheckBar::new(&format!("check {n}/{total}"));
         let result = session::run_check(plan, usize::from(args.jobs), &|progress| bar.show(progress));
         bar.finish();
-        let event = session.record_check(&mut run, r, n, result?)?;
+        let result = match result {
+            // The handler is saying so and exiting; wait until it has said it.
+            Err(Error::Interrupted) => {
+                terminal::report_interrupt();
+                return Err(Error::Interrupted);
+            }
+            result => result?,
+        };
+        let event = session.record_check(&mut run, r, n, result)?;
         ui.status(format_args!("✔ recorded check {n}/{total} of step {number} `{id}` (seq {})", event.seq));
         let sha256 =
             run.replay.checks.get(id.as_str()).and_then(|runs| runs.last()).and_then(|c| c.line_sha256.clone());
