@@ -254,6 +254,35 @@ fn a_check_needs_the_step_to_apply_and_its_facts_answered() {
 }
 
 #[test]
+fn commands_see_the_operators_environment_and_nothing_more_and_no_credential_is_kept() {
+    let c = Checked::new("[[stages.steps.check]]\nsummary = \"s\"\nrun = [\"env\"]\nexpect = \"success\"\n");
+    let key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    c.closeacct("check", &["look", "--yes"])
+        .env("AWS_PROFILE", "ops")
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", key)
+        .status(0);
+    let excerpt = c.events()[2]["result"]["items"][0]["command"]["stdout_excerpt"].as_str().unwrap().to_owned();
+    let names: BTreeSet<&str> = excerpt.lines().filter_map(|line| line.split_once('=').map(|(name, _)| name)).collect();
+    let expected = [
+        "PATH",
+        "HOME",
+        "USER",
+        "TZ",
+        "NO_COLOR",
+        "CLOSEACCT_NOW",
+        "CLOSEACCT_STATE_DIR",
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ];
+    assert_eq!(names, BTreeSet::from(expected), "{excerpt}");
+    assert!(excerpt.contains("AWS_PROFILE=ops\n"), "{excerpt}");
+    assert!(!c.log().contains(key) && !c.log().contains("AKIAIOSFODNN7EXAMPLE"), "{excerpt}");
+    assert!(excerpt.contains("AWS_SECRET_ACCESS_KEY=[redacted: AWS secret access key]"), "{excerpt}");
+}
+
+#[test]
 fn a_command_that_hangs_is_killed_at_its_timeout_with_its_group_and_the_check_fails() {
     let c = Checked::new(
         "[[stages.steps.check]]\nsummary = \"hangs\"\nrun = [\"sh\", \"-c\", \"sleep 300 & echo $!; echo $$; wait\"]\nexpect = \"success\"\ntimeout = \"1s\"\n",
