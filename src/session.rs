@@ -243,7 +243,8 @@ impl Session {
 
     /// The latest run of each of a step's checks, for `confirm --with-check`: every check of the
     /// step must have run, the latest run of each must have passed, and it must be a run of the
-    /// check as the checklist has it now (after a checklist change, run it again).
+    /// check as the checklist has it now, with the answers given now (after a change, run it
+    /// again): its recorded fingerprint is the current plan's.
     fn passed_checks(&self, run: &ActiveRun, r: StepRef) -> Result<Vec<CheckRef>> {
         let step = self.checklist.step(r);
         let id = step.id.get_ref();
@@ -255,14 +256,15 @@ impl Session {
         let rerun = format!("closeacct check {} {id} --yes", self.run_args(&run.account));
         let latest = run.replay.latest_checks(id);
         let mut passed = Vec::with_capacity(checks.len());
-        for (n, check) in (1u32..).zip(checks) {
+        let plans = self.check_plans(run, r)?;
+        for (n, plan) in (1u32..).zip(&plans) {
             let which = if checks.len() == 1 { "its check".to_owned() } else { format!("its check {n}") };
-            let summary = check.summary.replace("{account}", &run.account);
             let reason = match latest.get(&n) {
                 None => format!("{which} has not run yet"),
-                Some(ran) if ran.summary != summary => {
-                    format!("{which} changed in the checklist since it ran (seq {})", ran.seq)
-                }
+                Some(ran) if ran.check_sha256 != plan.fingerprint() => format!(
+                    "{which} is not the one that ran (seq {}): the checklist or an answer it reads changed since",
+                    ran.seq
+                ),
                 Some(ran) if !ran.passed => format!("the latest run of {which} (seq {}) failed", ran.seq),
                 Some(ran) => {
                     let sha256 = ran.line_sha256.clone().ok_or_else(|| Error::Internal {

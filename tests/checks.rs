@@ -224,7 +224,11 @@ fn a_failing_check_says_what_is_left_and_only_a_passing_one_confirms_the_step() 
     let changed = std::fs::read_to_string(&c.file).unwrap().replace("No instance left", "No instance at all");
     std::fs::write(&c.file, changed).unwrap();
     let refused = c.closeacct("confirm", &["look", "--with-check", "--accept-changes"]).status(2).stderr;
-    assert!(refused.contains("its check changed in the checklist since it ran (seq 4)"), "{refused}");
+    assert!(
+        refused
+            .contains("its check is not the one that ran (seq 4): the checklist or an answer it reads changed since"),
+        "{refused}"
+    );
 }
 
 #[test]
@@ -251,6 +255,12 @@ fn a_check_needs_the_step_to_apply_and_its_facts_answered() {
     let text = c.closeacct("check", &["look", "--yes"]).status(0).stdout;
     assert_eq!(text, "check 1/1 passed: s\n");
     assert_eq!(c.events()[2]["result"]["items"][0]["command"]["argv"], serde_json::json!(["echo", "no"]));
+    // The run read `no`: once the answer is `yes`, it is not the check that would run now.
+    c.closeacct("answer", &["org", "yes"]).status(0);
+    let refused = c.closeacct("confirm", &["look", "--with-check"]).status(2).stderr;
+    assert!(refused.contains("its check is not the one that ran (seq 3)"), "{refused}");
+    c.closeacct("check", &["look", "--yes"]).status(0);
+    c.closeacct("confirm", &["look", "--with-check"]).status(0);
 }
 
 #[test]

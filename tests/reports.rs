@@ -1060,6 +1060,7 @@ pub(crate) const CHECK: &[&str] = &[
     "duration_ms",
     "excerpt_bytes",
     "excerpts_truncated",
+    "check_sha256",
 ];
 pub(crate) const CHECK_FOREACH: &[&str] = &["variable", "command", "words"];
 pub(crate) const CHECK_ITEM: &[&str] = &["item", "passed", "reason", "left", "left_truncated", "command"];

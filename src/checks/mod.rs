@@ -196,6 +196,7 @@ pub fn run(
         duration_ms: 0,
         excerpt_bytes: 0,
         excerpts_truncated: false,
+        check_sha256: plan.fingerprint(),
     };
 
     let words = match &plan.foreach {
@@ -474,7 +475,7 @@ fn show_duration(duration: Duration) -> String {
     }
 }
 
-fn hex(digest: &[u8; 32]) -> String {
+pub(crate) fn hex(digest: &[u8; 32]) -> String {
     use std::fmt::Write as _;
     digest.iter().fold(String::with_capacity(64), |mut s, b| {
         let _ = write!(s, "{b:02x}");
@@ -672,6 +673,7 @@ mod tests {
             duration_ms: 0,
             excerpt_bytes: 0,
             excerpts_truncated: false,
+            check_sha256: String::new(),
         };
         record = finish(record, Instant::now());
         let sizes: Vec<(usize, usize)> =

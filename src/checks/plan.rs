@@ -77,6 +77,35 @@ impl Plan {
         })
     }
 
+    /// sha256 (hex) of everything that decides what the check runs and what passing means: the
+    /// summary, the expectation, the timeout, the `foreach` variable and command, and `run` (with
+    /// the account and facts filled in). Recorded with each run, so a run is known to be of the
+    /// check as the checklist has it now, for the answers given now.
+    pub(crate) fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        let mut field = |text: &str| {
+            // Length-prefixed, so no two different plans hash the same bytes.
+            hasher.update((text.len() as u64).to_le_bytes());
+            hasher.update(text.as_bytes());
+        };
+        field(&self.summary);
+        field(&self.expect.to_string());
+        field(&self.timeout.as_millis().to_string());
+        if let Some((variable, argv)) = &self.foreach {
+            field(variable);
+            field(&argv.len().to_string());
+            for word in argv {
+                field(word);
+            }
+        }
+        field(&self.run.len().to_string());
+        for template in &self.run {
+            field(&template.to_string());
+        }
+        super::hex(&hasher.finalize().into())
+    }
+
     /// The `run` command for one `foreach` word (or the only one, without `foreach`).
     pub(crate) fn run_argv(&self, word: Option<&str>) -> Vec<String> {
         self.run
@@ -197,6 +226,22 @@ expect = "empty"
             lines[1],
             "aws ec2 describe-instances --region {region} --query \"Reservations[].Instances[?OwnerId=='{account}'][].InstanceId\" --filters 'Name=tag:mgmt,Values={org}'"
         );
+    }
+
+    #[test]
+    fn the_fingerprint_changes_with_what_the_check_runs_and_the_answers_it_reads() {
+        let base = plan(ORG, "111122223333", &[("org", "yes")]).unwrap().fingerprint();
+        assert_eq!(base.len(), 64);
+        assert_eq!(plan(ORG, "111122223333", &[("org", "yes")]).unwrap().fingerprint(), base);
+        for other in [
+            plan(ORG, "111122223333", &[("org", "no")]),
+            plan(ORG, "444455556666", &[("org", "yes")]),
+            plan(&ORG.replace("describe-instances", "describe-volumes"), "111122223333", &[("org", "yes")]),
+            plan(&ORG.replace("expect = \"empty\"", "expect = \"success\""), "111122223333", &[("org", "yes")]),
+            plan(&format!("{ORG}timeout = \"5s\"\n"), "111122223333", &[("org", "yes")]),
+        ] {
+            assert_ne!(other.unwrap().fingerprint(), base);
+        }
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub struct CheckRecord {
     /// Some excerpt shows less than its command printed: a command's 4 KiB or the check's 64 KiB
     /// was reached. The byte counts and the hash always cover everything.
     pub excerpts_truncated: bool,
+    /// sha256 of the check as it ran: its commands with the account and facts filled in, its
+    /// expectation, timeout and summary ([`super::Plan::fingerprint`]). A run counts for the
+    /// check the checklist has now only while this is the same.
+    pub check_sha256: String,
 }
 
 /// The `foreach` variable, its command and its words.
@@ -215,6 +219,7 @@ mod tests {
             duration_ms: 5,
             excerpt_bytes: 0,
             excerpts_truncated: false,
+            check_sha256: String::new(),
         };
         assert_eq!(
             record.failures(),
@@ -252,6 +257,7 @@ mod tests {
             duration_ms: 5,
             excerpt_bytes: 20_000,
             excerpts_truncated: false,
+            check_sha256: String::new(),
         };
         let whole = serde_json::to_vec(&record).unwrap().len();
         let mut same = record.clone();

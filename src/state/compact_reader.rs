@@ -263,6 +263,7 @@ mod tests {
                 duration_ms: 5,
                 excerpt_bytes: 0,
                 excerpts_truncated: false,
+                check_sha256: "ab".repeat(32),
             },
         )
     }

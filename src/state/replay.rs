@@ -66,6 +66,8 @@ pub struct CheckRun {
     pub passed: bool,
     /// What passing means, as recorded.
     pub summary: String,
+    /// The check as it ran ([`CheckRecord::check_sha256`]).
+    pub check_sha256: String,
     /// sha256 of the `check_ran` line; `None` only while no line after it has been read.
     pub line_sha256: Option<String>,
     /// What the check found; `None` in a summary replay.
@@ -215,6 +217,7 @@ impl Replay {
                     check: *check,
                     passed: result.passed,
                     summary: result.summary.clone(),
+                    check_sha256: result.check_sha256.clone(),
                     line_sha256: None,
                     result: keep.then(|| result.clone()),
                 };
@@ -403,6 +406,7 @@ mod check_tests {
             duration_ms: 1,
             excerpt_bytes: 0,
             excerpts_truncated: false,
+            check_sha256: format!("{check:064}"),
         };
         EventKind::CheckRan { step: "a".into(), check, result: Box::new(result) }
     }
