@@ -3,6 +3,9 @@
 //! Everything closeacct wraps is wrapped at spaces only: ids (`request-to-close`), dates and
 //! paths keep their hyphens and slashes, and a word too long for a line (a URL, a hash) stays
 //! whole, because an operator copies them.
+//!
+//! Text that is the world's rather than closeacct's (what a check's commands printed) is shown
+//! through [`visible`], so it cannot drive the terminal or reorder what a reader sees.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

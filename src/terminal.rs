@@ -1,5 +1,6 @@
 //! The terminal side of the wizard: dialoguer prompts and an indicatif progress line, all on
-//! stderr so stdout stays free for data.
+//! stderr so stdout stays free for data; the bar a running check shows; and Ctrl-C, which also
+//! stops a check's commands.
 
 use std::io::{self, IsTerminal};
 use std::sync::Once;

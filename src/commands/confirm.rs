@@ -1,4 +1,4 @@
-//! `closeacct confirm STEP`: mark a step done.
+//! `closeacct confirm STEP`: mark a step done (`--with-check`: on its checks' latest passing runs).
 
 use crate::cli::ConfirmArgs;
 use crate::error::Result;
