@@ -486,3 +486,21 @@ fn a_check_runs_only_with_consent_each_time_and_a_passing_run_confirms_the_step(
         serde_json::json!([{ "seq": 4, "sha256": crate::digest::sha256_hex(lines[3].as_bytes()) }])
     );
 }
+
+#[test]
+fn a_check_whose_program_is_missing_is_explained_and_the_menu_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        checked(dir.path()).text.replace("run = [\"sh\", \"-c\"", "run = [\"closeacct-no-such-program\", \"-c\"");
+    let session = session(dir.path(), Loaded::parse(&text, "checked.toml").unwrap());
+    let mut p = Scripted::new(&["n", "Run the check", "y", "Save and quit"]);
+    assert_eq!(run(&session, &options("acct-1"), &mut p).unwrap(), Outcome::Saved);
+    let text = p.transcript.join("\n");
+    assert!(text.contains("  ✘ cannot run `closeacct-no-such-program`: it is not installed, or not on\n"), "{text}");
+    assert!(text.contains("    install `closeacct-no-such-program` or put it on PATH"), "{text}");
+    assert!(
+        text.ends_with("Resume with: closeacct wizard --provider checked --account acct-1 --checklist checked.toml")
+    );
+    let kinds: Vec<Value> = events(&session, "acct-1").iter().map(|e| e["event"].clone()).collect();
+    assert_eq!(kinds, ["run_started", "fact_answered"], "nothing is recorded");
+}
