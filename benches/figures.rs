@@ -1,7 +1,8 @@
 //! Speed and memory figures for the targets in the issues, printed, never asserted: shared
 //! machines are noisy, so the numbers are for people to read and compare.
 //!
-//! `cargo bench --bench figures` (add `-- --quick` for fewer repetitions).
+//! `cargo bench --bench figures` (add `-- --quick` for fewer repetitions, `-- --only checks` for
+//! the check figures alone).
 //!
 //! Heap figures come from a counting allocator around the library call; process figures run the
 //! release binary under GNU time (`/usr/bin/time -f %M`) and read its own peak RSS.
@@ -16,9 +17,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use closeacct::testing::Progress;
+use closeacct::testing::{CheckProgress, Interrupt, Options, Plan};
 use closeacct::testing::{EVENTS_FILE, EventKind, StateDir};
 use closeacct::testing::{Loaded, generate_for_benchmarks};
 use closeacct::testing::{OnChange, Session};
+use closeacct::testing::{one_region_argv_for_benchmarks, regions_check_for_benchmarks, run_check};
+
+// The local AWS emulator the check tests use, started the same way.
+#[allow(dead_code)]
+#[path = "../tests/common/moto.rs"]
+mod moto;
 
 struct Counting;
 
@@ -151,6 +159,7 @@ fn make_run(session: &Session, account: &str, events: usize) -> PathBuf {
                 evidence: Some(format!("ticket CS-{i}")),
                 attested: None,
                 happened_at: None,
+                checks: Vec::new(),
             }
         };
         run.record("bench", kind).unwrap();
@@ -167,12 +176,19 @@ fn main() {
     if keep {
         eprintln!("keeping the benchmark files in {}", dir.path().display());
     }
+    // `-- --only checks` runs the check figures alone (they need no release binary).
+    let only_checks = std::env::args().collect::<Vec<_>>().windows(2).any(|w| w[0] == "--only" && w[1] == "checks");
+    if only_checks {
+        check_figures(quick);
+        return;
+    }
     let binary = release_binary();
     println!("closeacct figures ({runs} repetitions each, median)");
 
     checklist_figures(runs, dir.path(), &binary);
     let session = resume_figures(runs, quick, dir.path());
     status_figures(runs, dir.path(), &binary, &session);
+    check_figures(quick);
     if keep {
         let _ = dir.keep();
     }
@@ -286,4 +302,124 @@ fn status_figures(runs: usize, dir: &Path, binary: &Path, session: &Session) {
     let rss = |make: &dyn Fn() -> Command| format!(", max RSS {:.1} MiB", peak_rss_mib(make));
     line("status --format json", times[3], &(rss(&status) + "  [target within 3x cat, < 20 MB]"));
     line("report --format json", times[4], &rss(&report));
+}
+
+/// Whether `program` is on `PATH`.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// CPU seconds used by this process's children that have ended (user + system), from
+/// `/proc/self/stat`.
+fn children_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses; cutime and cstime are 16 and 17.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| fields.get(i - 3).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let per_second = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse::<f64>().ok())
+        .unwrap_or(100.0);
+    (ticks(16) + ticks(17)) / per_second
+}
+
+/// The regions of the check benchmark: as many as an account typically has enabled.
+const REGIONS: [&str; 16] = [
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-north-1",
+    "ap-south-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "sa-east-1",
+];
+
+/// Issue 16: a check over 16 regions (a `foreach` command, then one command per region) with
+/// `--jobs 8` and `--jobs 1`, side by side with one region's command, against moto.
+fn check_figures(quick: bool) {
+    if !on_path("moto_server") || !on_path("aws") {
+        println!("check over 16 regions: skipped (moto_server or the aws CLI is not on PATH)");
+        return;
+    }
+    let moto = moto::Moto::start();
+    let env = moto.env();
+    let plan =
+        Plan::resolve(&regions_check_for_benchmarks(&REGIONS), "123456789012", &std::collections::BTreeMap::new())
+            .expect("the benchmark check resolves");
+    let one_region = || {
+        let argv = one_region_argv_for_benchmarks("eu-west-1");
+        let mut command = Command::new(&argv[0]);
+        command.args(&argv[1..]).stdin(Stdio::null());
+        for (name, value) in &env {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        command
+    };
+    let check = |jobs: usize| {
+        let interrupt = Interrupt::new();
+        let options = Options { jobs, env: env.clone(), interrupt: &interrupt };
+        let start = Instant::now();
+        let record =
+            run_check(&plan, &options, &|_: &CheckProgress<'_>| {}, &|text| text.to_owned()).expect("the check runs");
+        assert!(record.passed, "{:?}", record.failures());
+        assert_eq!(record.items.len(), REGIONS.len());
+        start.elapsed()
+    };
+    let rounds = if quick { 1 } else { 5 };
+    let (mut one, mut eight, mut two, mut serial, mut cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        one.push(time_side_by_side(1, &[&one_region])[0]);
+        eight.push(check(8));
+        two.push(check(2));
+        let before = children_cpu_seconds();
+        serial.push(check(1));
+        cpu.push(children_cpu_seconds() - before);
+    }
+    let median = |mut times: Vec<Duration>| {
+        times.sort();
+        times[times.len() / 2]
+    };
+    cpu.sort_by(f64::total_cmp);
+    let (one, eight, two, serial, cpu) = (median(one), median(eight), median(two), median(serial), cpu[cpu.len() / 2]);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let floor = cpu / cores as f64;
+    println!(
+        "check over 16 regions against moto (17 aws CLI commands: describe-regions, then one a region), median of {rounds}:"
+    );
+    println!("  one region's command    {:.2} s", one.as_secs_f64());
+    println!(
+        "  --jobs 8                {:.2} s ({:.1}x one command)  [target within 3x]",
+        eight.as_secs_f64(),
+        eight.as_secs_f64() / one.as_secs_f64()
+    );
+    println!(
+        "  --jobs 2                {:.2} s ({:.1}x one command)",
+        two.as_secs_f64(),
+        two.as_secs_f64() / one.as_secs_f64()
+    );
+    println!(
+        "  --jobs 1                {:.2} s ({:.1}x one command)",
+        serial.as_secs_f64(),
+        serial.as_secs_f64() / one.as_secs_f64()
+    );
+    println!(
+        "  CPU of the 17 commands  {cpu:.2} s ({:.2} s a command); on {cores} cores the floor is {floor:.2} s, {:.1}x one command",
+        cpu / 17.0,
+        floor / one.as_secs_f64()
+    );
 }

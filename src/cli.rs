@@ -47,6 +47,8 @@ pub(crate) enum Command {
     Report(ReportArgs),
     /// Check the integrity of a run's state file (sequence numbers and hash chain)
     Verify(VerifyArgs),
+    /// Run a step's read-only checks and record what they find (shows the commands; runs them with --yes)
+    Check(CheckArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -249,6 +251,9 @@ pub(crate) struct ConfirmArgs {
     /// "yesterday 16:10" (in the run's time zone); key dates count from it
     #[arg(long, value_name = "WHEN")]
     pub(crate) at: Option<String>,
+    /// Confirm with the step's checks as evidence: the latest run of each must have passed
+    #[arg(long)]
+    pub(crate) with_check: bool,
 }
 
 /// `closeacct skip`
@@ -361,6 +366,27 @@ fn parse_head(text: &str) -> Result<Head, String> {
         return Err(bad());
     }
     Ok(Head { seq, hash: hash.to_ascii_lowercase() })
+}
+
+/// `closeacct check`
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+    #[command(flatten)]
+    pub(crate) operator: OperatorArgs,
+    /// The step's id or number (e.g. `shut-down-resources` or `3.2`)
+    pub(crate) step: String,
+    /// Run the commands shown (they are read-only, and run with your environment and
+    /// credentials); without it, nothing runs
+    #[arg(long)]
+    pub(crate) yes: bool,
+    /// How many commands run at once
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) jobs: u16,
+    /// Output format of what the checks found
+    #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+    pub(crate) format: DataFormat,
 }
 
 /// `closeacct completions`

@@ -226,7 +226,14 @@ mod tests {
     }
 
     fn done(step: &str) -> EventKind {
-        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None, happened_at: None }
+        EventKind::StepDone {
+            step: step.into(),
+            note: None,
+            evidence: None,
+            attested: None,
+            happened_at: None,
+            checks: Vec::new(),
+        }
     }
 
     #[test]

@@ -133,6 +133,14 @@ pub enum Error {
     #[error("the run {provider}/{account} is in use by another closeacct (pid {pid})")]
     Locked { provider: String, account: String, pid: String },
 
+    /// A check ran and found work left (or could not tell): what is left has been shown.
+    #[error("{message}")]
+    CheckFailed { message: String },
+
+    /// A program a check needs cannot be run (not installed, not on `PATH`): `EX_UNAVAILABLE`.
+    #[error("{message}")]
+    Unavailable { program: String, message: String },
+
     /// A bug: something that should not happen did.
     #[error("internal error: {message}")]
     Internal { message: String },
@@ -153,7 +161,7 @@ impl Error {
             | Error::RunExists { .. }
             | Error::BadKey { .. }
             | Error::NoTerminal => 2,
-            Error::Incomplete => 3,
+            Error::Incomplete | Error::CheckFailed { .. } => 3,
             Error::Interrupted => 4,
             Error::ChecklistChanged { .. } => 5,
             Error::InvalidChecklist { .. }
@@ -166,6 +174,7 @@ impl Error {
             Error::CantCreate { .. } => 73,
             Error::Io { .. } | Error::CompletionNotRecorded { .. } => 74,
             Error::Locked { .. } => 75,
+            Error::Unavailable { .. } => 69,
         }
     }
 
@@ -200,6 +209,9 @@ impl Error {
             Error::NoSuchRun { provider: None, .. } => {
                 Some("start one with `closeacct wizard --provider ID`".to_owned())
             }
+            Error::Unavailable { program, .. } => Some(format!(
+                "install `{program}` or put it on PATH; a check runs it with your environment as it is (try `{program} --version`)"
+            )),
             _ => None,
         }
     }
@@ -288,6 +300,8 @@ mod tests {
             (Error::io("read", "p", io_err()), 74),
             (Error::CompletionNotRecorded { path: "p".into(), source: io_err() }, 74),
             (Error::Locked { provider: "aws".into(), account: "a".into(), pid: "1".into() }, 75),
+            (Error::CheckFailed { message: "left".into() }, 3),
+            (Error::Unavailable { program: "aws".into(), message: "cannot run `aws`".into() }, 69),
         ];
         for (error, code) in cases {
             assert_eq!(error.exit_code(), code, "{error:?}");

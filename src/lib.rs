@@ -5,7 +5,6 @@
 
 mod bounded;
 mod checklist;
-#[allow(dead_code)] // the command and the wizard wire it in next
 mod checks;
 mod cli;
 mod clock;
@@ -36,7 +35,7 @@ pub mod testing {
     pub use crate::checks::{
         Check, CheckError, CheckRecord, CommandRecord, EXCERPT_BYTES, Expect, ExpectSpec, Field, Foreach,
         ForeachRecord, Interrupt, ItemRecord, Options, Plan, Progress as CheckProgress, SpecError, Template,
-        ValidCheck, quote, run as run_check,
+        ValidCheck, one_region_argv_for_benchmarks, quote, regions_check_for_benchmarks, run as run_check,
     };
     pub use crate::clock::now;
     pub use crate::error::Error;
@@ -44,11 +43,11 @@ pub mod testing {
     pub use crate::secrets::{Finding, SecretKind, VendorKind, find_secret, findings, redact};
     pub use crate::session::{ActiveRun, OnChange, Session};
     pub use crate::state::{
-        Appender, Detail, EVENTS_FILE, Entry, Event, EventKind, EventRef, HistoryEntry, LogEnd, RecordedStatus, Replay,
-        RunLock, Sink, StateDir, StepRecord, assert_quick_reader_agrees, open_log_for_append, parse_log, read_log,
-        replay,
+        Appender, CheckRef, CheckRun, Detail, EVENTS_FILE, Entry, Event, EventKind, EventRef, HistoryEntry, LogEnd,
+        RecordedStatus, Replay, RunLock, Sink, StateDir, StepRecord, assert_quick_reader_agrees, open_log_for_append,
+        parse_log, read_log, replay,
     };
-    pub use crate::wizard::{Action, STEP_MENU, WAIT_MENU};
+    pub use crate::wizard::{Action, RUN_CHECK, STEP_MENU, WAIT_MENU};
 }
 
 use std::ffi::OsString;

@@ -268,6 +268,9 @@ fn changed_fields(old: &Step, new: &Step) -> Vec<&'static str> {
     if old.follow_up != new.follow_up {
         fields.push("follow-up");
     }
+    if old.check != new.check {
+        fields.push("check");
+    }
     fields
 }
 
@@ -291,7 +294,14 @@ mod tests {
     }
 
     fn done(step: &str) -> EventKind {
-        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None, happened_at: None }
+        EventKind::StepDone {
+            step: step.into(),
+            note: None,
+            evidence: None,
+            attested: None,
+            happened_at: None,
+            checks: Vec::new(),
+        }
     }
 
     fn fact(value: &str) -> EventKind {

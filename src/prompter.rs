@@ -23,6 +23,10 @@ pub(crate) trait Prompter {
     fn progress(&mut self, label: &str, pos: u64, len: u64);
     /// How many columns text may use on one line.
     fn width(&self) -> usize;
+    /// Shows how far a running check is: `label` (`eu-west-1 · 7/17`), `done` of `total` items.
+    fn check_progress(&mut self, label: &str, done: usize, total: usize);
+    /// The check is over: takes its progress off the screen.
+    fn check_progress_end(&mut self);
 }
 
 /// A prompter that answers from a script, for tests.
@@ -71,4 +75,8 @@ impl Prompter for Scripted {
     fn width(&self) -> usize {
         80
     }
+    fn check_progress(&mut self, label: &str, done: usize, total: usize) {
+        self.transcript.push(format!("running: {label} [{done}/{total}]"));
+    }
+    fn check_progress_end(&mut self) {}
 }

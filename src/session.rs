@@ -6,14 +6,15 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 
 use crate::checklist::{Catalog, Loaded, StepKind, StepRef};
+use crate::checks::{self, CheckError, CheckRecord, Plan, Progress as CheckProgress};
 use crate::cli::{ChecklistArgs, OperatorArgs, RunArgs};
 use crate::clock;
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
-use crate::progress::{Progress, Status, diff_checklists};
+use crate::progress::{Applies, Progress, Status, diff_checklists};
 use crate::state::{
-    self, Appender, Detail, Event, EventKind, LogEnd, Replay, RunLock, StateDir, create_private_dir, pin_checklist,
-    remove_stale_temps,
+    self, Appender, CheckRef, Detail, Event, EventKind, LogEnd, Replay, RunLock, StateDir, create_private_dir,
+    pin_checklist, remove_stale_temps,
 };
 use crate::visible::first_unsafe;
 
@@ -83,15 +84,46 @@ pub(crate) struct Confirmation {
     pub(crate) attest: Option<String>,
     /// When it happened, if it is recorded afterwards (`--at`).
     pub(crate) happened_at: Option<Timestamp>,
+    /// Confirm with the step's checks as evidence: the latest run of each must have passed.
+    pub(crate) with_check: bool,
 }
 
 /// What confirming a step did.
 #[derive(Debug)]
 pub(crate) enum Confirmed {
     /// The step is recorded done (or, already done, the new note or evidence is added).
-    Recorded(Event),
+    Recorded(Box<Event>),
     /// The step was already done and nothing new was given.
     NothingNew,
+}
+
+/// The most a check's record may take in the log: a line holds at most 1 MiB, and JSON may
+/// escape a byte of output to six.
+pub(crate) const MAX_CHECK_RECORD_BYTES: usize = 512 * 1024;
+
+/// Runs one check with the operator's environment as it is, at most `jobs` commands at once;
+/// everything taken from the commands' output is redacted ([`crate::secrets::redact`]). Ctrl-C
+/// stops it through [`checks::kill_running`]; it then returns [`Error::Interrupted`].
+pub(crate) fn run_check(
+    plan: &Plan,
+    jobs: usize,
+    progress: &(dyn Fn(&CheckProgress<'_>) + Sync),
+) -> Result<CheckRecord> {
+    let options = checks::Options { jobs, ..checks::Options::default() };
+    checks::run(plan, &options, progress, &|text| crate::secrets::redact(text).into_owned())
+        .map_err(|e| check_error(&e))
+}
+
+/// What a check that could not produce a record means for the command: a program that cannot be
+/// run is exit 69, an interruption exit 4, a value that cannot go into a command exit 2.
+fn check_error(error: &CheckError) -> Error {
+    match error {
+        CheckError::MissingProgram { program } | CheckError::Spawn { program, .. } => {
+            Error::Unavailable { program: program.clone(), message: error.to_string() }
+        }
+        CheckError::Interrupted => Error::Interrupted,
+        CheckError::BadWord { .. } | CheckError::UnansweredFact { .. } => Error::refused(error.to_string()),
+    }
 }
 
 /// Checks an account argument: `[A-Za-z0-9][A-Za-z0-9._@-]{0,63}`.
@@ -255,13 +287,14 @@ impl Session {
         let already_done = progress.status(step) == Status::Done;
         let note = non_empty(given.note.as_deref());
         let evidence = non_empty(given.evidence.as_deref());
+        let checks = if given.with_check { self.passed_checks(run, r)? } else { Vec::new() };
         if already_done {
             if given.happened_at.is_some() {
                 return Err(Error::refused(format!(
                     "step {number} `{id}` is already done; --at cannot change when it happened (add a --note to correct the record)"
                 )));
             }
-            if note.is_none() && evidence.is_none() {
+            if note.is_none() && evidence.is_none() && checks.is_empty() {
                 return Ok(Confirmed::NothingNew);
             }
         } else {
@@ -282,7 +315,8 @@ impl Session {
                         )));
                     }
                 },
-                StepKind::Evidence if evidence.is_none() => {
+                // The checks a step is confirmed with are its evidence.
+                StepKind::Evidence if evidence.is_none() && checks.is_empty() => {
                     let what = step.evidence.as_deref().unwrap_or("the evidence");
                     return Err(Error::refused(format!("step {number} `{id}` needs evidence: --evidence \"{what}\"")));
                 }
@@ -292,9 +326,9 @@ impl Session {
         let attested = if already_done || step.kind != StepKind::Attest { None } else { given.attest };
         let event = run.record(
             &self.operator,
-            EventKind::StepDone { step: id, note, evidence, attested, happened_at: given.happened_at },
+            EventKind::StepDone { step: id, note, evidence, attested, happened_at: given.happened_at, checks },
         )?;
-        Ok(Confirmed::Recorded(event))
+        Ok(Confirmed::Recorded(Box::new(event)))
     }
 
     /// Records a fact's answer. On a complete run an answer that changes a fact could change
@@ -348,31 +382,97 @@ impl Session {
         run.record(&self.operator, EventKind::StepWaiting { step: id, note, on, happened_at })
     }
 
-    /// When something happened, from `--at` (or the wizard's question): read in the run's zone,
-    /// and refused when it is in the future or before the run started.
-    pub(crate) fn happened_at(&self, run: &ActiveRun, text: Option<&str>) -> Result<Option<Timestamp>> {
-        let Some(text) = text else { return Ok(None) };
-        let zone = clock::run_zone(run.replay.zone.as_deref());
-        let now = clock::now();
-        let at = clock::parse_happened(text, now, &zone).map_err(Error::usage)?;
-        if at > now {
+    /// The latest run of each of a step's checks, for `confirm --with-check`: every check of the
+    /// step must have run, the latest run of each must have passed, and it must be a run of the
+    /// check as the checklist has it now, with the answers given now (after a change, run it
+    /// again): its recorded fingerprint is the current plan's.
+    fn passed_checks(&self, run: &ActiveRun, r: StepRef) -> Result<Vec<CheckRef>> {
+        let step = self.checklist.step(r);
+        let id = step.id.get_ref();
+        let number = r.number();
+        let checks = self.checklist.checks(step);
+        if checks.is_empty() {
+            return Err(Error::refused(format!("step {number} `{id}` has no check; confirm it without --with-check")));
+        }
+        let rerun = format!("closeacct check {} {id} --yes", self.run_args(&run.account));
+        let latest = run.replay.latest_checks(id);
+        let mut passed = Vec::with_capacity(checks.len());
+        let plans = self.check_plans(run, r)?;
+        for (n, plan) in (1u32..).zip(&plans) {
+            let which = if checks.len() == 1 { "its check".to_owned() } else { format!("its check {n}") };
+            let reason = match latest.get(&n) {
+                None => format!("{which} has not run yet"),
+                Some(ran) if ran.check_sha256 != plan.fingerprint() => format!(
+                    "{which} is not the one that ran (seq {}): the checklist or an answer it reads changed since",
+                    ran.seq
+                ),
+                Some(ran) if !ran.passed => format!("the latest run of {which} (seq {}) failed", ran.seq),
+                Some(ran) => {
+                    let sha256 = ran.line_sha256.clone().ok_or_else(|| Error::Internal {
+                        message: format!("the hash of line {} is not known", ran.seq),
+                    })?;
+                    passed.push(CheckRef { seq: ran.seq, sha256 });
+                    continue;
+                }
+            };
             return Err(Error::refused(format!(
-                "{} is in the future (it is now {}); record what has happened",
-                clock::minutes_in(at, &zone),
-                clock::minutes_in(now, &zone)
+                "step {number} `{id}` cannot be confirmed with its checks: {reason}; run it with `{rerun}`"
             )));
         }
-        if let Some(started) = run.replay.started_at
-            && at < Timestamp::from_second(started.as_second() - started.as_second().rem_euclid(60)).unwrap_or(started)
-        {
-            return Err(Error::refused(format!(
-                "{} is before the run started ({}); a run records only what happens during it",
-                clock::minutes_in(at, &zone),
-                clock::minutes_in(started, &zone)
-            )));
+        Ok(passed)
+    }
+
+    /// A step's checks, resolved for the run: `{account}` and the facts filled in. Refused (exit
+    /// 2) for a step without checks, a step that does not apply (or whose `when` reads a fact
+    /// not answered yet), and a check that reads a fact not answered yet.
+    pub(crate) fn check_plans(&self, run: &ActiveRun, r: StepRef) -> Result<Vec<Plan>> {
+        let step = self.checklist.step(r);
+        let id = step.id.get_ref();
+        let checks = self.checklist.checks(step);
+        if checks.is_empty() {
+            return Err(Error::refused(format!("step {} `{id}` has no check", r.number())));
         }
-        // Now, given in words, is the time of recording: nothing to add.
-        Ok((at != now).then_some(at))
+        let progress = Progress::new(&self.checklist, &run.replay);
+        if progress.applies(step) != Applies::Yes {
+            // Says why: ruled out by the facts, or waiting for one.
+            progress.check_can_record(r)?;
+        }
+        checks
+            .iter()
+            .map(|check| {
+                Plan::resolve(check, &run.account, &run.replay.facts).map_err(|e| match e {
+                    CheckError::UnansweredFact { fact } => Error::refused(format!(
+                        "the check of step {} `{id}` needs fact `{fact}`, which is not answered yet; answer it first: closeacct answer --provider {} --account {} {fact} VALUE",
+                        r.number(),
+                        run.provider,
+                        run.account
+                    )),
+                    other => check_error(&other),
+                })
+            })
+            .collect()
+    }
+
+    /// Records one of a step's checks that ran (`check` 1 for the first) as one `check_ran`
+    /// event, written and fsynced before this returns. A record too long for a log line first
+    /// loses excerpts (see [`CheckRecord::fit`]).
+    pub(crate) fn record_check(
+        &self,
+        run: &mut ActiveRun,
+        r: StepRef,
+        check: u32,
+        mut result: CheckRecord,
+    ) -> Result<Event> {
+        let step = self.checklist.step(r).id.get_ref().clone();
+        if !result.fit(MAX_CHECK_RECORD_BYTES) {
+            return Err(Error::RefusedInput {
+                message: format!(
+                    "refusing to record check {check} of step `{step}`: its commands alone take more than {} KiB, more than a log line may hold",
+                    MAX_CHECK_RECORD_BYTES / 1024
+                ),
+            });
+        }
+        run.record(&self.operator, EventKind::CheckRan { step, check, result: Box::new(result) })
     }
 
     /// Records a step skipped, with the reason. A step already done cannot be skipped.
@@ -394,6 +494,17 @@ impl Session {
         }
         progress.check_can_record(r)?;
         run.record(&self.operator, EventKind::StepSkipped { step: id, reason, happened_at })
+    }
+
+    /// `--provider P --account A`, and `--checklist FILE` when the id alone does not name the
+    /// checklist (neither built in nor the user's): for the commands a message suggests.
+    pub(crate) fn run_args(&self, account: &str) -> String {
+        let mut args = format!("--provider {} --account {account}", self.provider());
+        if !Catalog::get().names(&self.checklist) {
+            args.push_str(" --checklist ");
+            args.push_str(&self.checklist.origin);
+        }
+        args
     }
 
     /// The provider id: the checklist's id.
@@ -660,6 +771,33 @@ fn short(hash: &str) -> &str {
 }
 
 impl ActiveRun {
+    /// When something happened, from `--at` (or the wizard's question): read in the run's zone,
+    /// and refused when it is in the future or before the run started.
+    pub(crate) fn happened_at(&self, text: Option<&str>) -> Result<Option<Timestamp>> {
+        let Some(text) = text else { return Ok(None) };
+        let zone = clock::run_zone(self.replay.zone.as_deref());
+        let now = clock::now();
+        let at = clock::parse_happened(text, now, &zone).map_err(Error::usage)?;
+        if at > now {
+            return Err(Error::refused(format!(
+                "{} is in the future (it is now {}); record what has happened",
+                clock::minutes_in(at, &zone),
+                clock::minutes_in(now, &zone)
+            )));
+        }
+        if let Some(started) = self.replay.started_at
+            && at < Timestamp::from_second(started.as_second() - started.as_second().rem_euclid(60)).unwrap_or(started)
+        {
+            return Err(Error::refused(format!(
+                "{} is before the run started ({}); a run records only what happens during it",
+                clock::minutes_in(at, &zone),
+                clock::minutes_in(started, &zone)
+            )));
+        }
+        // Now, given in words, is the time of recording: nothing to add.
+        Ok((at != now).then_some(at))
+    }
+
     /// What to tell the operator when a torn last line was set aside on opening, if one was.
     pub(crate) fn torn_notice(&self) -> Option<String> {
         if self.newline_added {
@@ -684,6 +822,7 @@ impl ActiveRun {
         }
         let event = self.appender.append(clock::now(), operator, kind)?;
         self.replay.apply(&event);
+        self.replay.last_line_hashed(self.appender.last_hash());
         Ok(event)
     }
 }

@@ -1,5 +1,6 @@
 //! The terminal side of the wizard: dialoguer prompts and an indicatif progress line, all on
-//! stderr so stdout stays free for data.
+//! stderr so stdout stays free for data; the bar a running check shows; and Ctrl-C, which also
+//! stops a check's commands.
 
 use std::io::{self, IsTerminal};
 use std::sync::Once;
@@ -8,6 +9,7 @@ use console::Term;
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::checks::{self, Progress as CheckProgress};
 use crate::error::{Error, Result};
 use crate::prompter::Prompter;
 use crate::visible::{visible, visible_line};
@@ -23,13 +25,65 @@ pub(crate) fn can_prompt() -> bool {
 }
 
 /// Makes Ctrl-C restore the cursor and exit 4 wherever it lands, prompt or not. Everything
-/// recorded before it is already on disk, so exiting at once loses nothing confirmed.
+/// recorded before it is already on disk, so exiting at once loses nothing confirmed. A check's
+/// commands run in process groups of their own, which the terminal's Ctrl-C does not reach:
+/// they are killed first, and a check cut short is never recorded.
 pub(crate) fn install_interrupt_handler() {
     // A second install (a second `run` in one process) keeps the first handler, which is the same.
     let _ = ctrlc::set_handler(|| {
+        checks::kill_running();
         report_interrupt();
         std::process::exit(4);
     });
+}
+
+/// A check's progress on stderr, `eu-west-1 · 7/17` beside a bar over its items; shown only when
+/// stderr is a terminal, and taken off the screen when the check ends.
+pub(crate) struct CheckBar {
+    bar: Option<ProgressBar>,
+}
+
+impl CheckBar {
+    /// A bar headed by `label` (the check's summary, cut to fit).
+    pub(crate) fn new(label: &str) -> CheckBar {
+        if !io::stderr().is_terminal() {
+            return CheckBar { bar: None };
+        }
+        let width = columns();
+        let room = width.saturating_sub(40).max(10);
+        let mut label: String = label.chars().take(room).collect();
+        if label.chars().count() == room {
+            label.pop();
+            label.push('…');
+        }
+        let style = ProgressStyle::with_template("{prefix}  [{bar:20}] {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("#>-");
+        let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr()).with_style(style);
+        bar.set_prefix(label);
+        CheckBar { bar: Some(bar) }
+    }
+
+    /// Shows how far the check is; callable from the threads that run its commands.
+    pub(crate) fn show(&self, progress: &CheckProgress<'_>) {
+        self.set(&progress.to_string(), progress.done, progress.total);
+    }
+
+    /// Shows `label` (`eu-west-1 · 7/17`) and the bar at `done` of `total`.
+    pub(crate) fn set(&self, label: &str, done: usize, total: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(label.to_owned());
+        }
+    }
+
+    /// Takes the bar off the screen.
+    pub(crate) fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Shows the cursor again and says what was kept; only the first call prints, and every call
@@ -47,13 +101,15 @@ pub(crate) fn report_interrupt() {
 pub(crate) struct TerminalPrompter {
     term: Term,
     theme: Box<dyn Theme>,
+    /// The progress of a check while it runs.
+    check_bar: Option<CheckBar>,
 }
 
 impl Default for TerminalPrompter {
     fn default() -> Self {
         let theme: Box<dyn Theme> =
             if console::colors_enabled_stderr() { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
-        TerminalPrompter { term: Term::stderr(), theme }
+        TerminalPrompter { term: Term::stderr(), theme, check_bar: None }
     }
 }
 
@@ -156,5 +212,15 @@ impl Prompter for TerminalPrompter {
 
     fn width(&self) -> usize {
         columns()
+    }
+
+    fn check_progress(&mut self, label: &str, done: usize, total: usize) {
+        self.check_bar.get_or_insert_with(|| CheckBar::new("  running the check")).set(label, done, total);
+    }
+
+    fn check_progress_end(&mut self) {
+        if let Some(bar) = self.check_bar.take() {
+            bar.finish();
+        }
     }
 }

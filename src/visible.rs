@@ -154,4 +154,13 @@ mod tests {
         }
         assert_eq!(String::from_utf8(out).unwrap(), "é\\u{202e}x\\xff!");
     }
+
+    #[test]
+    fn the_worlds_text_is_shown_with_its_controls_escaped() {
+        assert!(matches!(visible("i-0abc\ti-0def\nvol-1"), Cow::Borrowed(_)));
+        assert_eq!(visible("ok\u{1b}[31mred\r\n"), "ok\\u{1b}[31mred\\u{d}\n");
+        assert_eq!(visible_line("a\nb\tc"), "a\\u{a}b\\u{9}c");
+        assert_eq!(visible("x\u{202e}gnp.exe\u{2066}"), "x\\u{202e}gnp.exe\\u{2066}");
+        assert_eq!(visible_line("héllo ✔"), "héllo ✔");
+    }
 }

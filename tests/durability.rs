@@ -663,6 +663,7 @@ fn io_faults_exit_74_record_nothing_and_stop_the_appender() {
             evidence: None,
             attested: None,
             happened_at: None,
+            checks: Vec::new(),
         };
         let error = appender.append(now(), "ana", done()).unwrap_err();
         assert_eq!(error.exit_code(), 74, "{fault:?}: {error}");
@@ -892,6 +893,7 @@ fn event(op: &Op) -> EventKind {
             evidence: None,
             attested: None,
             happened_at: None,
+            checks: Vec::new(),
         },
         Op::Skip(step, reason) => {
             EventKind::StepSkipped { step: STEPS[*step].into(), reason: reason.clone(), happened_at: None }

@@ -380,7 +380,7 @@ fn reports(env: &Env, provider: &str, account: &str, now: &str) -> (String, Stri
     assert_fits(&text, "text report");
     assert_tables_hold(&markdown);
     let report = json(&json_text);
-    assert_eq!(report["schema_version"], 2);
+    assert_eq!(report["schema_version"], SCHEMA_VERSION);
     assert_eq!(report["generated_at"], now);
     let dir = env.dir.path();
     (redact(&text, dir), redact(&markdown, dir), redact(&json_text, dir))
@@ -1001,7 +1001,7 @@ fn keys(value: &Value) -> BTreeSet<&str> {
 }
 
 #[track_caller]
-fn assert_keys(value: &Value, expected: &[&str], what: &str) {
+pub(crate) fn assert_keys(value: &Value, expected: &[&str], what: &str) {
     assert_eq!(
         keys(value),
         expected.iter().copied().collect(),
@@ -1061,10 +1061,65 @@ const STEP: &[&str] = &[
     "notes",
     "evidence",
     "history",
+    "checks",
+    "confirmed_with_checks",
 ];
-const UNLISTED: &[&str] = &["id", "status", "at", "by", "skip_reason", "attested", "notes", "evidence", "history"];
+const UNLISTED: &[&str] = &[
+    "id",
+    "status",
+    "at",
+    "by",
+    "skip_reason",
+    "attested",
+    "notes",
+    "evidence",
+    "history",
+    "checks",
+    "confirmed_with_checks",
+];
 /// One event in a step's history.
 const HISTORY: &[&str] = &["seq", "event", "at", "happened_at", "by", "note", "evidence", "reason", "attested", "on"];
+/// The JSON report's `schema_version`.
+pub(crate) const SCHEMA_VERSION: u64 = 2;
+/// One run of a step's check: when, who, its line, what failed, then the record's own keys.
+pub(crate) const CHECK: &[&str] = &[
+    "seq",
+    "check",
+    "at",
+    "by",
+    "sha256",
+    "failures",
+    "summary",
+    "expect",
+    "timeout_ms",
+    "jobs",
+    "passed",
+    "problem",
+    "foreach",
+    "items",
+    "duration_ms",
+    "excerpt_bytes",
+    "excerpts_truncated",
+    "check_sha256",
+];
+pub(crate) const CHECK_FOREACH: &[&str] = &["variable", "command", "words"];
+pub(crate) const CHECK_ITEM: &[&str] = &["item", "passed", "reason", "left", "left_truncated", "command"];
+pub(crate) const CHECK_COMMAND: &[&str] = &[
+    "argv",
+    "exit_code",
+    "signal",
+    "timed_out",
+    "duration_ms",
+    "stdout_sha256",
+    "stdout_bytes",
+    "stderr_bytes",
+    "stdout_excerpt",
+    "stderr_excerpt",
+    "excerpts_truncated",
+    "output_open",
+];
+/// A check a step was confirmed with.
+pub(crate) const CHECK_REF: &[&str] = &["seq", "sha256"];
 /// A note, a piece of evidence, or an earlier answer.
 const ENTRY: &[&str] = &["at", "by", "text"];
 const KEY_DATE: &[&str] = &["step", "step_number", "from_step", "after", "anchor", "date", "passed", "text"];
@@ -1076,7 +1131,7 @@ fn the_json_report_has_exactly_the_documented_keys() {
     drive(&env, &AWS_COMPLETE);
     // A changed checklist, accepted, so `checklist_changes` has an entry to check.
     let aws = env.closeacct(&["checklist", "show", "aws", "--format", "toml"]).status(0).stdout;
-    let changed_file = env.write("aws.toml", aws.replacen("version = 2", "version = 3", 1)).display().to_string();
+    let changed_file = env.write("aws.toml", aws.replacen("version = 3", "version = 4", 1)).display().to_string();
     let run = ["--checklist", changed_file.as_str(), "--account", AWS_COMPLETE.account];
     env.closeacct(&[&["confirm", "final-charges", "--note", "refund: none", "--accept-changes"], &run[..]].concat())
         .now(AWS_COMPLETE_AT)
@@ -1085,7 +1140,7 @@ fn the_json_report_has_exactly_the_documented_keys() {
         env.closeacct(&[&["report", "--format", "json"], &run[..]].concat()).now(AWS_COMPLETE_AT).status(0).stdout;
     let report = json(&out);
 
-    assert_eq!(report["schema_version"], 2);
+    assert_eq!(report["schema_version"], SCHEMA_VERSION);
     assert_keys(&report, TOP, "the report");
     assert_keys(&report["checklist"], CHECKLIST, "checklist");
     for source in report["checklist"]["sources"].as_array().unwrap() {
@@ -1133,7 +1188,7 @@ fn the_json_report_has_exactly_the_documented_keys() {
     assert_eq!(report["pending_checklist_changes"], Value::Array(vec![]));
 
     // The key list, for the README.
-    println!("JSON report (schema_version 2) keys:");
+    println!("JSON report (schema_version {SCHEMA_VERSION}) keys:");
     for (what, list) in [
         ("top level", TOP),
         ("checklist", CHECKLIST),
@@ -1145,6 +1200,11 @@ fn the_json_report_has_exactly_the_documented_keys() {
         ("stages[].steps[]", STEP),
         ("unlisted_steps[]", UNLISTED),
         ("stages[].steps[].history[], unlisted_steps[].history[]", HISTORY),
+        ("stages[].steps[].checks[]", CHECK),
+        ("checks[].foreach", CHECK_FOREACH),
+        ("checks[].items[]", CHECK_ITEM),
+        ("checks[].foreach.command, checks[].items[].command", CHECK_COMMAND),
+        ("confirmed_with_checks[]", CHECK_REF),
         ("notes[], evidence[], earlier_answers[]", ENTRY),
         ("key_dates[]", KEY_DATE),
         ("checklist_changes[]", CHANGE),

@@ -911,3 +911,57 @@ fn a_narrow_terminal_gets_lines_wrapped_at_spaces_and_no_color_means_none() {
         assert_eq!(pty.wait_exit(), 4);
     }
 }
+
+#[test]
+fn ctrl_c_while_a_check_runs_kills_its_commands_records_nothing_and_exits_4() {
+    let env = Env::new();
+    let backup_step = "kind = \"confirm\"\n\n[[stages.steps]]\nid = \"remove-members\"";
+    assert!(SMALL.contains(backup_step));
+    let check = format!(
+        "kind = \"confirm\"\n[stages.steps.check]\nsummary = \"Nothing is still copying\"\nforeach = {{ n = [\"seq\", \"2\"] }}\nrun = [\"sh\", \"-c\", \"echo $$ > {}/pid-$1; exec sleep 300\", \"sh\", \"{{n}}\"]\nexpect = \"success\"\n\n[[stages.steps]]\nid = \"remove-members\"",
+        env.dir.path().display()
+    );
+    let file = env.write("checked.toml", SMALL.replacen(backup_step, &check, 1)).display().to_string();
+    let mut pty = Pty::wizard(&env, &["--checklist", &file, "--account", "acct-1"]);
+    answer_org(&mut pty, false);
+    // The step shows the exact commands before anything runs.
+    pty.expect(r"\$ seq 2\n");
+    pty.expect(r"\$ sh -c '[^\n]*' sh \{n\}   \(for each \{n\}\)\n");
+    let menu: Vec<&str> =
+        [STEP_MENU[0], closeacct::testing::RUN_CHECK.0].into_iter().chain(STEP_MENU[1..].iter().copied()).collect();
+    pty.expect(r"(?m)^Step 1\.1:\n> Done\n  Run the check\n");
+    pty.choose("Step 1.1", &menu, 1);
+    pty.expect(r"Run the check's read-only commands now, with your credentials\? \[y/n\] $");
+    let before = std::fs::read_to_string(env.log("small", "acct-1")).expect("the log");
+    pty.send("y");
+    let pids = |dir: &Path| -> Vec<i32> {
+        std::fs::read_dir(dir)
+            .expect("temp dir")
+            .filter_map(|entry| {
+                let entry = entry.expect("entry");
+                let name = entry.file_name().into_string().expect("name");
+                let pid = std::fs::read_to_string(entry.path()).ok()?;
+                name.starts_with("pid-").then(|| pid.trim().parse().ok()).flatten()
+            })
+            .collect()
+    };
+    let deadline = Instant::now() + TIMEOUT;
+    while pids(env.dir.path()).len() < 2 {
+        assert!(Instant::now() < deadline, "the check's commands did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let running = pids(env.dir.path());
+    interrupt(&mut pty);
+    for pid in running {
+        let gone = || {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map_or(true, |stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !gone() {
+            assert!(Instant::now() < deadline, "{pid} outlived Ctrl-C");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    assert_eq!(std::fs::read_to_string(env.log("small", "acct-1")).expect("the log"), before, "nothing is recorded");
+}

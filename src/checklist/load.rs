@@ -12,6 +12,7 @@ use super::schema::{Checklist, Fact, Stage, Step};
 use super::validate::Validator;
 use super::{BUILTIN, MAX_CHECKLIST_BYTES, MAX_CHECKLIST_FILE_BYTES};
 use crate::bounded::{self, Unreadable};
+use crate::checks::ValidCheck;
 use crate::error::{Error, Result};
 
 /// A step's place in the checklist.
@@ -46,6 +47,8 @@ pub struct Loaded {
     /// The parsed `when` of each step's `detail_if` paragraphs, in order; steps without any are
     /// left out.
     pub(super) detail_ifs: HashMap<String, Vec<Condition>>,
+    /// The validated checks of each step that has any, in order.
+    pub(super) checks: HashMap<String, Vec<ValidCheck>>,
     pub(super) index: HashMap<String, StepRef>,
     pub(super) order: Vec<StepRef>,
 }
@@ -166,6 +169,11 @@ impl Loaded {
             }
         }
         detail
+    }
+
+    /// A step's checks, validated, in the order written; empty for a step without any.
+    pub fn checks(&self, step: &Step) -> &[ValidCheck] {
+        self.checks.get(step.id.get_ref()).map_or(&[], Vec::as_slice)
     }
 
     /// Looks a fact up by id.
@@ -292,6 +300,9 @@ fn shift_stage_spans(stage: &mut Stage, offset: usize) {
         for follow_up in &mut step.follow_up {
             follow_up.after.iter_mut().chain(follow_up.from.iter_mut()).for_each(|s| shift(s, offset));
         }
+        for check in &mut step.check {
+            check.shift_spans(offset);
+        }
     }
 }
 
@@ -369,6 +380,16 @@ mod tests {
                 for f in &step.follow_up {
                     spans.extend(f.after.iter().chain(&f.from).map(Spanned::span));
                 }
+                for check in &step.check {
+                    if let Some(foreach) = &check.foreach {
+                        spans.push(foreach.span());
+                        spans.extend(foreach.get_ref().values().flatten().map(Spanned::span));
+                    }
+                    spans.push(check.run.span());
+                    spans.extend(check.run.get_ref().iter().map(Spanned::span));
+                    spans.push(check.expect.span());
+                    spans.extend(check.timeout.iter().map(Spanned::span));
+                }
             }
         }
         spans
@@ -392,6 +413,20 @@ mod tests {
         assert_same_parse(&format!(
             "{}[[stages]]\nid = \"t\"\ntitle = \"T\"\n[[stages.steps]]\nid = \"two\"\ntitle = \"T\"\ndetail = \"d\"\nactor = \"customer\"\nkind = \"confirm\"\nsources = [\"a2\", \"a1\"]\n[[stages.steps.detail_if]]\nwhen = \"!org\"\ntext = \"x\"\n",
             cited("[[stages.steps.detail_if]]\nwhen = \"org\"\ntext = \"y\"")
+        ));
+        // Checks in a later stage, one as a table and two as an array of tables.
+        assert_same_parse(&format!(
+            "{}{}",
+            cited(
+                "[stages.steps.check]\nsummary = \"s\"\nrun = [\"aws\", \"s3api\", \"list-buckets\"]\nexpect = \"empty\""
+            ),
+            concat!(
+                "[[stages]]\nid = \"t\"\ntitle = \"T\"\n[[stages.steps]]\nid = \"two\"\ntitle = \"T\"\ndetail = \"d\"\n",
+                "actor = \"customer\"\nkind = \"confirm\"\n",
+                "[[stages.steps.check]]\nsummary = \"a\"\nforeach = { r = [\"list\", \"{account}\"] }\n",
+                "run = [\"aws\", \"ec2\", \"describe-volumes\", \"--region\", \"{r}\"]\nexpect = { matches = \"^$\" }\ntimeout = \"5s\"\n",
+                "[[stages.steps.check]]\nsummary = \"b\"\nrun = [\"true\"]\nexpect = \"success\"\n",
+            )
         ));
         // Comments, blank lines, a multi-line array, an inline table and a multi-line string
         // holding something that looks like a header.

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::checks::Check;
 use crate::error::{Error, Result};
 
 /// A loaded, validated checklist.
@@ -180,6 +181,34 @@ pub struct Step {
     /// Dates that follow from this step: reminders and the provider's windows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub follow_up: Vec<FollowUp>,
+    /// Read-only checks that gather evidence for the step, run only with the operator's consent:
+    /// `[stages.steps.check]` for one, `[[stages.steps.check]]` for several (written back as the
+    /// latter).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "one_or_many")]
+    pub check: Vec<Check>,
+}
+
+/// A step's `check`: one table or an array of them. The toml deserializer reads each value
+/// itself, so the positions inside a check survive (an untagged enum would buffer them away).
+fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Vec<Check>, D::Error> {
+    struct OneOrMany;
+    impl<'de> serde::de::Visitor<'de> for OneOrMany {
+        type Value = Vec<Check>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a check table, or an array of check tables")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> std::result::Result<Vec<Check>, A::Error> {
+            Check::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|check| vec![check])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<Check>, A::Error> {
+            let mut checks = Vec::new();
+            while let Some(check) = seq.next_element()? {
+                checks.push(check);
+            }
+            Ok(checks)
+        }
+    }
+    deserializer.deserialize_any(OneOrMany)
 }
 
 /// A paragraph appended to a step's detail when `when` (a condition on facts) holds.

@@ -8,6 +8,7 @@ use toml::Spanned;
 use super::condition::Condition;
 use super::load::{Loaded, Position, StepRef};
 use super::schema::{Checklist, Delay, Fact, FactKind, MAX_ID_LEN, Step, is_valid_id};
+use crate::checks::ValidCheck;
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
 
@@ -48,6 +49,8 @@ impl Validator<'_> {
         let step_at = |r: StepRef| &checklist.stages[r.stage].steps[r.step];
         let mut conditions = HashMap::new();
         let mut detail_ifs = HashMap::new();
+        let mut checks = HashMap::new();
+        let fact_ids: Vec<&str> = checklist.facts.iter().map(|f| f.id.get_ref().as_str()).collect();
         for &r in &order {
             let step = step_at(r);
             if let Some(when) = &step.when {
@@ -60,6 +63,10 @@ impl Validator<'_> {
             }
             self.check_requires(r, &index, &order, &step_at)?;
             self.check_follow_ups(step, &index)?;
+            let step_checks = self.step_checks(step, &fact_ids)?;
+            if !step_checks.is_empty() {
+                checks.insert(step.id.get_ref().clone(), step_checks);
+            }
         }
         Ok(Loaded {
             sha256: sha256_hex(self.text.as_bytes()),
@@ -68,6 +75,7 @@ impl Validator<'_> {
             checklist,
             conditions,
             detail_ifs,
+            checks,
             index,
             order,
         })
@@ -247,6 +255,25 @@ impl Validator<'_> {
         }
     }
 
+    /// A step's checks, each validated against the checklist's facts (the placeholders it may
+    /// use): an empty command, an unknown placeholder, an unused `foreach` variable, an unknown
+    /// `expect`, a timeout over 10 minutes and a command visibly not read-only are refused at
+    /// the value at fault.
+    fn step_checks(&self, step: &Step, fact_ids: &[&str]) -> Result<Vec<ValidCheck>> {
+        let many = step.check.len() > 1;
+        let mut valid = Vec::with_capacity(step.check.len());
+        for (i, check) in step.check.iter().enumerate() {
+            match check.validate(fact_ids) {
+                Ok(check) => valid.push(check),
+                Err(e) if many => {
+                    return self.error(e.span.clone(), format!("check {} `{}`: {}", i + 1, e.field, e.reason));
+                }
+                Err(e) => return self.error(e.span.clone(), e.to_string()),
+            }
+        }
+        Ok(valid)
+    }
+
     /// The parsed conditions of a step's `detail_if` paragraphs, in order, validated like `when`.
     fn detail_if_conditions(&self, step: &Step, facts: &HashMap<&str, &Fact>) -> Result<Vec<Condition>> {
         step.detail_if.iter().map(|d| self.condition(&d.when, facts, "`detail_if`")).collect()
@@ -374,6 +401,39 @@ mod tests {
             "t.toml:32:8: malformed condition `org &&` (expected e.g. `fact`, `!fact`, `fact=choice`, joined by && or ||)",
         );
         refused(&with("org=yes"), "t.toml:32:8: fact `org` is yes-no; use `org` or `!org`");
+    }
+
+    #[test]
+    fn checks_are_validated_where_they_are_written_and_kept_in_order() {
+        let check = |body: &str| format!("[[stages.steps.check]]\nsummary = \"s\"\n{body}\n");
+        let two = format!(
+            "{}{}",
+            check(
+                "foreach = { region = [\"aws\", \"ec2\", \"describe-regions\"] }\nrun = [\"aws\", \"ec2\", \"describe-volumes\", \"--region\", \"{region}\"]\nexpect = \"empty\""
+            ),
+            check(
+                "run = [\"aws\", \"organizations\", \"describe-organization\", \"{org}\"]\nexpect = { fails_with = \"NotInUse\" }"
+            ),
+        );
+        let loaded = Loaded::parse(&cited(&two), "t.toml").unwrap();
+        let step = loaded.step(loaded.find("one").unwrap());
+        assert_eq!(step.check.len(), 2);
+        let checks = loaded.checks(step);
+        assert_eq!(checks.len(), 2);
+        assert!(checks[0].foreach.is_some() && checks[1].foreach.is_none());
+        // The loader points at the value at fault, and names which check when there are several.
+        refused(
+            &cited(&check("run = [\"aws\", \"ec2\", \"delete-volume\"]\nexpect = \"empty\"")),
+            "t.toml:33:22: check `run`: `aws ec2 delete-volume` is not read-only; a check may only look",
+        );
+        refused(
+            &cited(&format!(
+                "{}{}",
+                check("run = [\"true\"]\nexpect = \"success\""),
+                check("run = [\"x\"]\nexpect = \"success\"\ntimeout = \"1h\"")
+            )),
+            "t.toml:39:11: check 2 `timeout`: malformed timeout `1h` (expected e.g. `30s` or `5m`)",
+        );
     }
 
     #[test]

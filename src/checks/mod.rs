@@ -64,7 +64,7 @@ use std::time::{Duration, Instant};
 use std::{fmt, thread};
 
 pub use self::plan::{Plan, quote};
-pub(crate) use self::plan::{is_plain_word, quote_line};
+pub(crate) use self::plan::{display_templates, is_plain_word, quote_line};
 pub use self::record::CheckRecord;
 pub use self::record::{CommandRecord, ForeachRecord, ItemRecord};
 pub use self::runner::Interrupt;
@@ -196,6 +196,7 @@ pub fn run(
         duration_ms: 0,
         excerpt_bytes: 0,
         excerpts_truncated: false,
+        check_sha256: plan.fingerprint(),
     };
 
     let words = match &plan.foreach {
@@ -386,7 +387,7 @@ fn item_record(
             Expect::Empty if finished.stdout.blank => None,
             Expect::Empty => {
                 let text = redact(&String::from_utf8_lossy(&finished.stdout.head));
-                let mut words: Vec<&str> = text.split_whitespace().collect();
+                let mut words = redacted_words(&text);
                 if finished.stdout.bytes > finished.stdout.head.len() as u64 {
                     // The head may end inside a word.
                     words.pop();
@@ -396,7 +397,7 @@ fn item_record(
                     words.truncate(MAX_LEFT_WORDS);
                     left_truncated = true;
                 }
-                left = words.into_iter().map(str::to_owned).collect();
+                left = words;
                 Some("stdout is not empty".into())
             }
             Expect::Matches(re) => match &finished.stdout.whole {
@@ -407,6 +408,24 @@ fn item_record(
         }
     };
     ItemRecord { item: word.map(redact), passed: reason.is_none(), reason, left, left_truncated, command }
+}
+
+/// The words of redacted text, a redaction's marker (`[redacted: AWS secret access key]`) kept as
+/// one word.
+fn redacted_words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut in_marker = false;
+    for word in text.split_whitespace() {
+        match words.last_mut() {
+            Some(marker) if in_marker => {
+                marker.push(' ');
+                marker.push_str(word);
+            }
+            _ => words.push(word.to_owned()),
+        }
+        in_marker = (in_marker || word.starts_with("[redacted:")) && !word.ends_with(']');
+    }
+    words
 }
 
 fn command_record(argv: &[String], finished: &Finished, redact: Redact<'_>) -> CommandRecord {
@@ -456,7 +475,7 @@ fn show_duration(duration: Duration) -> String {
     }
 }
 
-fn hex(digest: &[u8; 32]) -> String {
+pub(crate) fn hex(digest: &[u8; 32]) -> String {
     use std::fmt::Write as _;
     digest.iter().fold(String::with_capacity(64), |mut s, b| {
         let _ = write!(s, "{b:02x}");
@@ -467,7 +486,7 @@ fn hex(digest: &[u8; 32]) -> String {
 /// A check of EC2 instances over the given regions (`foreach` over `describe-regions
 /// --region-names …`), for the benchmark that times it against one region's command.
 #[doc(hidden)]
-pub(crate) fn regions_check_for_benchmarks(regions: &[&str]) -> ValidCheck {
+pub fn regions_check_for_benchmarks(regions: &[&str]) -> ValidCheck {
     let words = |argv: &[&str]| argv.iter().map(|w| Template::parse(w)).collect::<Vec<_>>();
     let mut list = vec!["aws", "ec2", "describe-regions", "--region-names"];
     list.extend_from_slice(regions);
@@ -483,7 +502,7 @@ pub(crate) fn regions_check_for_benchmarks(regions: &[&str]) -> ValidCheck {
 
 /// The command the regions check runs for one region.
 #[doc(hidden)]
-pub(crate) fn one_region_argv_for_benchmarks(region: &str) -> Vec<String> {
+pub fn one_region_argv_for_benchmarks(region: &str) -> Vec<String> {
     [
         "aws",
         "ec2",
@@ -560,6 +579,15 @@ mod tests {
         let item = outcome("\"empty\"", &finished(Some(255), b"", b"\nAn error occurred (AuthFailure) when calling\n"));
         assert_eq!(item.reason.as_deref(), Some("exit code 255: An error occurred (AuthFailure) when calling"));
         assert!(item.left.is_empty());
+    }
+
+    #[test]
+    fn a_redaction_stays_one_word_of_what_is_left() {
+        assert_eq!(
+            redacted_words("i-0abc [redacted: AWS secret access key]\tx [redacted: HTTP Basic credentials] [y]"),
+            ["i-0abc", "[redacted: AWS secret access key]", "x", "[redacted: HTTP Basic credentials]", "[y]"]
+        );
+        assert_eq!(redacted_words("[redacted: cut"), ["[redacted: cut"]);
     }
 
     #[test]
@@ -645,6 +673,7 @@ mod tests {
             duration_ms: 0,
             excerpt_bytes: 0,
             excerpts_truncated: false,
+            check_sha256: String::new(),
         };
         record = finish(record, Instant::now());
         let sizes: Vec<(usize, usize)> =

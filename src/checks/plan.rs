@@ -77,6 +77,35 @@ impl Plan {
         })
     }
 
+    /// sha256 (hex) of everything that decides what the check runs and what passing means: the
+    /// summary, the expectation, the timeout, the `foreach` variable and command, and `run` (with
+    /// the account and facts filled in). Recorded with each run, so a run is known to be of the
+    /// check as the checklist has it now, for the answers given now.
+    pub(crate) fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        let mut field = |text: &str| {
+            // Length-prefixed, so no two different plans hash the same bytes.
+            hasher.update((text.len() as u64).to_le_bytes());
+            hasher.update(text.as_bytes());
+        };
+        field(&self.summary);
+        field(&self.expect.to_string());
+        field(&self.timeout.as_millis().to_string());
+        if let Some((variable, argv)) = &self.foreach {
+            field(variable);
+            field(&argv.len().to_string());
+            for word in argv {
+                field(word);
+            }
+        }
+        field(&self.run.len().to_string());
+        for template in &self.run {
+            field(&template.to_string());
+        }
+        super::hex(&hasher.finalize().into())
+    }
+
     /// The `run` command for one `foreach` word (or the only one, without `foreach`).
     pub(crate) fn run_argv(&self, word: Option<&str>) -> Vec<String> {
         self.run
@@ -109,16 +138,26 @@ impl Plan {
     }
 
     fn display_open(&self) -> String {
-        let words: Vec<String> = self
-            .run
-            .iter()
-            .map(|template| match template.parts() {
-                [Part::Var(name)] => format!("{{{name}}}"),
-                _ => quote(&template.to_string()),
-            })
-            .collect();
-        words.join(" ")
+        template_line(&self.run)
     }
+}
+
+/// A check's commands as written, every placeholder shown (`{account}`, `{region}`): the
+/// `foreach` command first, then `run`.
+pub(crate) fn display_templates(check: &ValidCheck) -> Vec<String> {
+    check.foreach.iter().map(|f| template_line(&f.command)).chain([template_line(&check.run)]).collect()
+}
+
+/// A command line with its placeholders open, quoted for a shell reader.
+fn template_line(words: &[Template]) -> String {
+    let words: Vec<String> = words
+        .iter()
+        .map(|template| match template.parts() {
+            [Part::Var(name)] => format!("{{{name}}}"),
+            _ => quote(&template.to_string()),
+        })
+        .collect();
+    words.join(" ")
 }
 
 /// One word quoted for a POSIX shell reader: bare when that is safe, single-quoted otherwise.
@@ -172,6 +211,37 @@ expect = "empty"
         let lines = plan.display(Some(&words));
         assert_eq!(lines.len(), 3);
         assert!(lines[2].starts_with("aws ec2 describe-instances --region eu-west-1 --query"), "{}", lines[2]);
+    }
+
+    #[test]
+    fn templates_show_every_placeholder() {
+        #[derive(serde::Deserialize)]
+        struct Wrapper {
+            check: Check,
+        }
+        let check = toml::from_str::<Wrapper>(&format!("[check]\n{ORG}")).unwrap().check;
+        let lines = display_templates(&check.validate(&["org"]).unwrap());
+        assert_eq!(lines[0], "aws ec2 describe-regions --query 'Regions[].RegionName' --output text");
+        assert_eq!(
+            lines[1],
+            "aws ec2 describe-instances --region {region} --query \"Reservations[].Instances[?OwnerId=='{account}'][].InstanceId\" --filters 'Name=tag:mgmt,Values={org}'"
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_changes_with_what_the_check_runs_and_the_answers_it_reads() {
+        let base = plan(ORG, "111122223333", &[("org", "yes")]).unwrap().fingerprint();
+        assert_eq!(base.len(), 64);
+        assert_eq!(plan(ORG, "111122223333", &[("org", "yes")]).unwrap().fingerprint(), base);
+        for other in [
+            plan(ORG, "111122223333", &[("org", "no")]),
+            plan(ORG, "444455556666", &[("org", "yes")]),
+            plan(&ORG.replace("describe-instances", "describe-volumes"), "111122223333", &[("org", "yes")]),
+            plan(&ORG.replace("expect = \"empty\"", "expect = \"success\""), "111122223333", &[("org", "yes")]),
+            plan(&format!("{ORG}timeout = \"5s\"\n"), "111122223333", &[("org", "yes")]),
+        ] {
+            assert_ne!(other.unwrap().fingerprint(), base);
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::checklist::{FactKind, Loaded};
+use crate::checks::display_templates;
 use crate::cli::{ChecklistCommand, ChecklistFormat, ChecklistShowArgs, ChecklistValidateArgs};
 use crate::error::Result;
 use crate::session::Session;
@@ -89,6 +90,18 @@ fn render_text(loaded: &Loaded) -> String {
                 meta.push(format!("follow-up {after}"));
             }
             let _ = writeln!(out, "        {}", meta.join(" · "));
+            let step_checks = loaded.checks(step);
+            for (n, check) in (1..).zip(step_checks) {
+                let which = if step_checks.len() == 1 { "check".to_owned() } else { format!("check {n}") };
+                let _ = writeln!(out, "        {which}: {} (expect {})", check.summary, check.expect);
+                for (i, line) in display_templates(check).iter().enumerate() {
+                    let each = match &check.foreach {
+                        Some(foreach) if i == 1 => format!("   (for each {{{}}})", foreach.variable),
+                        _ => String::new(),
+                    };
+                    let _ = writeln!(out, "          $ {line}{each}");
+                }
+            }
         }
     }
     out

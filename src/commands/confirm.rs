@@ -1,4 +1,4 @@
-//! `closeacct confirm STEP`: mark a step done.
+//! `closeacct confirm STEP`: mark a step done (`--with-check`: on its checks' latest passing runs).
 
 use crate::cli::ConfirmArgs;
 use crate::error::Result;
@@ -17,7 +17,8 @@ pub(crate) fn cmd_confirm(ui: &Ui, args: &ConfirmArgs) -> Result<()> {
         note: args.note.clone(),
         evidence: args.evidence.clone(),
         attest: args.attest.clone(),
-        happened_at: session.happened_at(&run, args.at.as_deref())?,
+        happened_at: run.happened_at(args.at.as_deref())?,
+        with_check: args.with_check,
     };
     match session.confirm(&mut run, r, given)? {
         Confirmed::NothingNew => {

@@ -2,6 +2,7 @@
 //! them all. Commands never import each other: what two share lives in `Session` or `Ui`.
 
 mod answer;
+mod check;
 mod checklist;
 mod completions;
 mod confirm;
@@ -32,6 +33,7 @@ pub(crate) fn dispatch(ui: &Ui, command: Command) -> Result<()> {
         Command::Status(args) => status::cmd_status(ui, &args),
         Command::Report(args) => report::cmd_report(ui, &args),
         Command::Verify(args) => verify::cmd_verify(ui, &args),
+        Command::Check(args) => check::cmd_check(ui, &args),
         Command::Completions(args) => completions::cmd_completions(ui, &args),
         Command::Man(_) => completions::cmd_man(ui),
     }

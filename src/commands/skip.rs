@@ -13,7 +13,7 @@ pub(crate) fn cmd_skip(ui: &Ui, args: &SkipArgs) -> Result<()> {
         non_empty(Some(&args.reason)).ok_or_else(|| Error::usage("--reason must say why the step is skipped"))?;
     let mut run = session.open_existing(&args.run, &args.operator)?;
     ui.note_torn(&run);
-    let happened_at = session.happened_at(&run, args.at.as_deref())?;
+    let happened_at = run.happened_at(args.at.as_deref())?;
     let event = session.skip(&mut run, r, reason, happened_at)?;
     let id = session.checklist.step(r).id.get_ref();
     ui.status(format_args!("✔ recorded step {} `{id}` skipped (seq {})", r.number(), event.seq));

@@ -13,7 +13,7 @@ pub(crate) fn cmd_wait(ui: &Ui, args: &WaitArgs) -> Result<()> {
     let on = non_empty(Some(&args.on)).ok_or_else(|| Error::usage("--on must say who the step waits on"))?;
     let mut run = session.open_existing(&args.run, &args.operator)?;
     ui.note_torn(&run);
-    let happened_at = session.happened_at(&run, args.at.as_deref())?;
+    let happened_at = run.happened_at(args.at.as_deref())?;
     let event = session.wait(&mut run, r, Some(on), non_empty(args.note.as_deref()), happened_at)?;
     let id = session.checklist.step(r).id.get_ref();
     ui.status(format_args!("✔ recorded step {} `{id}` waiting on {} (seq {})", r.number(), args.on.trim(), event.seq));

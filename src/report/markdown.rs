@@ -1,11 +1,16 @@
 //! The markdown report: headings, one table per stage, pastes cleanly into a ticket.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use jiff::tz::TimeZone;
 
-use super::{HistoryItem, Report, key_date_passed, key_date_when, source_line, time};
+use super::{
+    CheckReport, HistoryItem, Report, command_outcome, confirmed_with_line, key_date_passed, key_date_when,
+    source_line, time, visible, visible_line,
+};
 use crate::progress::Status;
+use crate::state::CheckRef;
 
 /// Makes free text safe inside a table cell: no pipes breaking the row, no line breaks, and no
 /// markdown that could render as a link or an image the operator did not write.
@@ -36,6 +41,77 @@ fn history_cells(history: &[HistoryItem<'_>], zone: &TimeZone) -> Vec<String> {
             if details.is_empty() { headline } else { format!("{headline}: {}", details.join("; ")) }
         })
         .collect()
+}
+
+/// What a step's checks add to its row: the runs it was confirmed with, and a pointer to each run
+/// shown below the table.
+fn check_cells(confirmed_with: &[CheckRef], checks: &[CheckReport<'_>]) -> Vec<String> {
+    let mut lines: Vec<String> = confirmed_with_line(confirmed_with).iter().map(|line| cell(line)).collect();
+    for check in checks {
+        lines.push(format!("check {} {} (seq {}), see below", check.check, check.outcome(), check.seq));
+    }
+    lines
+}
+
+/// A code span that its content cannot close: delimited by one more backtick than the longest
+/// run of backticks inside, with spaces when the content starts or ends with one.
+fn code_span(text: &str) -> String {
+    let ticks = "`".repeat(longest_backtick_run(text) + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    format!("{ticks}{pad}{}{pad}{ticks}", visible_line(&text.replace(['\n', '\r'], " ")))
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// The checks of one step, after its stage's table: each run with when, who, what passing means,
+/// what is left, and its commands, outcomes and excerpts in a fenced block its content cannot
+/// close.
+fn check_sections(w: &mut dyn Write, title: &str, checks: &[CheckReport<'_>], zone: &TimeZone) -> io::Result<()> {
+    if checks.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "\n### Checks of {title}")?;
+    for check in checks {
+        let result = check.result;
+        writeln!(
+            w,
+            "\n**Check {} {}** · {} by {} · seq {}",
+            check.check,
+            check.outcome(),
+            time(check.at, zone),
+            cell(check.by),
+            check.seq
+        )?;
+        writeln!(w)?;
+        writeln!(w, "- {} (expect {})", cell(&visible_line(&result.summary)), code_span(&result.expect))?;
+        if let Some(sha256) = check.sha256 {
+            writeln!(w, "- line sha256: `{sha256}`")?;
+        }
+        if let Some(problem) = &result.problem {
+            writeln!(w, "- problem: {}", cell(&visible_line(problem)))?;
+        }
+        for failure in &check.failures {
+            writeln!(w, "- ✘ {}", cell(&visible_line(failure)))?;
+        }
+        let mut block = String::new();
+        for (line, _, command) in check.commands() {
+            let _ = writeln!(block, "$ {}", visible_line(&line));
+            let _ = writeln!(block, "  {}", command_outcome(command));
+            for (label, excerpt) in [("stdout", &command.stdout_excerpt), ("stderr", &command.stderr_excerpt)] {
+                if !excerpt.is_empty() {
+                    let _ = writeln!(block, "  {label}:");
+                    for line in visible(excerpt).lines() {
+                        let _ = writeln!(block, "  | {line}");
+                    }
+                }
+            }
+        }
+        let fence = "`".repeat(longest_backtick_run(&block).max(2) + 1);
+        writeln!(w, "\n{fence}text\n{block}{fence}")?;
+    }
+    Ok(())
 }
 
 pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
@@ -122,6 +198,7 @@ fn stages(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> 
                 record.push(format!("from {}", cell(&step.sources.join(", "))));
             }
             record.extend(history_cells(&step.history, zone));
+            record.extend(check_cells(step.confirmed_with_checks, &step.checks));
             writeln!(
                 w,
                 "| {} {} (`{}`) | {} | {} |",
@@ -131,6 +208,9 @@ fn stages(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> 
                 step.status.as_str(),
                 record.join("<br>")
             )?;
+        }
+        for step in &stage.steps {
+            check_sections(w, &format!("step {} (`{}`)", step.number, step.id), &step.checks, zone)?;
         }
     }
     Ok(())
@@ -143,8 +223,12 @@ fn unlisted(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()
         writeln!(w, "| Step | Status | Record |")?;
         writeln!(w, "|---|---|---|")?;
         for step in &r.unlisted_steps {
-            let record = history_cells(&step.history, zone);
+            let mut record = history_cells(&step.history, zone);
+            record.extend(check_cells(step.confirmed_with_checks, &step.checks));
             writeln!(w, "| {} | {} | {} |", cell(&step.id), step.status, record.join("<br>"))?;
+        }
+        for step in &r.unlisted_steps {
+            check_sections(w, &format!("`{}`", step.id), &step.checks, zone)?;
         }
     }
     Ok(())

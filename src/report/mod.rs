@@ -16,11 +16,13 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use crate::checklist::{Actor, Checklist, FactKind, Step, StepKind, StepRef};
+use crate::checks::{CheckRecord, CommandRecord, quote_line};
 use crate::dates::{self, KeyDate};
 use crate::progress::{Counts, Progress, Status};
 use crate::session::ReadRun;
-use crate::state::{EVENTS_FILE, Entry, RecordedStatus, StepRecord};
+use crate::state::{CheckRef, CheckRun, EVENTS_FILE, Entry, RecordedStatus, StepRecord};
 use crate::visible::VisibleWriter;
+pub(crate) use crate::visible::{visible, visible_line};
 
 /// The version of the JSON report's shape; bumped when a field changes meaning or goes away.
 pub(crate) const SCHEMA_VERSION: u32 = 2;
@@ -159,6 +161,88 @@ pub(crate) struct StepReport<'a> {
     pub(crate) evidence: &'a [Entry],
     /// Every event recorded for the step, in order.
     pub(crate) history: Vec<HistoryItem<'a>>,
+    /// Every run of the step's checks, oldest first.
+    pub(crate) checks: Vec<CheckReport<'a>>,
+    /// The check runs the step was confirmed with (`confirm --with-check`).
+    pub(crate) confirmed_with_checks: &'a [CheckRef],
+}
+
+/// One run of one of a step's checks: when, who, and everything it found (the record's fields,
+/// flattened).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CheckReport<'a> {
+    /// The `check_ran` line's sequence number.
+    pub(crate) seq: u64,
+    /// Which of the step's checks: 1 for the first.
+    pub(crate) check: u32,
+    pub(crate) at: Timestamp,
+    pub(crate) by: &'a str,
+    /// sha256 of the `check_ran` line, as `verify` and the next line's `prev` have it.
+    pub(crate) sha256: Option<&'a str>,
+    /// What did not pass, item by item (`eu-west-1: i-0abc, i-0def`); empty when it passed.
+    pub(crate) failures: Vec<String>,
+    #[serde(flatten)]
+    pub(crate) result: &'a CheckRecord,
+}
+
+impl<'a> CheckReport<'a> {
+    /// The report of one recorded run; `None` for a run replayed without its result.
+    pub(crate) fn of(run: &'a CheckRun) -> Option<CheckReport<'a>> {
+        let result = run.result.as_deref()?;
+        Some(CheckReport {
+            seq: run.seq,
+            check: run.check,
+            at: run.at,
+            by: &run.by,
+            sha256: run.line_sha256.as_deref(),
+            failures: result.failures(),
+            result,
+        })
+    }
+
+    /// Each command as it ran, in order (the `foreach` command first): its shell line, the
+    /// `foreach` word it ran for, and its record.
+    pub(crate) fn commands(&self) -> Vec<(String, Option<&'a str>, &'a CommandRecord)> {
+        let result = self.result;
+        let foreach = result.foreach.iter().map(|f| (quote_line(f.command.argv.iter()), None, &f.command));
+        let items = result.items.iter().map(|i| (quote_line(i.command.argv.iter()), i.item.as_deref(), &i.command));
+        foreach.chain(items).collect()
+    }
+
+    /// `passed` or `failed`.
+    pub(crate) fn outcome(&self) -> &'static str {
+        if self.result.passed { "passed" } else { "failed" }
+    }
+}
+
+/// Every recorded run of a step's checks, oldest first.
+fn check_reports<'a>(run: &'a ReadRun, step: &str) -> Vec<CheckReport<'a>> {
+    run.replay.checks.get(step).into_iter().flatten().filter_map(CheckReport::of).collect()
+}
+
+/// `exit 0 · 0.4 s · stdout 29 bytes, sha256 …`: how a command ended and what it printed.
+pub(crate) fn command_outcome(command: &CommandRecord) -> String {
+    let ended = match (command.exit_code, command.signal) {
+        _ if command.timed_out => "timed out, killed".to_owned(),
+        (Some(code), _) => format!("exit {code}"),
+        (None, Some(signal)) => format!("killed by signal {signal}"),
+        (None, None) => "no exit status".to_owned(),
+    };
+    let mut line = format!(
+        "{ended} · {}.{} s · stdout {} bytes, sha256 {} · stderr {} bytes",
+        command.duration_ms / 1000,
+        command.duration_ms % 1000 / 100,
+        command.stdout_bytes,
+        command.stdout_sha256,
+        command.stderr_bytes
+    );
+    if command.excerpts_truncated {
+        line.push_str(" · excerpt shortened");
+    }
+    if command.output_open {
+        line.push_str(" · output left open");
+    }
+    line
 }
 
 /// The record of a step the run's checklist no longer lists.
@@ -175,6 +259,8 @@ pub(crate) struct UnlistedStep<'a> {
     pub(crate) notes: &'a [Entry],
     pub(crate) evidence: &'a [Entry],
     pub(crate) history: Vec<HistoryItem<'a>>,
+    pub(crate) checks: Vec<CheckReport<'a>>,
+    pub(crate) confirmed_with_checks: &'a [CheckRef],
 }
 
 /// One event recorded for a step.
@@ -380,10 +466,13 @@ fn step_report<'a>(run: &'a ReadRun, progress: &Progress<'_>, r: StepRef, step: 
         notes: record.map(|r| r.notes.as_slice()).unwrap_or_default(),
         evidence: record.map(|r| r.evidence.as_slice()).unwrap_or_default(),
         history: record.map(history_items).unwrap_or_default(),
+        checks: check_reports(run, step.id.get_ref()),
+        confirmed_with_checks: record.map(|r| r.confirmed_with.as_slice()).unwrap_or_default(),
     }
 }
 
-/// What was recorded for steps the checklist no longer lists, oldest first.
+/// What was recorded for steps the checklist no longer lists, oldest first. A step of which only
+/// checks were recorded is `checked`.
 fn unlisted_steps(run: &ReadRun) -> Vec<UnlistedStep<'_>> {
     let listed: HashSet<&str> = run.checklist.steps().map(|(_, step)| step.id.get_ref().as_str()).collect();
     let mut unlisted: Vec<UnlistedStep<'_>> = run
@@ -401,8 +490,29 @@ fn unlisted_steps(run: &ReadRun) -> Vec<UnlistedStep<'_>> {
             notes: &record.notes,
             evidence: &record.evidence,
             history: history_items(record),
+            checks: check_reports(run, id),
+            confirmed_with_checks: &record.confirmed_with,
         })
         .collect();
+    for (id, runs) in &run.replay.checks {
+        if listed.contains(id.as_str()) || run.replay.steps.contains_key(id) {
+            continue;
+        }
+        let Some(first) = runs.first() else { continue };
+        unlisted.push(UnlistedStep {
+            id: id.clone(),
+            status: "checked",
+            at: first.at,
+            by: first.by.to_string(),
+            skip_reason: None,
+            attested: None,
+            notes: &[],
+            evidence: &[],
+            history: Vec::new(),
+            checks: check_reports(run, id),
+            confirmed_with_checks: &[],
+        });
+    }
     unlisted.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
     unlisted
 }
@@ -481,4 +591,13 @@ pub(crate) fn key_date_when(date: &KeyDate, zone: &TimeZone) -> String {
         (None, Some(after)) => format!("{after} after step {} is done", date.from_step),
         (None, None) => "no fixed date".to_owned(),
     }
+}
+
+/// `confirmed with its checks: seq 14 (line sha256 …), seq 15 (…)`, when the step was.
+pub(crate) fn confirmed_with_line(checks: &[CheckRef]) -> Option<String> {
+    if checks.is_empty() {
+        return None;
+    }
+    let refs: Vec<String> = checks.iter().map(|c| format!("seq {} (line sha256 {})", c.seq, c.sha256)).collect();
+    Some(format!("confirmed with its checks: {}", refs.join(", ")))
 }

@@ -6,9 +6,13 @@ use std::io::{self, Write};
 
 use jiff::tz::TimeZone;
 
-use super::{HistoryItem, Report, key_date_passed, key_date_when, source_line, time};
+use super::{
+    CheckReport, HistoryItem, Report, command_outcome, confirmed_with_line, key_date_passed, key_date_when,
+    source_line, time, visible, visible_line,
+};
 use crate::layout::{REPORT_WIDTH, fill, fill_hanging};
 use crate::progress::Status;
+use crate::state::CheckRef;
 
 /// The indent of what is shown under a step.
 const DETAIL: &str = "        ";
@@ -39,6 +43,70 @@ fn history_lines(w: &mut dyn Write, history: &[HistoryItem<'_>], zone: &TimeZone
                 wrapped_hanging(w, &" ".repeat(first.chars().count()), line)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// The check runs a step was confirmed with, then every run of its checks.
+fn checks_lines(
+    w: &mut dyn Write,
+    confirmed_with: &[CheckRef],
+    checks: &[CheckReport<'_>],
+    zone: &TimeZone,
+) -> io::Result<()> {
+    if let Some(line) = confirmed_with_line(confirmed_with) {
+        wrapped_hanging(w, DETAIL, &line)?;
+    }
+    for check in checks {
+        check_lines(w, DETAIL, check, zone)?;
+    }
+    Ok(())
+}
+
+/// One run of a check: when and by whom, what passing means, each command with how it ended, the
+/// sha256 of all it printed and the start of it, and what is left. Commands and excerpts are the
+/// world's: never wrapped, and control characters shown as escapes.
+fn check_lines(w: &mut dyn Write, detail: &str, check: &CheckReport<'_>, zone: &TimeZone) -> io::Result<()> {
+    let result = check.result;
+    wrapped_hanging(
+        w,
+        detail,
+        &format!(
+            "check {} {} {} by {} (seq {})",
+            check.check,
+            check.outcome(),
+            time(check.at, zone),
+            check.by,
+            check.seq
+        ),
+    )?;
+    let inner = format!("{detail}  ");
+    wrapped_hanging(
+        w,
+        &inner,
+        &format!("{} (expect {})", visible_line(&result.summary), visible_line(&result.expect)),
+    )?;
+    if let Some(sha256) = check.sha256 {
+        writeln!(w, "{inner}line sha256 {sha256}")?;
+    }
+    if let Some(problem) = &result.problem {
+        wrapped_hanging(w, &format!("{inner}problem: "), &visible_line(problem))?;
+    }
+    for (line, _, command) in check.commands() {
+        writeln!(w, "{inner}$ {}", visible_line(&line))?;
+        writeln!(w, "{inner}  {}", command_outcome(command))?;
+        for (label, excerpt) in [("stdout", &command.stdout_excerpt), ("stderr", &command.stderr_excerpt)] {
+            if excerpt.is_empty() {
+                continue;
+            }
+            writeln!(w, "{inner}  {label}:")?;
+            for line in visible(excerpt).lines() {
+                writeln!(w, "{inner}  | {line}")?;
+            }
+        }
+    }
+    for failure in &check.failures {
+        wrapped_hanging(w, &format!("{inner}✘ "), &visible_line(failure))?;
     }
     Ok(())
 }
@@ -128,6 +196,7 @@ fn stages(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> 
                 wrapped_hanging(w, DETAIL, &format!("waiting on {on}"))?;
             }
             history_lines(w, &step.history, zone)?;
+            checks_lines(w, step.confirmed_with_checks, &step.checks, zone)?;
         }
     }
     Ok(())
@@ -141,6 +210,7 @@ fn unlisted(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()
     for step in &r.unlisted_steps {
         writeln!(w, "  {} [{}]", step.id, step.status)?;
         history_lines(w, &step.history, zone)?;
+        checks_lines(w, step.confirmed_with_checks, &step.checks, zone)?;
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 
 use super::dir::{refuse_symlink, sync_dir};
 use super::event::{Event, EventKind};
-use super::log::LogEnd;
+use super::log::{LogEnd, MAX_LINE_BYTES};
 use super::{EVENTS_FILE, GENESIS_HASH, STATE_VERSION};
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
@@ -75,6 +75,15 @@ impl Appender {
             Event { v: STATE_VERSION, seq: self.next_seq, prev: self.last_hash.clone(), at, by: by.to_owned(), kind };
         let mut line = serde_json::to_vec(&event)
             .map_err(|e| Error::Internal { message: format!("cannot serialise an event: {e}") })?;
+        // The reader refuses longer lines as damage: never write one.
+        if line.len() > MAX_LINE_BYTES {
+            return Err(Error::Internal {
+                message: format!(
+                    "an event of {} bytes is longer than a log line may be ({MAX_LINE_BYTES}); nothing was recorded",
+                    line.len()
+                ),
+            });
+        }
         let hash = sha256_hex(&line);
         line.push(b'\n');
         let written = self.sink.append(&line).and_then(|()| self.sink.sync());
@@ -99,8 +108,7 @@ impl Appender {
     }
 
     /// sha256 of the last line written.
-    #[cfg(test)]
-    pub(crate) fn last_hash(&self) -> &str {
+    pub fn last_hash(&self) -> &str {
         &self.last_hash
     }
 }

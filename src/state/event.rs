@@ -8,6 +8,8 @@ use std::borrow::Cow;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::checks::CheckRecord;
+
 /// One line of the log. `S` is the string type: `String` for events made here, a borrowed
 /// `Cow<str>` while replaying, so a long log is read without allocating every field.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,6 +59,10 @@ pub enum EventKind<S = String> {
         /// was recorded.
         #[serde(skip_serializing_if = "Option::is_none")]
         happened_at: Option<Timestamp>,
+        /// The checks it was confirmed with (`confirm --with-check`): the latest passing run of
+        /// each of the step's checks.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        checks: Vec<CheckRef>,
     },
     /// A step was skipped, with the reason.
     StepSkipped {
@@ -84,6 +90,23 @@ pub enum EventKind<S = String> {
     RunCompleted {},
     /// A complete run was opened again (`--reopen`) to change a fact's answer.
     RunReopened {},
+    /// One of a step's checks ran, with the operator's consent; what it found is evidence.
+    CheckRan {
+        step: S,
+        /// Which of the step's checks: 1 for the first, in the order the checklist lists them.
+        check: u32,
+        /// The commands, how each ended, the sha256 of all it printed, and redacted excerpts.
+        result: Box<CheckRecord>,
+    },
+}
+
+/// A check a step was confirmed with: its `check_ran` line, by sequence number and the sha256 of
+/// that line (what the next line carries as `prev`, and `sha256sum` of the line without its
+/// newline gives).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckRef {
+    pub seq: u64,
+    pub sha256: String,
 }
 
 /// An event as read from a line, borrowing from it where the JSON has no escapes.
@@ -162,6 +185,9 @@ struct WireEvent<'a> {
     happened_at: Option<Timestamp>,
     #[serde(borrow)]
     on: Option<Text<'a>>,
+    checks: Option<Vec<CheckRef>>,
+    check: Option<u32>,
+    result: Option<Box<CheckRecord>>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -176,6 +202,7 @@ enum Tag {
     ChecklistAccepted,
     RunCompleted,
     RunReopened,
+    CheckRan,
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Event<Text<'a>> {
@@ -201,6 +228,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Event<Text<'a>> {
                 evidence: w.evidence,
                 attested: w.attested,
                 happened_at: w.happened_at,
+                checks: w.checks.unwrap_or_default(),
             },
             Tag::StepSkipped => EventKind::StepSkipped {
                 step: need(w.step, "step")?,
@@ -221,6 +249,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Event<Text<'a>> {
             },
             Tag::RunCompleted => EventKind::RunCompleted {},
             Tag::RunReopened => EventKind::RunReopened {},
+            Tag::CheckRan => EventKind::CheckRan {
+                step: need(w.step, "step")?,
+                check: need(w.check, "check")?,
+                result: need(w.result, "result")?,
+            },
         };
         Ok(Event { v: w.v, seq: w.seq, prev: w.prev, at: w.at, by: w.by, kind })
     }
@@ -255,12 +288,13 @@ impl<S: AsRef<str>> EventKind<S> {
                 }
             }
             EventKind::FactAnswered { fact, value } => EventKind::FactAnswered { fact: own(fact), value: own(value) },
-            EventKind::StepDone { step, note, evidence, attested, happened_at } => EventKind::StepDone {
+            EventKind::StepDone { step, note, evidence, attested, happened_at, checks } => EventKind::StepDone {
                 step: own(step),
                 note: opt(note),
                 evidence: opt(evidence),
                 attested: opt(attested),
                 happened_at: *happened_at,
+                checks: checks.clone(),
             },
             EventKind::StepSkipped { step, reason, happened_at } => {
                 EventKind::StepSkipped { step: own(step), reason: own(reason), happened_at: *happened_at }
@@ -278,6 +312,9 @@ impl<S: AsRef<str>> EventKind<S> {
             }
             EventKind::RunCompleted {} => EventKind::RunCompleted {},
             EventKind::RunReopened {} => EventKind::RunReopened {},
+            EventKind::CheckRan { step, check, result } => {
+                EventKind::CheckRan { step: own(step), check: *check, result: result.clone() }
+            }
         }
     }
 }

@@ -28,11 +28,11 @@ pub(crate) use dir::{
     remove_stale_temps, write_atomic,
 };
 pub use event::EventKind;
-pub use event::{Event, EventRef};
+pub use event::{CheckRef, Event, EventRef};
 pub use lock::RunLock;
 pub(crate) use log::read_log_hashed;
 pub use log::{LogEnd, assert_quick_reader_agrees, parse_log, read_log};
-pub use replay::{Detail, Entry, HistoryEntry, RecordedStatus, Replay, StepRecord, replay};
+pub use replay::{CheckRun, Detail, Entry, HistoryEntry, RecordedStatus, Replay, StepRecord, replay};
 
 /// The state file format version written on every line.
 pub(crate) const STATE_VERSION: u32 = 1;
@@ -64,6 +64,13 @@ mod testing {
     }
 
     pub(super) fn done(step: &str) -> EventKind {
-        EventKind::StepDone { step: step.into(), note: None, evidence: None, attested: None, happened_at: None }
+        EventKind::StepDone {
+            step: step.into(),
+            note: None,
+            evidence: None,
+            attested: None,
+            happened_at: None,
+            checks: Vec::new(),
+        }
     }
 }

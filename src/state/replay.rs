@@ -8,8 +8,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::EVENTS_FILE;
-use super::event::{Event, EventKind, own};
+use super::event::{CheckRef, Event, EventKind, own};
 use super::log::{LogEnd, read_log};
+use crate::checks::CheckRecord;
 use crate::error::Result;
 
 /// How much of a run a replay keeps.
@@ -50,6 +51,31 @@ pub struct Replay {
     pub last_at: Option<Timestamp>,
     pub last_step: Option<String>,
     pub events: u64,
+    /// The checks run for each step, oldest first. A summary replay keeps only the latest run of
+    /// each of a step's checks, without its result.
+    pub checks: HashMap<String, Vec<CheckRun>>,
+    /// The last event read was a `check_ran` (this step's, at this index in its runs), whose
+    /// line hash comes with the next line's `prev` or the end of the log.
+    pub check_awaiting_hash: Option<(String, usize)>,
+}
+
+/// One run of one of a step's checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRun {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub by: Arc<str>,
+    /// Which of the step's checks: 1 for the first.
+    pub check: u32,
+    pub passed: bool,
+    /// What passing means, as recorded.
+    pub summary: String,
+    /// The check as it ran ([`CheckRecord::check_sha256`]).
+    pub check_sha256: String,
+    /// sha256 of the `check_ran` line; `None` only while no line after it has been read.
+    pub line_sha256: Option<String>,
+    /// What the check found; `None` in a summary replay.
+    pub result: Option<Box<CheckRecord>>,
 }
 
 /// Everything recorded about one step.
@@ -73,6 +99,8 @@ pub struct StepRecord {
     pub waiting_on: Option<String>,
     /// Every event recorded for the step, in order. Empty with [`Detail::Summary`].
     pub history: Vec<HistoryEntry>,
+    /// The checks it was confirmed with, in every confirmation, oldest first.
+    pub confirmed_with: Vec<CheckRef>,
 }
 
 impl StepRecord {
@@ -171,6 +199,9 @@ fn set(target: &mut String, value: &str) {
 impl Replay {
     /// Folds one event into the state.
     pub fn apply<S: AsRef<str>>(&mut self, event: &Event<S>) {
+        if let Some((step, index)) = self.check_awaiting_hash.take() {
+            self.check_line_hashed(&step, index, event.prev.as_ref());
+        }
         let at = event.at;
         let by = event.by.as_ref();
         self.events = event.seq;
@@ -197,7 +228,7 @@ impl Replay {
                 self.fact_history.push((own(fact), own(value), at, by.to_owned()));
                 self.completed_at = None;
             }
-            EventKind::StepDone { step, note, evidence, attested, happened_at } => {
+            EventKind::StepDone { step, note, evidence, attested, happened_at, checks } => {
                 self.step_done(
                     &c,
                     step.as_ref(),
@@ -206,6 +237,7 @@ impl Replay {
                     text(attested.as_ref()),
                     *happened_at,
                 );
+                self.record(step.as_ref(), &c).confirmed_with.extend(checks.iter().cloned());
             }
             EventKind::StepSkipped { step, reason, happened_at } => {
                 self.step_skipped(&c, step.as_ref(), reason.as_ref(), *happened_at);
@@ -231,6 +263,20 @@ impl Replay {
             EventKind::RunReopened {} => {
                 self.completed_at = None;
                 self.reopened_at = Some(at);
+            }
+            EventKind::CheckRan { step, check, result } => {
+                let run = CheckRun {
+                    seq: event.seq,
+                    at: c.at,
+                    by: Arc::clone(&c.by),
+                    check: *check,
+                    passed: result.passed,
+                    summary: result.summary.clone(),
+                    check_sha256: result.check_sha256.clone(),
+                    line_sha256: None,
+                    result: c.keep.then(|| result.clone()),
+                };
+                self.check_ran(step.as_ref(), run);
             }
         }
     }
@@ -317,6 +363,40 @@ impl Replay {
         set(self.last_step.get_or_insert_with(String::new), step);
     }
 
+    /// Keeps a check's run (a summary replay only the latest of each of the step's checks); its
+    /// line's hash comes with the next line.
+    fn check_ran(&mut self, step: &str, run: CheckRun) {
+        let runs = self.checks.entry(step.to_owned()).or_default();
+        if self.detail == Detail::Summary {
+            runs.retain(|earlier| earlier.check != run.check);
+        }
+        runs.push(run);
+        self.check_awaiting_hash = Some((step.to_owned(), runs.len() - 1));
+    }
+
+    /// The sha256 of the last line read, when no line follows it (the end of the log, or a line
+    /// just appended): completes a `check_ran` read last.
+    pub fn last_line_hashed(&mut self, sha256: &str) {
+        if let Some((step, index)) = self.check_awaiting_hash.take() {
+            self.check_line_hashed(&step, index, sha256);
+        }
+    }
+
+    fn check_line_hashed(&mut self, step: &str, index: usize, sha256: &str) {
+        if let Some(run) = self.checks.get_mut(step).and_then(|runs| runs.get_mut(index)) {
+            run.line_sha256 = Some(sha256.to_owned());
+        }
+    }
+
+    /// The latest run of each of a step's checks, by check number (1 for the first).
+    pub(crate) fn latest_checks(&self, step: &str) -> std::collections::BTreeMap<u32, &CheckRun> {
+        let mut latest = std::collections::BTreeMap::new();
+        for run in self.checks.get(step).into_iter().flatten() {
+            latest.insert(run.check, run);
+        }
+        latest
+    }
+
     fn record(&mut self, step: &str, c: &Recording) -> &mut StepRecord {
         // Look up before inserting: `entry` would allocate the key on every event.
         if !self.steps.contains_key(step) {
@@ -340,6 +420,7 @@ impl StepRecord {
             waiting_since: None,
             waiting_on: None,
             history: Vec::new(),
+            confirmed_with: Vec::new(),
         }
     }
 }
@@ -351,6 +432,7 @@ pub fn replay(dir: &Path, detail: Detail) -> Result<(Replay, LogEnd)> {
         state.apply(event);
         Ok(())
     })?;
+    state.last_line_hashed(&end.last_hash);
     Ok((state, end))
 }
 
@@ -396,6 +478,7 @@ mod tests {
                 evidence: None,
                 attested: None,
                 happened_at: None,
+                checks: Vec::new(),
             },
         )
         .unwrap();
@@ -427,6 +510,7 @@ mod tests {
                 evidence: note("e"),
                 attested: None,
                 happened_at: None,
+                checks: Vec::new(),
             },
         )
         .unwrap();
@@ -482,5 +566,66 @@ mod tests {
             ]
         );
         assert_eq!(a.reason.as_deref(), Some("second reason"), "the latest reason is the step's");
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+    use crate::checks::CheckRecord;
+    use crate::digest::sha256_hex;
+    use crate::state::testing::{started, ts};
+    use crate::state::{EVENTS_FILE, create_log};
+
+    fn ran(check: u32, passed: bool) -> EventKind {
+        let result = CheckRecord {
+            summary: format!("check {check}"),
+            expect: "empty".into(),
+            timeout_ms: 60_000,
+            jobs: 8,
+            passed,
+            problem: None,
+            foreach: None,
+            items: Vec::new(),
+            duration_ms: 1,
+            excerpt_bytes: 0,
+            excerpts_truncated: false,
+            check_sha256: format!("{check:064}"),
+        };
+        EventKind::CheckRan { step: "a".into(), check, result: Box::new(result) }
+    }
+
+    #[test]
+    fn checks_are_kept_per_step_with_the_hash_of_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
+        let at = ts("2026-11-24T10:01:00Z");
+        for kind in [ran(1, false), ran(2, true), ran(1, true)] {
+            log.append(at, "ana", kind).unwrap();
+        }
+        let lines: Vec<String> =
+            std::fs::read_to_string(dir.path().join(EVENTS_FILE)).unwrap().lines().map(str::to_owned).collect();
+        let (full, _) = replay(dir.path(), Detail::Full).unwrap();
+        let runs = &full.checks["a"];
+        assert_eq!(
+            runs.iter().map(|r| (r.seq, r.check, r.passed)).collect::<Vec<_>>(),
+            [(2, 1, false), (3, 2, true), (4, 1, true)]
+        );
+        // Hashed by the next line's `prev`, the last by the end of the log.
+        for run in runs {
+            let line = &lines[usize::try_from(run.seq).unwrap() - 1];
+            assert_eq!(run.line_sha256.as_deref(), Some(&*sha256_hex(line.as_bytes())), "seq {}", run.seq);
+            assert!(run.result.is_some());
+        }
+        let latest = full.latest_checks("a");
+        assert_eq!(latest.iter().map(|(n, r)| (*n, r.seq)).collect::<Vec<_>>(), [(1, 4), (2, 3)]);
+        assert!(full.steps.is_empty(), "a check alone records nothing about the step's status");
+
+        // A summary keeps the latest run of each check, without its result.
+        let (summary, _) = replay(dir.path(), Detail::Summary).unwrap();
+        let kept: Vec<(u64, bool)> = summary.checks["a"].iter().map(|r| (r.seq, r.result.is_none())).collect();
+        assert_eq!(kept, [(3, true), (4, true)]);
+        assert_eq!(summary.latest_checks("a").len(), 2);
+        assert_eq!(summary.checks["a"][1].line_sha256, runs[2].line_sha256);
     }
 }

@@ -13,7 +13,7 @@ mod walk;
 
 use std::fmt::Write as _;
 
-pub use walk::{Action, STEP_MENU, WAIT_MENU};
+pub use walk::{Action, RUN_CHECK, STEP_MENU, WAIT_MENU};
 
 use crate::checklist::StepRef;
 use crate::clock;

@@ -2,18 +2,22 @@
 //! operator saves. Every answer is recorded (written and fsynced) before the next step is shown.
 
 use std::fmt::Write as _;
+use std::sync::mpsc;
+use std::thread;
 
 use super::next::{Next, next};
 use super::{Outcome, say_indented, say_wrapped};
-use crate::checklist::{Actor, Catalog, FactKind, Loaded, StepKind, StepRef};
+use crate::checklist::{Actor, FactKind, Loaded, StepKind, StepRef};
+use crate::checks::{CheckRecord, DEFAULT_JOBS, Plan};
 use crate::clock;
 use crate::dates;
 use crate::error::{Error, Result};
 use crate::layout::fill_hanging;
 use crate::progress::{Progress, Status};
 use crate::prompter::Prompter;
-use crate::session::{ActiveRun, Confirmation, Confirmed, Session};
+use crate::session::{self, ActiveRun, Confirmation, Confirmed, Session};
 use crate::state::{Event, EventKind};
+use crate::visible::visible_line;
 
 /// What a step's menu offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +27,8 @@ pub enum Action {
     Skip,
     Note,
     Quit,
+    /// Run the step's checks (asks first, every time).
+    Check,
 }
 
 /// The menu of a step the operator acts on; the first item is highlighted.
@@ -32,6 +38,9 @@ pub const STEP_MENU: &[(&str, Action)] = &[
     ("Add a note first", Action::Note),
     ("Save and quit", Action::Quit),
 ];
+
+/// What a step with checks adds to its menu, second, after the item that records it.
+pub const RUN_CHECK: (&str, Action) = ("Run the check", Action::Check);
 
 /// The menu of a step someone else acts on.
 pub const WAIT_MENU: &[(&str, Action)] = &[
@@ -146,7 +155,48 @@ impl Walk<'_, '_> {
         for link in &step.links {
             self.p.say(&format!("  → {}: {}", link.label, link.url));
         }
+        self.show_checks(run, r);
         self.p.say("");
+    }
+
+    /// A step's checks: what each shows and the exact commands it runs (the `foreach` variable
+    /// as `{region}` until its words are known), and how the latest run of each ended.
+    fn show_checks(&mut self, run: &ActiveRun, r: StepRef) {
+        let step = self.checklist.step(r);
+        if self.checklist.checks(step).is_empty() {
+            return;
+        }
+        self.p.say("");
+        let plans = match self.session.check_plans(run, r) {
+            Ok(plans) => plans,
+            Err(e) => {
+                say_wrapped(self.p, &format!("  ✘ this step's check cannot run: {e}"));
+                return;
+            }
+        };
+        say_wrapped(
+            self.p,
+            &format!(
+                "  A check can show whether this is done: read-only commands that run only when you choose \"{}\", with your environment and credentials.",
+                RUN_CHECK.0
+            ),
+        );
+        for (n, plan) in (1..).zip(&plans) {
+            say_wrapped(self.p, &format!("    {n}. {}", plan.summary));
+            for (i, line) in plan.display(None).iter().enumerate() {
+                let each = match &plan.foreach {
+                    Some((variable, _)) if i == 1 => format!("   (for each {{{variable}}})"),
+                    _ => String::new(),
+                };
+                self.p.say(&format!("       $ {line}{each}"));
+            }
+        }
+        let zone = clock::local_zone();
+        for (n, ran) in run.replay.latest_checks(step.id.get_ref()) {
+            let outcome = if ran.passed { "passed" } else { "failed" };
+            let when = ran.at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string();
+            say_wrapped(self.p, &format!("  Last run of check {n}: {outcome} {when} by {} (seq {})", ran.by, ran.seq));
+        }
     }
 
     fn step(&mut self, run: &mut ActiveRun, r: StepRef) -> Result<Choice> {
@@ -155,16 +205,28 @@ impl Walk<'_, '_> {
         let step = self.checklist.step(r);
         let number = r.number();
         let waiting = Progress::new(self.checklist, &run.replay).status(step) == Status::Waiting;
-        let (menu, prompt) = if step.kind == StepKind::Wait {
+        let (base, prompt) = if step.kind == StepKind::Wait {
             (WAIT_MENU, format!("Step {number} · has it happened?"))
         } else {
             (STEP_MENU, format!("Step {number}"))
         };
+        let mut menu = base.to_vec();
+        if !self.checklist.checks(step).is_empty() {
+            menu.insert(1, RUN_CHECK);
+        }
         let labels: Vec<&str> = menu.iter().map(|(label, _)| *label).collect();
         loop {
             match menu[self.p.select(&prompt, &labels)?].1 {
                 Action::Done => {
-                    if self.done(run, r)? {
+                    if self.done(run, r, false)? {
+                        return Ok(Choice::Next);
+                    }
+                }
+                Action::Check => {
+                    if self.run_checks(run, r)?
+                        && self.p.confirm(&format!("Mark step {number} done, with its checks as the evidence?"))?
+                        && self.done(run, r, true)?
+                    {
                         return Ok(Choice::Next);
                     }
                 }
@@ -196,14 +258,92 @@ impl Walk<'_, '_> {
         }
     }
 
-    /// Marks a step done, asking for the attestation or evidence its kind needs; `false` when
-    /// the operator went back to the menu.
-    fn done(&mut self, run: &mut ActiveRun, r: StepRef) -> Result<bool> {
+    /// Runs the step's checks, once the operator has said yes (asked every time): each is
+    /// recorded, then what it found is shown. True when every check passed; a check that cannot
+    /// run (a missing program, a fact it needs) is explained, and the menu comes back.
+    fn run_checks(&mut self, run: &mut ActiveRun, r: StepRef) -> Result<bool> {
+        let plans = match self.session.check_plans(run, r) {
+            Ok(plans) => plans,
+            Err(e @ Error::Refused { .. }) => {
+                say_wrapped(self.p, &format!("  ✘ {e}"));
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
+        };
+        let question = if plans.len() == 1 {
+            "Run the check's read-only commands now, with your credentials?".to_owned()
+        } else {
+            format!("Run the {} checks' read-only commands now, with your credentials?", plans.len())
+        };
+        if !self.p.confirm(&question)? {
+            self.p.say("  Nothing was run.");
+            return Ok(false);
+        }
+        let total = plans.len();
+        let mut passed = true;
+        for (n, plan) in (1u32..).zip(&plans) {
+            let result = match self.run_check(plan) {
+                Ok(result) => result,
+                Err(e @ Error::Unavailable { .. }) => {
+                    say_wrapped(self.p, &format!("  ✘ {e}"));
+                    if let Some(hint) = e.hint() {
+                        say_wrapped(self.p, &format!("    {hint}"));
+                    }
+                    return Ok(false);
+                }
+                Err(e) => return Err(e),
+            };
+            let event = self.session.record_check(run, r, n, result)?;
+            self.recorded(run, &event, "check");
+            let EventKind::CheckRan { result, .. } = &event.kind else {
+                return Err(Error::Internal { message: "a check was recorded as another event".into() });
+            };
+            let outcome = if result.passed { "passed" } else { "found work left" };
+            say_wrapped(self.p, &format!("  check {n}/{total} {outcome}: {}", visible_line(&result.summary)));
+            for line in result.failures() {
+                say_wrapped(self.p, &format!("    ✘ {}", visible_line(&line)));
+            }
+            passed &= result.passed;
+        }
+        if !passed {
+            self.p.say("  The step stays open: deal with what is left, then run the check again.");
+        }
+        Ok(passed)
+    }
+
+    /// Runs one check, its progress shown as its items end (reported from the threads that run
+    /// the commands, shown here on the prompter's thread).
+    fn run_check(&mut self, plan: &Plan) -> Result<CheckRecord> {
+        let (sender, progress) = mpsc::channel::<(String, usize, usize)>();
+        let result = thread::scope(|scope| {
+            let running = scope.spawn(move || {
+                session::run_check(plan, DEFAULT_JOBS, &|p| {
+                    let _ = sender.send((p.to_string(), p.done, p.total));
+                })
+            });
+            for (label, done, total) in progress {
+                self.p.check_progress(&label, done, total);
+            }
+            running.join()
+        });
+        self.p.check_progress_end();
+        result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
+
+    /// Marks a step done, asking for the attestation or evidence its kind needs (an evidence
+    /// step confirmed with its checks has them as evidence); `false` when the operator went back
+    /// to the menu.
+    fn done(&mut self, run: &mut ActiveRun, r: StepRef, with_check: bool) -> Result<bool> {
         let session = self.session;
         let step = self.checklist.step(r);
-        let confirm = |run: &mut ActiveRun, given: Confirmation| match session.confirm(run, r, given)? {
-            Confirmed::Recorded(event) => Ok(event),
-            Confirmed::NothingNew => Err(Error::Internal { message: format!("step {} is already done", r.number()) }),
+        let confirm = |run: &mut ActiveRun, mut given: Confirmation| {
+            given.with_check = with_check;
+            match session.confirm(run, r, given)? {
+                Confirmed::Recorded(event) => Ok(*event),
+                Confirmed::NothingNew => {
+                    Err(Error::Internal { message: format!("step {} is already done", r.number()) })
+                }
+            }
         };
         let event = match step.kind {
             StepKind::Attest => {
@@ -222,6 +362,7 @@ impl Walk<'_, '_> {
                 let attest = Some(run.account.clone());
                 confirm(run, Confirmation { attest, ..Confirmation::default() })?
             }
+            StepKind::Evidence if with_check => confirm(run, Confirmation::default())?,
             StepKind::Evidence => {
                 let what = step.evidence.as_deref().unwrap_or("Evidence (ticket number, e-mail date)");
                 let with_evidence = |run: &mut ActiveRun, evidence| {
@@ -275,7 +416,7 @@ impl Walk<'_, '_> {
             counts.done, counts.skipped, counts.not_applicable
         ));
         self.key_dates(run);
-        self.p.say(&format!("Report: closeacct report {} --format markdown", self.run_args(run)));
+        self.p.say(&format!("Report: closeacct report {} --format markdown", self.session.run_args(&run.account)));
     }
 
     fn key_dates(&mut self, run: &ActiveRun) {
@@ -317,17 +458,7 @@ impl Walk<'_, '_> {
                 ),
             );
         }
-        self.p.say(&format!("Resume with: closeacct wizard {}", self.run_args(run)));
+        self.p.say(&format!("Resume with: closeacct wizard {}", self.session.run_args(&run.account)));
         Outcome::Saved
-    }
-
-    /// `--provider P --account A`, and `--checklist FILE` when the checklist is not a built-in
-    /// one, for the commands the wizard suggests.
-    fn run_args(&self, run: &ActiveRun) -> String {
-        let mut args = format!("--provider {} --account {}", run.provider, run.account);
-        if !Catalog::get().names(self.checklist) {
-            let _ = write!(args, " --checklist {}", self.checklist.origin);
-        }
-        args
     }
 }

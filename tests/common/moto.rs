@@ -135,6 +135,38 @@ impl Moto {
         env
     }
 
+    /// The environment for a program that runs the aws CLI itself (`closeacct check`): [`Moto::env`],
+    /// and first on `PATH` a stand-in `aws` that runs the real one with `--endpoint-url` (aws CLI
+    /// 1.x sends `rds` in us-east-1 to `rds.amazonaws.com` whatever `AWS_ENDPOINT_URL` says) and
+    /// narrows `ec2 describe-regions` to `regions`: moto enables all 38 regions, and a check over
+    /// all of them costs 38 CLI starts. The stand-in changes nothing else; the commands a check
+    /// runs reach moto through the real CLI.
+    pub(crate) fn cli_env(&self, regions: &[&str]) -> Vec<(OsString, Option<OsString>)> {
+        let real = std::env::var_os("PATH")
+            .into_iter()
+            .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+            .map(|dir| dir.join("aws"))
+            .find(|candidate| candidate.is_file())
+            .expect("the aws CLI on PATH (installed by .ci/run: pip install awscli)");
+        let bin = self.dir.path().join("bin");
+        std::fs::create_dir_all(&bin).expect("stand-in dir");
+        let script = format!(
+            "#!/bin/sh\n# closeacct tests: the real aws CLI against moto, over the regions {regions:?} only.\ncase \" $* \" in\n*\" describe-regions \"*) exec '{real}' --endpoint-url \"$AWS_ENDPOINT_URL\" \"$@\" --region-names {names} ;;\nesac\nexec '{real}' --endpoint-url \"$AWS_ENDPOINT_URL\" \"$@\"\n",
+            real = real.display(),
+            names = regions.join(" "),
+        );
+        let stand_in = bin.join("aws");
+        std::fs::write(&stand_in, script).expect("write the stand-in");
+        std::fs::set_permissions(&stand_in, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+        let mut path = vec![bin];
+        path.extend(
+            std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default(),
+        );
+        let mut env = self.env();
+        env.push(("PATH".into(), Some(std::env::join_paths(path).expect("PATH"))));
+        env
+    }
+
     /// Runs the aws CLI against this server; returns its output whatever the exit code.
     pub(crate) fn try_aws(&self, args: &[&str]) -> Output {
         let mut command = Command::new("aws");
