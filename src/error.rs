@@ -86,6 +86,27 @@ pub enum Error {
     )]
     NoSuchRun { provider: Option<String>, account: Option<String>, state_dir: PathBuf },
 
+    /// An entry of the state directory that is not a run (a file, a directory without a log).
+    #[error("`{}` is not a run: {reason}", path.display())]
+    NotARun { path: PathBuf, reason: String },
+
+    /// A run directory whose log names another run: a copy (`1111.bak`) or a moved directory.
+    #[error("`{}` holds the log of {recorded}, not of {named} (a copy, or a moved run); nothing was changed", path.display())]
+    MisplacedRun { path: PathBuf, recorded: String, named: String },
+
+    /// A run pinned to a checklist that is neither built in nor given, whose pinned copy is gone.
+    #[error(
+        "the run in `{}` is pinned to checklist sha256 {sha256}, which is neither built in nor kept in the run's directory (`{}` is missing)",
+        dir.display(),
+        file.display()
+    )]
+    UnknownChecklist { dir: PathBuf, file: PathBuf, sha256: String },
+
+    /// Some entries of an overview could not be read as runs; each was shown in its row, and the
+    /// exit code is the worst of theirs.
+    #[error("{problems} of the {entries} entries listed could not be read as runs (marked above); the worst: {worst}")]
+    RunsWithProblems { problems: usize, entries: usize, worst: Box<Error> },
+
     /// A file the command needs does not exist.
     #[error("no such file `{}`", path.display())]
     NoSuchFile { path: PathBuf },
@@ -125,10 +146,17 @@ impl Error {
             Error::Incomplete => 3,
             Error::Interrupted => 4,
             Error::ChecklistChanged { .. } => 5,
-            Error::InvalidChecklist { .. } | Error::DamagedState { .. } | Error::RefusedInput { .. } => 65,
-            Error::NoSuchRun { .. } | Error::NoSuchFile { .. } => 66,
+            Error::InvalidChecklist { .. }
+            | Error::DamagedState { .. }
+            | Error::RefusedInput { .. }
+            | Error::MisplacedRun { .. } => 65,
+            Error::NoSuchRun { .. }
+            | Error::NoSuchFile { .. }
+            | Error::NotARun { .. }
+            | Error::UnknownChecklist { .. } => 66,
             Error::Io { .. } => 74,
             Error::Locked { .. } => 75,
+            Error::RunsWithProblems { worst, .. } => worst.exit_code(),
         }
     }
 
@@ -147,6 +175,9 @@ impl Error {
                 }
             }),
             Error::ChecklistChanged { .. } => Some("rerun with --accept-changes to go on with the new one".to_owned()),
+            Error::UnknownChecklist { .. } => {
+                Some("give the checklist the run was started with: --checklist FILE".to_owned())
+            }
             Error::NoSuchRun { provider: Some(provider), account: Some(account), .. } => {
                 Some(format!("start it with `closeacct wizard --provider {provider} --account {account}`"))
             }
@@ -236,6 +267,13 @@ mod tests {
             (Error::RefusedInput { message: "secret".into() }, 65),
             (Error::NoSuchRun { provider: Some("aws".into()), account: None, state_dir: "s".into() }, 66),
             (Error::NoSuchFile { path: "p".into() }, 66),
+            (Error::NotARun { path: "p".into(), reason: "r".into() }, 66),
+            (Error::UnknownChecklist { dir: "d".into(), file: "f".into(), sha256: "ab".into() }, 66),
+            (Error::MisplacedRun { path: "p".into(), recorded: "aws/1".into(), named: "aws/1.bak".into() }, 65),
+            (
+                Error::RunsWithProblems { problems: 1, entries: 2, worst: Box::new(Error::io("read", "p", io_err())) },
+                74,
+            ),
             (Error::io("read", "p", io_err()), 74),
             (Error::Locked { provider: "aws".into(), account: "a".into(), pid: "1".into() }, 75),
         ];

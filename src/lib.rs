@@ -12,6 +12,7 @@ mod commands;
 mod dates;
 mod digest;
 mod error;
+mod fleet;
 mod layout;
 mod progress;
 mod prompter;

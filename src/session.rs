@@ -2,6 +2,7 @@
 //! pinned to. Commands and the wizard go through here so the rules are the same for both.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::checklist::{Loaded, StepKind, StepRef};
 use crate::cli::{ChecklistArgs, OperatorArgs, RunArgs};
@@ -51,8 +52,9 @@ pub(crate) struct ReadRun {
     pub(crate) dir: PathBuf,
     pub(crate) replay: Replay,
     pub(crate) end: LogEnd,
-    /// The checklist the run is pinned to (the current one, or the pinned copy if it changed).
-    pub(crate) checklist: Loaded,
+    /// The checklist the run is pinned to (the current one, or the pinned copy if it changed);
+    /// shared, so that an overview of many runs parses each distinct checklist once.
+    pub(crate) checklist: Arc<Loaded>,
     /// Differences between the pinned checklist and the current one, if any.
     pub(crate) pending_changes: Vec<String>,
 }
@@ -268,6 +270,7 @@ impl Session {
         validate_account(account)?;
         let provider = self.provider().to_owned();
         let dir = self.state.run_dir(&provider, account);
+        self.state.create_if_missing()?;
         create_private_dir(&self.state.root, &dir)?;
         let lock = RunLock::acquire(&dir, &provider, account)?;
         // Another closeacct may have started this run between the caller's check and the lock.
@@ -369,6 +372,7 @@ impl Session {
             let changes = self.changes_since(pinned.as_ref(), &replay);
             (pinned.unwrap_or(self.checklist), changes)
         };
+        let checklist = Arc::new(checklist);
         Ok(ReadRun { provider, account: account.to_owned(), dir, replay, end, checklist, pending_changes })
     }
 
@@ -404,7 +408,7 @@ impl ReadRun {
     ) -> Result<ReadRun> {
         let dir = existing_run_dir(state, provider, account)?;
         let (replay, end) = state::replay(&dir, detail)?;
-        let checklist = Loaded::from_file(&state::pinned_checklist_path(&dir, &replay.checklist_sha256))?;
+        let checklist = Arc::new(Loaded::from_file(&state::pinned_checklist_path(&dir, &replay.checklist_sha256))?);
         Ok(ReadRun {
             provider: provider.to_owned(),
             account: account.to_owned(),

@@ -9,7 +9,8 @@
 //!
 //! The parts: [`event`] (what a line records), [`log`] (reading and checking a log), [`append`]
 //! (writing one), [`lock`] (one process per run), [`replay`] (folding a log into a run's state),
-//! [`dir`] (the state directory and its files), and [`compact_reader`] (a fast reader of the exact
+//! [`dir`] (the state directory and its files), [`scan`] (listing every entry of it, and moving
+//! runs aside), and [`compact_reader`] (a fast reader of the exact
 //! bytes closeacct writes).
 
 mod append;
@@ -19,6 +20,7 @@ mod event;
 mod lock;
 mod log;
 mod replay;
+mod scan;
 
 pub(crate) use append::create_log;
 pub use append::{Appender, Sink, open_log_for_append};
@@ -29,6 +31,7 @@ pub use event::{Event, EventRef};
 pub use lock::RunLock;
 pub use log::{LogEnd, assert_quick_reader_agrees, parse_log, read_log};
 pub use replay::{Detail, Entry, RecordedStatus, Replay, StepRecord, replay};
+pub(crate) use scan::{Found, Place};
 
 /// The state file format version written on every line.
 pub(crate) const STATE_VERSION: u32 = 1;
