@@ -45,6 +45,12 @@ pub(crate) enum Command {
     Report(ReportArgs),
     /// Check the integrity of a run's state file (sequence numbers and hash chain)
     Verify(VerifyArgs),
+    /// List runs: progress, what they wait on, the next key date, the last activity and who
+    Runs(RunsArgs),
+    /// Move a complete run to the archive (kept, readable and reportable; never deleted)
+    Archive(ArchiveArgs),
+    /// Move a run to the state directory's trash, after you type its account (nothing is deleted)
+    Remove(RemoveArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -180,6 +186,13 @@ pub(crate) struct StartArgs {
     /// Answer a fact up front: KEY=VALUE (repeatable)
     #[arg(long = "fact", value_name = "KEY=VALUE")]
     pub(crate) facts: Vec<String>,
+    /// Start one run per account listed in FILE (one a line; blank lines and `#` comments
+    /// ignored; `-` reads standard input); every line is checked before anything starts
+    #[arg(long, value_name = "FILE", conflicts_with = "account")]
+    pub(crate) accounts_from: Option<PathBuf>,
+    /// Output format: with --accounts-from, `json` lists each account as started or existing
+    #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+    pub(crate) format: DataFormat,
 }
 
 /// `closeacct answer`
@@ -263,6 +276,9 @@ pub(crate) struct ReportArgs {
     /// Write the report to FILE (atomically) instead of stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
+    /// Report the archived run: the latest archive of the account, or the one of STAMP
+    #[arg(long, value_name = "STAMP", num_args = 0..=1, default_missing_value = "latest")]
+    pub(crate) archived: Option<String>,
 }
 
 /// `closeacct verify`
@@ -270,6 +286,60 @@ pub(crate) struct ReportArgs {
 pub(crate) struct VerifyArgs {
     #[command(flatten)]
     pub(crate) run: RunArgs,
+    /// Verify the archived run: the latest archive of the account, or the one of STAMP
+    #[arg(long, value_name = "STAMP", num_args = 0..=1, default_missing_value = "latest")]
+    pub(crate) archived: Option<String>,
+}
+
+/// Which runs `runs` lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RunsState {
+    /// Active runs with steps left
+    Open,
+    /// Active runs with every step resolved
+    Complete,
+    /// Open and complete runs: everything under `runs/`
+    #[default]
+    Active,
+    /// Runs moved to the archive
+    Archived,
+    /// Active and archived runs
+    All,
+}
+
+/// `closeacct runs`
+#[derive(Debug, Args)]
+pub(crate) struct RunsArgs {
+    /// Only runs of this provider
+    #[arg(long, short = 'p', value_name = "ID")]
+    pub(crate) provider: Option<String>,
+    /// Which runs to list
+    #[arg(long, value_enum, default_value_t = RunsState::Active)]
+    pub(crate) state: RunsState,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+    pub(crate) format: DataFormat,
+    #[command(flatten)]
+    pub(crate) checklist: ChecklistArgs,
+    #[command(flatten)]
+    pub(crate) state_dir: StateArgs,
+}
+
+/// `closeacct archive`
+#[derive(Debug, Args)]
+pub(crate) struct ArchiveArgs {
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+}
+
+/// `closeacct remove`
+#[derive(Debug, Args)]
+pub(crate) struct RemoveArgs {
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+    /// The account, typed again, for scripts; without it the account is asked for on the terminal
+    #[arg(long, value_name = "ACCOUNT")]
+    pub(crate) attest: Option<String>,
 }
 
 /// `closeacct completions`

@@ -2,11 +2,14 @@
 //! them all. Commands never import each other: what two share lives in `Session` or `Ui`.
 
 mod answer;
+mod archive;
 mod checklist;
 mod completions;
 mod confirm;
 mod providers;
+mod remove;
 mod report;
+mod runs;
 mod skip;
 mod start;
 mod status;
@@ -30,6 +33,9 @@ pub(crate) fn dispatch(ui: &Ui, command: Command) -> Result<()> {
         Command::Status(args) => status::cmd_status(ui, &args),
         Command::Report(args) => report::cmd_report(ui, &args),
         Command::Verify(args) => verify::cmd_verify(ui, &args),
+        Command::Runs(args) => runs::cmd_runs(ui, &args),
+        Command::Archive(args) => archive::cmd_archive(ui, &args),
+        Command::Remove(args) => remove::cmd_remove(ui, &args),
         Command::Completions(args) => completions::cmd_completions(ui, &args),
         Command::Man => completions::cmd_man(ui),
     }

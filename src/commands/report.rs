@@ -3,6 +3,7 @@
 use crate::cli::ReportArgs;
 use crate::clock;
 use crate::error::{Error, Result};
+use crate::fleet::Fleet;
 use crate::report;
 use crate::session::Session;
 use crate::state::{Detail, write_atomic};
@@ -11,8 +12,19 @@ use crate::ui::Ui;
 /// Prints the report, or writes it atomically to `--output`.
 pub(crate) fn cmd_report(ui: &Ui, args: &ReportArgs) -> Result<()> {
     let session = Session::from_args(&args.run, None)?;
-    let account = session.require_account(args.run.account.as_deref())?;
-    let run = session.read(&account, Detail::Full)?;
+    let run = match &args.archived {
+        None => {
+            let account = session.require_account(args.run.account.as_deref())?;
+            session.read(&account, Detail::Full)?
+        }
+        Some(stamp) => {
+            let Some(account) = &args.run.account else {
+                return Err(Error::usage("--archived needs --account ACCOUNT"));
+            };
+            let provider = session.provider().to_owned();
+            Fleet::new(session.state, Some(session.checklist)).read_archived(&provider, account, stamp, Detail::Full)?
+        }
+    };
     if !run.pending_changes.is_empty() {
         ui.warning(format_args!(
             "the checklist changed since this run began; the report shows the checklist the run is pinned to ({})",
