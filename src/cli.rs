@@ -42,6 +42,7 @@ pub(crate) enum Command {
     /// Show the progress of one run or of all runs
     Status(StatusArgs),
     /// Print the completed checklist: who confirmed what, when, and the dates to watch
+    #[command(mut_arg("provider", |a| a.required_unless_present_any(["checklist", "all"])))]
     Report(ReportArgs),
     /// Check the integrity of a run's state file (sequence numbers and hash chain)
     Verify(VerifyArgs),
@@ -279,6 +280,9 @@ pub(crate) struct ReportArgs {
     /// Report the archived run: the latest archive of the account, or the one of STAMP
     #[arg(long, value_name = "STAMP", num_args = 0..=1, default_missing_value = "latest")]
     pub(crate) archived: Option<String>,
+    /// One row per run (active and archived), with totals: a report for a programme
+    #[arg(long, conflicts_with_all = ["account", "archived"])]
+    pub(crate) all: bool,
 }
 
 /// `closeacct verify`

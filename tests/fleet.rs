@@ -269,6 +269,9 @@ fn the_overview_shows_every_entry_and_exits_with_the_worst_problem() {
             ("notes.txt", "not-a-run", 66),
         ]
     );
+    let out = env.closeacct(&["report", "--all", "--format", "json"]).status(65);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!((json["totals"]["runs"].as_u64(), json["totals"]["problems"].as_u64()), (Some(1), Some(7)), "{json}");
     // Without the damage, the worst left is something missing.
     for name in ["damaged", "good.bak", "locked-out.moved"] {
         fs::rename(runs.join("small").join(name), env.dir.path().join(name)).unwrap();
@@ -441,4 +444,68 @@ fn remove_moves_a_run_to_the_trash_only_once_the_account_is_typed() {
     fs::write(env.log("small", "acct-1"), "garbage\n").unwrap();
     small(&env, "remove", "acct-1", &["--attest", "acct-1"]).status(0);
     assert!(env.state().join("trash/small/acct-1/20261124T134000Z-2/events.jsonl").exists());
+}
+
+#[test]
+fn report_all_has_a_row_per_run_and_totals() {
+    let env = Env::new();
+    complete(&env, "done-1");
+    small(&env, "archive", "done-1", &[]).status(0);
+    complete(&env, "done-2");
+    small(&env, "start", "open-1", &["--fact", "org=yes"]).status(0);
+    small(&env, "confirm", "open-1", &["backup"]).args(&["--operator", "bo"]).status(0);
+    let out = env.closeacct(&["report", "--all", "--format", "markdown"]).now("2026-12-01T00:00:00Z").status(0);
+    insta::assert_snapshot!(out.snapshot(), @"
+    # Account closure programme
+
+    3 runs: 1 open, 1 complete, 1 archived; 9 of 13 steps resolved; 0 key dates overdue
+
+    | Account | Provider | State | Progress | Waiting on | Key dates | Last activity | Last hash |
+    |---|---|---|---|---|---|---|---|
+    | done-1 (archive 20261124T134000Z) | small | archived | 4/4 | - | 2027-02-22 13:40 UTC (step 2.2) | 2026-11-24 13:40 UTC by ana | `e9045f62e55e1d2a52a014b41d1033b37ca77da1fc8135ec908c050d1a88df5e` |
+    | done-2 | small | complete | 4/4 | - | 2027-02-22 13:40 UTC (step 2.2) | 2026-11-24 13:40 UTC by ana | `be666359458f0defb1e49888ea01a795180c90b37115924c4060873fbc78f15b` |
+    | open-1 | small | open | 1/5 | - | - | 2026-11-24 13:40 UTC by bo | `3bb0027536be6c3f531a63bc9c092b0251879c25bcb221ce2adbc5bcf8ad003d` |
+
+    State directory: `$TEST_ENV/state`. Generated 2026-12-01 00:00 UTC (`2026-12-01T00:00:00Z`).
+    ------- stderr -------
+    [exit status: 0]
+    ");
+    let out = env.closeacct(&["report", "--all"]).now("2027-03-01T00:00:00Z").status(0);
+    insta::assert_snapshot!(out.snapshot(), @"
+    closeacct fleet report
+    ======================
+    State directory  $TEST_ENV/state
+    Totals           3 runs: 1 open, 1 complete, 1 archived; 9 of 13 steps resolved; 0 key dates overdue
+
+    ACCOUNT                            PROVIDER  STATE     PROGRESS  WAITING ON  KEY DATES  LAST ACTIVITY                LAST HASH
+    done-1 (archive 20261124T134000Z)  small     archived       4/4  -           -          2026-11-24 13:40 UTC by ana  e9045f62e55e1d2a52a014b41d1033b37ca77da1fc8135ec908c050d1a88df5e
+    done-2                             small     complete       4/4  -           -          2026-11-24 13:40 UTC by ana  be666359458f0defb1e49888ea01a795180c90b37115924c4060873fbc78f15b
+    open-1                             small     open           1/5  -           -          2026-11-24 13:40 UTC by bo   3bb0027536be6c3f531a63bc9c092b0251879c25bcb221ce2adbc5bcf8ad003d
+
+    Generated 2027-03-01 00:00 UTC (2027-03-01T00:00:00Z)
+    ------- stderr -------
+    [exit status: 0]
+    ");
+    let file = env.dir.path().join("programme.json");
+    env.closeacct(&["report", "--all", "--provider", "small", "--format", "json", "--output", file.to_str().unwrap()])
+        .status(0);
+    let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(file).unwrap()).unwrap();
+    insta::assert_json_snapshot!(json["totals"], @r#"
+    {
+      "applicable_steps": 13,
+      "archived": 1,
+      "complete": 1,
+      "open": 1,
+      "overdue": 0,
+      "problems": 0,
+      "resolved_steps": 9,
+      "runs": 3,
+      "waiting_on": {}
+    }
+    "#);
+    assert_eq!(json["runs"][0]["state"], "archived");
+    assert_eq!(json["runs"][0]["archive"], "20261124T134000Z");
+    assert_eq!(json["runs"][2]["last_by"], "bo");
+    env.closeacct(&["report", "--all", "--provider", "nothing-here"]).status(0);
+    env.closeacct(&["report", "--all", "--account", "open-1"]).status(2);
 }

@@ -9,7 +9,7 @@ use crate::progress::Status;
 
 /// Makes free text safe inside a table cell: no pipes breaking the row, no line breaks, and no
 /// markdown that could render as a link or an image the operator did not write.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

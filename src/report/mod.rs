@@ -4,6 +4,7 @@
 //! `Report` struct itself through serde, so it carries exactly what the text and markdown show.
 //! Its shape is versioned by [`SCHEMA_VERSION`] and described in the README.
 
+pub(crate) mod fleet;
 mod markdown;
 mod text;
 
