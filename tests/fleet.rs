@@ -509,3 +509,118 @@ fn report_all_has_a_row_per_run_and_totals() {
     env.closeacct(&["report", "--all", "--provider", "nothing-here"]).status(0);
     env.closeacct(&["report", "--all", "--account", "open-1"]).status(2);
 }
+
+/// Runs git in `dir` with a clean environment (no global configuration); returns its output.
+fn git(env: &Env, dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("git")
+        .args(["-c", "init.defaultBranch=main", "-c", "user.name=ana", "-c", "user.email=ana@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.dir.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("run git")
+}
+
+#[track_caller]
+fn git_ok(env: &Env, dir: &Path, args: &[&str]) -> String {
+    let out = git(env, dir, args);
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A state directory shared through git: started by closeacct (which writes its .gitignore),
+/// committed, pushed to a bare repository and cloned twice. Returns the two clones.
+fn shared_state(env: &Env) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    if std::process::Command::new("git").arg("--version").output().is_err() {
+        eprintln!("git is not installed: the team tests are skipped");
+        return None;
+    }
+    let seed = env.dir.path().join("seed");
+    small(env, "start", "1111", &["--fact", "org=no"]).env("CLOSEACCT_STATE_DIR", &seed).status(0);
+    git_ok(env, &seed, &["init", "-q"]);
+    git_ok(env, &seed, &["add", "-A"]);
+    git_ok(env, &seed, &["commit", "-q", "-m", "start 1111"]);
+    let ignored = git_ok(env, &seed, &["status", "--porcelain", "--ignored"]);
+    assert_eq!(ignored.trim(), "!! runs/small/1111/lock", "only the lock is left out");
+    git_ok(env, env.dir.path(), &["clone", "-q", "--bare", "seed", "origin.git"]);
+    let a = env.dir.path().join("a");
+    let b = env.dir.path().join("b");
+    git_ok(env, env.dir.path(), &["clone", "-q", "origin.git", "a"]);
+    git_ok(env, env.dir.path(), &["clone", "-q", "origin.git", "b"]);
+    Some((a, b))
+}
+
+/// Two operators close different accounts in their own clones: the logs merge with no conflict
+/// and every run verifies.
+#[test]
+fn two_clones_closing_different_accounts_merge_cleanly() {
+    let env = Env::new();
+    let Some((a, b)) = shared_state(&env) else { return };
+    small(&env, "start", "2222", &["--fact", "org=no"]).env("CLOSEACCT_STATE_DIR", &a).status(0);
+    small(&env, "confirm", "1111", &["backup"]).env("CLOSEACCT_STATE_DIR", &a).status(0);
+    git_ok(&env, &a, &["add", "-A"]);
+    git_ok(&env, &a, &["commit", "-q", "-m", "ana: 2222 started, 1111 backed up"]);
+    git_ok(&env, &a, &["push", "-q"]);
+    small(&env, "start", "3333", &["--fact", "org=yes"])
+        .env("CLOSEACCT_STATE_DIR", &b)
+        .args(&["--operator", "bo"])
+        .status(0);
+    git_ok(&env, &b, &["add", "-A"]);
+    git_ok(&env, &b, &["commit", "-q", "-m", "bo: 3333 started"]);
+    git_ok(&env, &b, &["pull", "-q", "--no-rebase", "--no-edit"]);
+    assert_eq!(git_ok(&env, &b, &["status", "--porcelain"]), "", "merged with nothing left over");
+    let out = env.closeacct(&["runs"]).env("CLOSEACCT_STATE_DIR", &b).status(0);
+    assert_eq!(out.stdout.lines().count(), 4, "{}", out.stdout);
+    for account in ["1111", "2222", "3333"] {
+        small(&env, "verify", account, &[]).env("CLOSEACCT_STATE_DIR", &b).status(0);
+    }
+}
+
+/// The same run extended in two clones: git's merge of the two logs is never accepted. Committed
+/// with its conflict markers, or merged line by line (union), `verify` refuses it as a fork
+/// naming the first sequence number the two histories hold differently.
+#[test]
+fn the_same_run_extended_in_two_clones_is_a_fork_that_verify_names() {
+    let env = Env::new();
+    let Some((a, b)) = shared_state(&env) else { return };
+    small(&env, "confirm", "1111", &["backup"]).env("CLOSEACCT_STATE_DIR", &a).status(0);
+    git_ok(&env, &a, &["commit", "-q", "-am", "ana: backed up"]);
+    git_ok(&env, &a, &["push", "-q"]);
+    small(&env, "confirm", "1111", &["backup", "--note", "copied to s3://archive"])
+        .env("CLOSEACCT_STATE_DIR", &b)
+        .args(&["--operator", "bo"])
+        .status(0);
+    git_ok(&env, &b, &["commit", "-q", "-am", "bo: backed up"]);
+    let merge = git(&env, &b, &["pull", "-q", "--no-rebase", "--no-edit"]);
+    assert!(!merge.status.success(), "git reports a conflict in the log");
+    git_ok(&env, &b, &["commit", "-q", "-am", "merged as it stands"]);
+    let out = small(&env, "verify", "1111", &[]).env("CLOSEACCT_STATE_DIR", &b).status(65);
+    assert!(out.stderr.contains("line 3: a git conflict marker"), "{}", out.stderr);
+    assert!(out.stderr.contains("the two histories differ from sequence number 3 on"), "{}", out.stderr);
+    let overview = env.closeacct(&["status"]).env("CLOSEACCT_STATE_DIR", &b).status(65);
+    assert!(overview.stdout.contains("1111     ! damaged: "), "{}", overview.stdout);
+
+    // Merged line by line instead: both histories, one after the other.
+    git_ok(&env, &b, &["reset", "-q", "--hard", "HEAD~1"]);
+    fs::write(b.join(".git/info/attributes"), "*.jsonl merge=union\n").unwrap();
+    git_ok(&env, &b, &["pull", "-q", "--no-rebase", "--no-edit"]);
+    let out = small(&env, "verify", "1111", &[]).env("CLOSEACCT_STATE_DIR", &b).status(65);
+    insta::assert_snapshot!(out.snapshot(), @"
+    ------- stderr -------
+    closeacct: $TEST_ENV/b/runs/small/1111/events.jsonl: line 4: sequence number 3 again, after 3: the log holds two histories (a fork: the run was extended in two places, such as two clones, and their logs were merged); the first differing sequence number is 3; nothing was changed
+    [exit status: 65]
+    ");
+    // Nothing was rewritten, and no command records on top of the fork.
+    let log = b.join("runs/small/1111/events.jsonl");
+    let before = fs::read(&log).unwrap();
+    small(&env, "confirm", "1111", &["ticket", "--evidence", "T-1"]).env("CLOSEACCT_STATE_DIR", &b).status(65);
+    assert_eq!(fs::read(&log).unwrap(), before);
+}

@@ -168,6 +168,9 @@ fn parse_line<'a>(body: &'a [u8], number: u64, prev_digest: &[u8; 32]) -> std::r
     struct Version {
         v: u32,
     }
+    if let Some(reason) = conflict_marker(body, number) {
+        return Err(reason);
+    }
     let quick = std::str::from_utf8(body).ok().and_then(compact_reader::parse);
     let event: EventRef<'a> = match quick {
         Some(event) => event,
@@ -180,6 +183,9 @@ fn parse_line<'a>(body: &'a [u8], number: u64, prev_digest: &[u8; 32]) -> std::r
     };
     if event.v != STATE_VERSION {
         return Err(format!("unsupported state version (got {}, supports {STATE_VERSION})", event.v));
+    }
+    if event.seq < number {
+        return Err(went_back(body, event.seq, number, prev_digest));
     }
     if event.seq != number {
         return Err(format!(
@@ -204,6 +210,36 @@ fn parse_line<'a>(body: &'a [u8], number: u64, prev_digest: &[u8; 32]) -> std::r
         _ => {}
     }
     Ok(event)
+}
+
+/// The reason for a line that is a git conflict marker: the same run was extended in two clones
+/// and git's textual merge of the two logs was committed as it stood. The histories part where
+/// `<<<<<<<` stands: the line of sequence `number` is the first that differs.
+fn conflict_marker(body: &[u8], number: u64) -> Option<String> {
+    let marker = [&b"<<<<<<<"[..], b"|||||||", b"=======", b">>>>>>>"].into_iter().find(|m| body.starts_with(m))?;
+    let marker = String::from_utf8_lossy(marker);
+    let at = if marker == "<<<<<<<" {
+        format!("; the two histories differ from sequence number {number} on")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "a git conflict marker (`{marker}`): the run was extended in two places (two clones) and their logs were merged, which a log cannot be (a fork{at}); keep one history as the run and the other beside it"
+    ))
+}
+
+/// The reason for a line whose sequence number `seq` goes back where `number` was expected: the
+/// line before repeated, or a fork — the run was extended in two places and the two logs were
+/// put together (git's union merge, or lines copied from another clone), so `seq` is the first
+/// sequence number the two histories hold differently.
+fn went_back(body: &[u8], seq: u64, number: u64, prev_digest: &[u8; 32]) -> String {
+    if seq + 1 == number && sha256(body) == *prev_digest {
+        return format!("this line repeats line {} (a doubled line)", number - 1);
+    }
+    format!(
+        "sequence number {seq} again, after {}: the log holds two histories (a fork: the run was extended in two places, such as two clones, and their logs were merged); the first differing sequence number is {seq}",
+        number - 1
+    )
 }
 
 /// Panics unless the reader of written lines either leaves `line` to `serde_json` or reads it as
@@ -336,11 +372,52 @@ mod tests {
         fs::write(&path, &swapped).unwrap();
         assert!(matches!(replay(dir.path(), Detail::Full), Err(Error::DamagedState { line: 2, .. })));
 
+        let doubled = format!("{}\n{}\n{}\n{}\n{}\n", lines[0], lines[1], lines[1], lines[2], lines[3]);
+        fs::write(&path, &doubled).unwrap();
+        let Err(Error::DamagedState { line: 3, reason, .. }) = replay(dir.path(), Detail::Full) else {
+            panic!("a doubled line is refused")
+        };
+        assert_eq!(reason, "this line repeats line 2 (a doubled line)");
+
         let future = original.replacen("{\"v\":1,", "{\"v\":2,", 1);
         fs::write(&path, &future).unwrap();
         let Err(Error::DamagedState { line: 1, reason, .. }) = replay(dir.path(), Detail::Full) else {
             panic!("version not refused")
         };
         assert_eq!(reason, "unsupported state version (got 2, supports 1)");
+    }
+
+    /// Two clones extend the same run from line 2: line 3 differs. Merged as git's union merge
+    /// writes it (ours, then theirs) or committed with its conflict markers, the log is refused
+    /// as a fork naming sequence number 3.
+    #[test]
+    fn two_histories_merged_into_one_log_are_a_fork_at_the_first_differing_sequence() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
+        log.append(ts("2026-11-24T10:01:00Z"), "ana", done("a")).unwrap();
+        drop(log);
+        let path = dir.path().join(EVENTS_FILE);
+        let common = fs::read(&path).unwrap();
+        let extend = |by: &str, steps: &[&str]| {
+            fs::write(&path, &common).unwrap();
+            let (_, end) = replay(dir.path(), Detail::Summary).unwrap();
+            let mut log = crate::state::open_log_for_append(dir.path(), &end).unwrap();
+            for step in steps {
+                log.append(ts("2026-11-24T11:00:00Z"), by, done(step)).unwrap();
+            }
+            fs::read(&path).unwrap()[common.len()..].to_vec()
+        };
+        let ours = extend("ana", &["b", "c"]);
+        let theirs = extend("bo", &["d"]);
+        let union = [&common[..], &ours, &theirs].concat();
+        let Err(Error::DamagedState { line: 5, reason, .. }) = parse_log(&union, &path, |_| Ok(())) else {
+            panic!("a union merge is refused")
+        };
+        assert!(reason.contains("a fork") && reason.ends_with("the first differing sequence number is 3"), "{reason}");
+        let conflicted = [&common[..], b"<<<<<<< HEAD\n", &ours, b"=======\n", &theirs, b">>>>>>> other\n"].concat();
+        let Err(Error::DamagedState { line: 3, reason, .. }) = parse_log(&conflicted, &path, |_| Ok(())) else {
+            panic!("conflict markers are refused")
+        };
+        assert!(reason.contains("the two histories differ from sequence number 3 on"), "{reason}");
     }
 }
