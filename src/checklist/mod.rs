@@ -9,12 +9,14 @@
 
 mod condition;
 mod load;
+mod outline;
 mod schema;
 mod validate;
 
 pub use condition::Condition;
 pub use load::StepRef;
 pub use load::{Loaded, generate_for_benchmarks};
+pub(crate) use outline::{Outline, outline};
 pub use schema::{Actor, Delay, FactKind, Step, StepKind};
 pub use schema::{Checklist, Choice, DetailIf, Fact, FollowUp, Link, Source, SourceEntry, Stage};
 
