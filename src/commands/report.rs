@@ -63,15 +63,12 @@ fn report_all(ui: &Ui, args: &ReportArgs) -> Result<()> {
     let now = clock::now();
     let zone = clock::local_zone();
     let mut fleet = Fleet::new(state, given);
-    let rows = fleet.rows(provider.as_deref(), true, true)?;
     let mut runs = Vec::new();
     let mut problems = Vec::new();
-    for row in &rows {
-        match row {
-            Row::Run(run) => runs.push(Summary::of(run, now, &zone)),
-            Row::Problem(problem) => problems.push(ProblemLine::of(problem)),
-        }
-    }
+    let tally = fleet.each_row(provider.as_deref(), true, true, |row| match row {
+        Row::Run(run) => runs.push(Summary::of(run, now, &zone)),
+        Row::Problem(problem) => problems.push(ProblemLine::of(problem)),
+    })?;
     let state_dir = fleet.state.root.display().to_string();
     let built = FleetReport::new(runs, problems, provider, state_dir, now);
     let mut buffer = Vec::new();
@@ -84,5 +81,5 @@ fn report_all(ui: &Ui, args: &ReportArgs) -> Result<()> {
             ui.status(format_args!("Report written to {}", path.display()));
         }
     }
-    fleet::finish(rows)
+    fleet::finish(tally)
 }

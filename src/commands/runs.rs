@@ -42,25 +42,22 @@ pub(crate) fn cmd_runs(ui: &Ui, args: &RunsArgs) -> Result<()> {
     let now = clock::now();
     let zone = clock::local_zone();
     let mut fleet = Fleet::new(state, given);
-    let rows = fleet.rows(provider.as_deref(), active, archived)?;
-    let wanted = |summary: &Summary| match args.state {
-        RunsState::Open => summary.state == RunState::Open,
-        RunsState::Complete => summary.state == RunState::Complete,
-        RunsState::Active | RunsState::Archived | RunsState::All => true,
-    };
     let mut runs = Vec::new();
     let mut problems = Vec::new();
-    for row in &rows {
-        match row {
-            Row::Run(run) => {
-                let summary = Summary::of(run, now, &zone);
-                if wanted(&summary) {
-                    runs.push(summary);
-                }
+    let tally = fleet.each_row(provider.as_deref(), active, archived, |row| match row {
+        Row::Run(run) => {
+            let summary = Summary::of(run, now, &zone);
+            let wanted = match args.state {
+                RunsState::Open => summary.state == RunState::Open,
+                RunsState::Complete => summary.state == RunState::Complete,
+                RunsState::Active | RunsState::Archived | RunsState::All => true,
+            };
+            if wanted {
+                runs.push(summary);
             }
-            Row::Problem(problem) => problems.push(ProblemLine::of(problem)),
         }
-    }
+        Row::Problem(problem) => problems.push(ProblemLine::of(problem)),
+    })?;
     // Newest activity first; runs without any (none: every run has a first event) go last.
     runs.sort_by(|a, b| {
         b.last_activity.cmp(&a.last_activity).then_with(|| (&a.provider, &a.account).cmp(&(&b.provider, &b.account)))
@@ -76,7 +73,7 @@ pub(crate) fn cmd_runs(ui: &Ui, args: &RunsArgs) -> Result<()> {
         DataFormat::Text => render(&runs, &problems, &zone),
     };
     ui.stdout(out.as_bytes())?;
-    fleet::finish(rows)
+    fleet::finish(tally)
 }
 
 /// One row per run, columns as wide as their longest value, then a row per problem.

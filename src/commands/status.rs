@@ -90,13 +90,9 @@ fn status_all(ui: &Ui, args: &StatusArgs, state: StateDir, now: Timestamp, zone:
     };
     let provider = args.provider.clone().or_else(|| given.as_ref().map(|g| g.id().to_owned()));
     let mut fleet = Fleet::new(state, given);
-    let rows = fleet.rows(provider.as_deref(), true, false)?;
-    if rows.is_empty() {
-        return Err(Error::NoSuchRun { provider, account: None, state_dir: fleet.state.root });
-    }
-    let lines: Vec<Line> = rows
-        .iter()
-        .map(|row| match row {
+    let mut lines = Vec::new();
+    let tally = fleet.each_row(provider.as_deref(), true, false, |row| {
+        lines.push(match row {
             Row::Run(run) => Line::Run(run_status(&run.run, now, zone)),
             Row::Problem(p) => Line::Problem {
                 provider: p.provider.clone(),
@@ -104,15 +100,18 @@ fn status_all(ui: &Ui, args: &StatusArgs, state: StateDir, now: Timestamp, zone:
                 path: p.path.display().to_string(),
                 problem: ProblemInfo { kind: p.kind, message: p.error.to_string(), exit_code: p.error.exit_code() },
             },
-        })
-        .collect();
+        });
+    })?;
+    if lines.is_empty() {
+        return Err(Error::NoSuchRun { provider, account: None, state_dir: fleet.state.root });
+    }
     let out = match args.format {
         DataFormat::Json => serde_json::to_string_pretty(&lines).expect("status serialises") + "\n",
         DataFormat::Text => render_lines(&lines, zone),
     };
     ui.stdout(out.as_bytes())?;
     let incomplete = lines.iter().any(|line| matches!(line, Line::Run(s) if !s.complete));
-    fleet::finish(rows)?;
+    fleet::finish(tally)?;
     if args.check && incomplete {
         return Err(Error::Incomplete);
     }

@@ -65,18 +65,34 @@ impl Fleet {
     }
 
     /// Every entry under `runs/` (`active`) and `archive/` (`archived`), of one provider if
-    /// given, read as rows in path order.
-    pub(crate) fn rows(&mut self, provider: Option<&str>, active: bool, archived: bool) -> Result<Vec<Row>> {
+    /// given, read as rows in path order and handed to `visit` one at a time, so that memory does
+    /// not grow with the runs. Returns what [`finish`] needs once everything is printed.
+    pub(crate) fn each_row(
+        &mut self,
+        provider: Option<&str>,
+        active: bool,
+        archived: bool,
+        mut visit: impl FnMut(&Row),
+    ) -> Result<Tally> {
         let found = self.state.scan(provider, active, archived)?;
-        Ok(found.into_iter().map(|f| self.row(f)).collect())
+        let mut tally = Tally { entries: found.len(), problems: Vec::new() };
+        for entry in found {
+            let row = self.row(entry);
+            visit(&row);
+            if let Row::Problem(problem) = row {
+                tally.problems.push(problem.error);
+            }
+        }
+        Ok(tally)
     }
 
     /// Reads one entry as a run, or says what is wrong with it.
     pub(crate) fn row(&mut self, found: Found) -> Row {
         let Found { path, provider, account, place, problem } = found;
+        // Listing checked every directory on the way for links already.
         let result = match problem {
             Some(problem) => Err(problem),
-            None => self.read_at(&path, &provider, &account, place),
+            None => self.read_checked(&path, &provider, &account, place, Detail::Summary),
         };
         match result {
             Ok(run) => Row::Run(Box::new(run)),
@@ -100,18 +116,19 @@ impl Fleet {
         detail: Detail,
     ) -> Result<FleetRun> {
         state::refuse_symlinked_dirs(&self.state.root, dir)?;
+        self.read_checked(dir, provider, account, place, detail)
+    }
+
+    /// Reads a run whose directory is known to be reached without symbolic links.
+    fn read_checked(
+        &mut self,
+        dir: &Path,
+        provider: &str,
+        account: &str,
+        place: Place,
+        detail: Detail,
+    ) -> Result<FleetRun> {
         let log = dir.join(EVENTS_FILE);
-        match std::fs::symlink_metadata(&log) {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::NotARun {
-                    path: dir.to_owned(),
-                    reason: format!("it has no {EVENTS_FILE} (a run starts with its log)"),
-                });
-            }
-            // A directory that cannot be searched is unreadable, not empty.
-            Err(e) => return Err(Error::io("read", &log, e)),
-        }
         let mut replay = Replay { detail, ..Replay::default() };
         let mut last_by = String::new();
         let end = state::read_log(&log, |event| {
@@ -121,6 +138,12 @@ impl Fleet {
             Ok(())
         })
         .map_err(|e| match e {
+            // A directory that cannot be searched is unreadable (74), not empty: only a log that
+            // is not there makes a directory that is not a run.
+            Error::NoSuchFile { path } if path == log => Error::NotARun {
+                path: dir.to_owned(),
+                reason: format!("it has no {EVENTS_FILE} (a run starts with its log)"),
+            },
             // Without a valid first event there is no run, only a file that looks like a log.
             Error::DamagedState { line: 1, reason, .. } => {
                 Error::NotARun { path: dir.to_owned(), reason: format!("its log has no valid first event ({reason})") }
@@ -262,23 +285,26 @@ fn severity(code: u8) -> u8 {
     }
 }
 
+/// What an overview saw: how many entries, and the errors of those that were not runs.
+pub(crate) struct Tally {
+    pub(crate) entries: usize,
+    pub(crate) problems: Vec<Error>,
+}
+
 /// After every row is printed: `Ok` when every entry was a run, else the error that carries the
 /// worst problem's exit code.
-pub(crate) fn finish(rows: Vec<Row>) -> Result<()> {
-    let entries = rows.len();
-    let mut problems = 0;
+pub(crate) fn finish(tally: Tally) -> Result<()> {
+    let Tally { entries, problems } = tally;
+    let count = problems.len();
     let mut worst: Option<Error> = None;
-    for row in rows {
-        if let Row::Problem(problem) = row {
-            problems += 1;
-            let code = problem.error.exit_code();
-            if worst.as_ref().is_none_or(|w| severity(code) > severity(w.exit_code())) {
-                worst = Some(problem.error);
-            }
+    for error in problems {
+        let code = error.exit_code();
+        if worst.as_ref().is_none_or(|w| severity(code) > severity(w.exit_code())) {
+            worst = Some(error);
         }
     }
     match worst {
         None => Ok(()),
-        Some(worst) => Err(Error::RunsWithProblems { problems, entries, worst: Box::new(worst) }),
+        Some(worst) => Err(Error::RunsWithProblems { problems: count, entries, worst: Box::new(worst) }),
     }
 }

@@ -65,7 +65,14 @@ struct Chunks<R> {
     reader: R,
     /// The start of a line whose newline is not read yet.
     carry: Vec<u8>,
+    /// How much the next read asks for: small at first, so that a short log (an overview reads
+    /// a thousand of them) is not read into 128 KiB of freshly zeroed memory; doubling up to
+    /// [`CHUNK_BYTES`] for a long one.
+    want: usize,
 }
+
+/// The first read of a log.
+const FIRST_READ_BYTES: usize = 16 * 1024;
 
 impl<R: Read> Chunks<R> {
     /// Replaces `lines` with the next whole lines.
@@ -91,7 +98,8 @@ impl<R: Read> Chunks<R> {
     /// Appends up to `CHUNK_BYTES` more bytes to `bytes`; returns how many (0 at the end).
     fn fill(&mut self, bytes: &mut Vec<u8>) -> io::Result<usize> {
         let start = bytes.len();
-        bytes.resize(start + CHUNK_BYTES, 0);
+        bytes.resize(start + self.want, 0);
+        self.want = (self.want * 2).min(CHUNK_BYTES);
         let mut filled = start;
         let result = loop {
             match self.reader.read(&mut bytes[filled..]) {
@@ -121,7 +129,7 @@ fn check_log(reader: impl Read, path: &Path, mut visit: impl FnMut(&EventRef<'_>
         line: usize::try_from(line).unwrap_or(usize::MAX),
         reason,
     };
-    let mut chunks = Chunks { reader, carry: Vec::new() };
+    let mut chunks = Chunks { reader, carry: Vec::new(), want: FIRST_READ_BYTES };
     let mut lines = Vec::new();
     loop {
         match chunks.next_into(&mut lines).map_err(|e| Error::io("read", path, e))? {

@@ -110,8 +110,9 @@ fn scan_tree(base: &Path, provider: Option<&str>, archived: bool, found: &mut Ve
         Err(e) => return Err(Error::io("list", base, e)),
     };
     let levels = if archived { 3 } else { 2 };
-    let mut stack: Vec<(PathBuf, Vec<String>)> = providers.into_iter().map(|p| (p, Vec::new())).collect();
-    while let Some((path, mut names)) = stack.pop() {
+    let mut stack: Vec<(PathBuf, io::Result<fs::FileType>, Vec<String>)> =
+        providers.into_iter().map(|(p, t)| (p, t, Vec::new())).collect();
+    while let Some((path, file_type, mut names)) = stack.pop() {
         names.push(name_of(&path));
         if names.len() == 1 && provider.is_some_and(|wanted| wanted != names[0]) {
             continue;
@@ -127,8 +128,10 @@ fn scan_tree(base: &Path, provider: Option<&str>, archived: bool, found: &mut Ve
             },
             problem,
         };
-        let meta = match fs::symlink_metadata(&path) {
-            Ok(meta) => meta,
+        // The type read with the directory's entries (no `lstat` each, where the file system
+        // gives it; `DirEntry::file_type` asks otherwise): never follows a link.
+        let file_type = match file_type {
+            Ok(file_type) => file_type,
             Err(e) => {
                 found.push(entry(Some(Error::io("inspect", &path, e))));
                 continue;
@@ -139,17 +142,17 @@ fn scan_tree(base: &Path, provider: Option<&str>, archived: bool, found: &mut Ve
         } else {
             ["a provider's runs", "a run", ""]
         }[names.len() - 1];
-        if meta.file_type().is_symlink() {
+        if file_type.is_symlink() {
             let reason = format!("a symbolic link where {what} belongs; links are never followed");
             found.push(entry(Some(Error::NotARun { path: path.clone(), reason })));
-        } else if !meta.is_dir() {
+        } else if !file_type.is_dir() {
             let reason = format!("a file where the directory of {what} belongs");
             found.push(entry(Some(Error::NotARun { path: path.clone(), reason })));
         } else if names.len() == levels {
             found.push(entry(None));
         } else {
             match entries(&path) {
-                Ok(children) => stack.extend(children.into_iter().map(|c| (c, names.clone()))),
+                Ok(children) => stack.extend(children.into_iter().map(|(c, t)| (c, t, names.clone()))),
                 Err(e) => found.push(entry(Some(Error::io("list", &path, e)))),
             }
         }
@@ -157,9 +160,10 @@ fn scan_tree(base: &Path, provider: Option<&str>, archived: bool, found: &mut Ve
     Ok(())
 }
 
-/// The paths of a directory's entries; errors listing it are the caller's to name.
-fn entries(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    fs::read_dir(dir)?.map(|entry| entry.map(|e| e.path())).collect()
+/// The paths of a directory's entries, each with its type (not following links); errors listing
+/// it are the caller's to name.
+fn entries(dir: &Path) -> io::Result<Vec<(PathBuf, io::Result<fs::FileType>)>> {
+    fs::read_dir(dir)?.map(|entry| entry.map(|e| (e.path(), e.file_type()))).collect()
 }
 
 /// The last component of a path, as text.
