@@ -303,8 +303,8 @@ impl Session {
         let provider = self.provider().to_owned();
         let dir = existing_run_dir(&self.state, &provider, account)?;
         let lock = RunLock::acquire(&dir, &provider, account)?;
-        let (replay, end) = state::replay(&dir, Detail::Summary)?;
-        let appender = state::open_log_for_append(&dir, &end)?;
+        // A write checks every byte of the log, through the checkpoint the last write left.
+        let (replay, end, appender) = state::open_for_write(&dir)?;
         let mut run = ActiveRun {
             provider,
             account: account.to_owned(),

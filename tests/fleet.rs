@@ -549,7 +549,11 @@ fn shared_state(env: &Env) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
     git_ok(env, &seed, &["add", "-A"]);
     git_ok(env, &seed, &["commit", "-q", "-m", "start 1111"]);
     let ignored = git_ok(env, &seed, &["status", "--porcelain", "--ignored"]);
-    assert_eq!(ignored.trim(), "!! runs/small/1111/lock", "only the lock is left out");
+    assert_eq!(
+        ignored.lines().collect::<Vec<_>>(),
+        ["!! runs/small/1111/checkpoint", "!! runs/small/1111/lock"],
+        "only the lock and the writer's checkpoint are left out"
+    );
     git_ok(env, env.dir.path(), &["clone", "-q", "--bare", "seed", "origin.git"]);
     let a = env.dir.path().join("a");
     let b = env.dir.path().join("b");

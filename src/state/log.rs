@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::checkpoint::Checkpoint;
 use super::dir::refuse_symlink;
 use super::event::{EventKind, EventRef};
 use super::{GENESIS_HASH, STATE_VERSION, compact_reader};
@@ -37,12 +38,40 @@ pub fn read_log(path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> 
         io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
         _ => Error::io("read", path, e),
     })?;
-    check_log(file, path, visit)
+    check_log(file, path, None, visit)
 }
 
 /// `read_log` over bytes already in memory (fuzzing, tests); `path` only names them in errors.
 pub fn parse_log(bytes: &[u8], path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
-    check_log(bytes, path, visit)
+    check_log(bytes, path, None, visit)
+}
+
+/// What a writer trusts of a log it wrote before (see `checkpoint`), and the CRC it carries on.
+pub(crate) struct Trust {
+    /// Up to its `len`, lines are checked against the checkpoint instead of the hash chain.
+    pub(crate) checkpoint: Option<Checkpoint>,
+    /// CRC-32 of the whole lines read so far.
+    pub(crate) crc: crc32fast::Hasher,
+    /// Set when the checkpoint does not match the log: the read stopped there, and must be made
+    /// again without it.
+    pub(crate) stale: bool,
+}
+
+/// `read_log` for a writer: the lines up to `trust`'s checkpoint are parsed and checked against
+/// it (their bytes' CRC, the last one's sha256 and sequence number) rather than hashed one by
+/// one; the lines after it are checked as `read_log` checks them. A checkpoint that does not
+/// match stops the read with `trust.stale` set.
+pub(crate) fn read_log_trusting(
+    path: &Path,
+    trust: &mut Trust,
+    visit: impl FnMut(&EventRef<'_>) -> Result<()>,
+) -> Result<LogEnd> {
+    refuse_symlink(path)?;
+    let file = File::open(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
+        _ => Error::io("read", path, e),
+    })?;
+    check_log(file, path, Some(trust), visit)
 }
 
 /// How much of a log is read at a time.
@@ -120,7 +149,15 @@ impl<R: Read> Chunks<R> {
 }
 
 /// Reads a log, checks its lines against each other and hands their events to `visit`.
-fn check_log(reader: impl Read, path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+fn check_log(
+    reader: impl Read,
+    path: &Path,
+    mut trust: Option<&mut Trust>,
+    mut visit: impl FnMut(&EventRef<'_>) -> Result<()>,
+) -> Result<LogEnd> {
+    // The length up to which lines are trusted to the checkpoint, and whether it was reached.
+    let trusted_len = trust.as_ref().and_then(|t| t.checkpoint.as_ref()).map_or(0, |c| c.len);
+    let mut reached = trusted_len == 0;
     let mut end = LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None };
     // The chain is checked on raw digests; hex is made once, for the head.
     let mut last_digest = [0u8; 32];
@@ -150,13 +187,39 @@ fn check_log(reader: impl Read, path: &Path, mut visit: impl FnMut(&EventRef<'_>
             if body.len() > MAX_LINE_BYTES {
                 return Err(damaged(number, format!("line is longer than {MAX_LINE_BYTES} bytes")));
             }
-            let event = parse_line(body, number, &last_digest).map_err(|reason| damaged(number, reason))?;
+            let line_end = end.len + body.len() as u64 + 1;
+            let trusted = line_end <= trusted_len;
+            if !trusted && !reached {
+                // The checkpoint's length falls inside a line: it is not of this log.
+                return Ok(stale(trust, end));
+            }
+            let event = parse_line(body, number, &last_digest, !trusted).map_err(|reason| damaged(number, reason))?;
             visit(&event)?;
-            last_digest = sha256(body);
+            if let Some(trust) = trust.as_deref_mut() {
+                trust.crc.update(&lines[start..=newline]);
+            }
+            if !trusted || line_end == trusted_len {
+                last_digest = sha256(body);
+            }
+            if trusted && line_end == trusted_len {
+                let trust = trust.as_deref_mut().expect("a trusted line has a checkpoint");
+                let checkpoint = trust.checkpoint.as_ref().expect("a trusted line has a checkpoint");
+                let holds = event.seq == checkpoint.seq
+                    && hex_matches(&checkpoint.head, &last_digest)
+                    && trust.crc.clone().finalize() == checkpoint.crc;
+                if !holds {
+                    return Ok(stale(Some(trust), end));
+                }
+                reached = true;
+            }
             end.count = number;
             end.len += (body.len() + 1) as u64;
             start = newline + 1;
         }
+    }
+    if !reached {
+        // The log ends before the checkpoint: it is not of this log.
+        return Ok(stale(trust, end));
     }
     if end.count > 0 {
         end.last_hash = to_hex(&last_digest);
@@ -170,8 +233,22 @@ fn check_log(reader: impl Read, path: &Path, mut visit: impl FnMut(&EventRef<'_>
     Ok(end)
 }
 
-/// Parses one line and checks it against its place in the chain.
-fn parse_line<'a>(body: &'a [u8], number: u64, prev_digest: &[u8; 32]) -> std::result::Result<EventRef<'a>, String> {
+/// Marks a read as stale: its checkpoint does not match the log.
+fn stale(trust: Option<&mut Trust>, end: LogEnd) -> LogEnd {
+    if let Some(trust) = trust {
+        trust.stale = true;
+    }
+    end
+}
+
+/// Parses one line and checks it against its place in the chain (its `prev` against
+/// `prev_digest` only with `chain`: a line a checkpoint vouches for is checked through it).
+fn parse_line<'a>(
+    body: &'a [u8],
+    number: u64,
+    prev_digest: &[u8; 32],
+    chain: bool,
+) -> std::result::Result<EventRef<'a>, String> {
     #[derive(Deserialize)]
     struct Version {
         v: u32,
@@ -201,7 +278,7 @@ fn parse_line<'a>(body: &'a [u8], number: u64, prev_digest: &[u8; 32]) -> std::r
             event.seq
         ));
     }
-    if !hex_matches(event.prev.as_ref(), prev_digest) {
+    if chain && !hex_matches(event.prev.as_ref(), prev_digest) {
         return Err(if number == 1 {
             "the first line does not start the hash chain".to_owned()
         } else {
@@ -324,7 +401,7 @@ mod tests {
             (3000, bytes.len() as u64, None, &*expected_head)
         );
 
-        let trickled = check_log(Trickle { bytes: &bytes, calls: 0 }, Path::new("log"), |_| Ok(())).unwrap();
+        let trickled = check_log(Trickle { bytes: &bytes, calls: 0 }, Path::new("log"), None, |_| Ok(())).unwrap();
         assert_eq!(trickled, parse_log(&bytes, Path::new("log"), |_| Ok(())).unwrap());
 
         // A torn tail after several chunks is the tail alone.

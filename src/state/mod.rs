@@ -9,11 +9,13 @@
 //!
 //! The parts: [`event`] (what a line records), [`log`] (reading and checking a log), [`append`]
 //! (writing one), [`lock`] (one process per run), [`replay`] (folding a log into a run's state),
-//! [`dir`] (the state directory and its files), [`scan`] (listing every entry of it, and moving
+//! [`dir`] (the state directory and its files), [`checkpoint`] (where a writer last left the log,
+//! so that the next write need not hash it all again), [`scan`] (listing every entry of it, and moving
 //! runs aside), and [`compact_reader`] (a fast reader of the exact
 //! bytes closeacct writes).
 
 mod append;
+mod checkpoint;
 mod compact_reader;
 mod dir;
 mod event;
@@ -24,6 +26,7 @@ mod scan;
 
 pub(crate) use append::create_log;
 pub use append::{Appender, Sink, open_log_for_append};
+pub(crate) use checkpoint::open_for_write;
 pub use dir::StateDir;
 pub(crate) use dir::{create_private_dir, pin_checklist, pinned_checklist_path, refuse_symlinked_dirs, write_atomic};
 pub use event::EventKind;
