@@ -42,8 +42,9 @@ pub mod testing {
     pub use crate::secrets::{SecretKind, find_secret};
     pub use crate::session::{ActiveRun, OnChange, Session};
     pub use crate::state::{
-        Appender, Detail, EVENTS_FILE, Entry, Event, EventKind, EventRef, LogEnd, RecordedStatus, Replay, RunLock,
-        Sink, StateDir, StepRecord, assert_quick_reader_agrees, open_log_for_append, parse_log, read_log, replay,
+        Appender, Detail, EVENTS_FILE, Entry, Event, EventKind, EventRef, LineAt, LogEnd, RecordedStatus, Replay,
+        RunLock, Sink, StateDir, StepRecord, assert_quick_reader_agrees, open_log_for_append, parse_log, read_log,
+        replay,
     };
     pub use crate::wizard::{Action, STEP_MENU, WAIT_MENU};
 }

@@ -10,7 +10,8 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::progress::{Progress, Status, diff_checklists};
 use crate::state::{
-    self, Appender, Detail, Event, EventKind, LogEnd, Replay, RunLock, StateDir, create_private_dir, pin_checklist,
+    self, Appender, Detail, Event, EventKind, LogEnd, LogLines, Replay, RunLock, StateDir, create_private_dir,
+    pin_checklist,
 };
 
 /// Notes, evidence and reasons longer than this are refused: a note is not a file dump.
@@ -57,6 +58,9 @@ pub(crate) struct ReadRun {
     pub(crate) checklist: Arc<Loaded>,
     /// Differences between the pinned checklist and the current one, if any.
     pub(crate) pending_changes: Vec<String>,
+    /// The log, open to read notes and evidence back by their place: read with
+    /// [`Detail::Lines`], the replay keeps only where they are.
+    pub(crate) lines: Option<LogLines>,
 }
 
 /// What `confirm` (or the wizard) gives besides the step: each blank text counts as none.
@@ -364,6 +368,7 @@ impl Session {
     pub(crate) fn read(self, account: &str, detail: Detail) -> Result<ReadRun> {
         let provider = self.provider().to_owned();
         let dir = existing_run_dir(&self.state, &provider, account)?;
+        let lines = LogLines::open_for(&dir, detail)?;
         let (replay, end) = state::replay(&dir, detail)?;
         let (checklist, pending_changes) = if replay.checklist_sha256 == self.checklist.sha256 {
             (self.checklist, Vec::new())
@@ -373,7 +378,7 @@ impl Session {
             (pinned.unwrap_or(self.checklist), changes)
         };
         let checklist = Arc::new(checklist);
-        Ok(ReadRun { provider, account: account.to_owned(), dir, replay, end, checklist, pending_changes })
+        Ok(ReadRun { provider, account: account.to_owned(), dir, replay, end, checklist, pending_changes, lines })
     }
 
     fn pinned(dir: &std::path::Path, replay: &Replay) -> Result<Option<Loaded>> {
@@ -417,6 +422,7 @@ impl ReadRun {
             end,
             checklist,
             pending_changes: Vec::new(),
+            lines: None,
         })
     }
 }

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::fleet::{self, Fleet, ProblemLine, Row, Summary};
 use crate::report::{self, fleet::FleetReport};
 use crate::session::Session;
-use crate::state::{Detail, StateDir, write_atomic};
+use crate::state::{Detail, EVENTS_FILE, StateDir, write_atomic};
 use crate::ui::Ui;
 
 /// Prints the report, or writes it atomically to `--output`.
@@ -18,14 +18,22 @@ pub(crate) fn cmd_report(ui: &Ui, args: &ReportArgs) -> Result<()> {
     let run = match &args.archived {
         None => {
             let account = session.require_account(args.run.account.as_deref())?;
-            session.read(&account, Detail::Full)?
+            let log = session.state.run_dir(session.provider(), &account).join(EVENTS_FILE);
+            session.read(&account, detail_for(&log))?
         }
         Some(stamp) => {
             let Some(account) = &args.run.account else {
                 return Err(Error::usage("--archived needs --account ACCOUNT"));
             };
             let provider = session.provider().to_owned();
-            Fleet::new(session.state, Some(session.checklist)).read_archived(&provider, account, stamp, Detail::Full)?
+            // An archived run's log is read back by place whatever its size: its size is only
+            // known once the archive is found.
+            Fleet::new(session.state, Some(session.checklist)).read_archived(
+                &provider,
+                account,
+                stamp,
+                Detail::Lines,
+            )?
         }
     };
     if !run.pending_changes.is_empty() {
@@ -36,18 +44,32 @@ pub(crate) fn cmd_report(ui: &Ui, args: &ReportArgs) -> Result<()> {
     }
     let zone = clock::local_zone();
     let built = report::build(&run, clock::now(), &zone);
-    // A JSON report is about as long as the log; sizing the buffer up front saves copying it as
-    // it grows.
-    let mut buffer = Vec::with_capacity(usize::try_from(run.end.len).unwrap_or(0));
-    report::render(&built, args.format, &zone, &mut buffer)
-        .map_err(|e| Error::Internal { message: format!("cannot render the report: {e}") })?;
     match &args.output {
-        None => ui.stdout(&buffer),
+        // Streamed: a report is about as long as the log, and holding it whole doubled the
+        // memory a long run's report takes.
+        None => ui.stdout_with(|mut w| report::render(&built, args.format, &zone, &mut w)),
         Some(path) => {
+            let mut buffer = Vec::with_capacity(usize::try_from(run.end.len).unwrap_or(0));
+            report::render(&built, args.format, &zone, &mut buffer)
+                .map_err(|e| Error::Internal { message: format!("cannot render the report: {e}") })?;
             write_atomic(path, &buffer, 0o600)?;
             ui.status(format_args!("Report written to {}", path.display()));
             Ok(())
         }
+    }
+}
+
+/// Logs longer than this are reported with their notes and evidence read back by place
+/// ([`Detail::Lines`]) rather than held: the memory a report takes stays within twice what
+/// `status` takes however long the run, and a run of ordinary length keeps the speed of holding
+/// them (about 20,000 events fit).
+const HOLD_NOTES_UP_TO_BYTES: u64 = 4 * 1024 * 1024;
+
+/// How much of a run a report replay keeps, by the size of its log.
+fn detail_for(log: &std::path::Path) -> Detail {
+    match std::fs::symlink_metadata(log) {
+        Ok(meta) if meta.len() <= HOLD_NOTES_UP_TO_BYTES => Detail::Full,
+        _ => Detail::Lines,
     }
 }
 

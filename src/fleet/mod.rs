@@ -129,10 +129,11 @@ impl Fleet {
         detail: Detail,
     ) -> Result<FleetRun> {
         let log = dir.join(EVENTS_FILE);
+        let lines = state::LogLines::open_for(dir, detail)?;
         let mut replay = Replay { detail, ..Replay::default() };
         let mut last_by = String::new();
-        let end = state::read_log(&log, |event| {
-            replay.apply(event);
+        let end = state::read_log_at(&log, |event, line| {
+            replay.apply_at(event, Some(line));
             last_by.clear();
             last_by.push_str(event.by.as_ref());
             Ok(())
@@ -166,6 +167,7 @@ impl Fleet {
             end,
             checklist,
             pending_changes,
+            lines,
         };
         Ok(FleetRun { run, last_by, place })
     }

@@ -25,7 +25,7 @@ pub(super) fn cell(text: &str) -> String {
 }
 
 /// The reason, attestation, evidence and notes of a step, one table-cell line each.
-fn record_cells(recorded: &Recorded<'_>, zone: &TimeZone) -> Vec<String> {
+fn record_cells(recorded: &Recorded<'_>, zone: &TimeZone) -> io::Result<Vec<String>> {
     let mut lines = Vec::new();
     if let Some(reason) = recorded.skip_reason {
         lines.push(format!("reason: {}", cell(reason)));
@@ -33,13 +33,13 @@ fn record_cells(recorded: &Recorded<'_>, zone: &TimeZone) -> Vec<String> {
     if let Some(account) = recorded.attested {
         lines.push(format!("attested: {}", cell(account)));
     }
-    for (label, text, origin) in recorded.entries(zone) {
+    for (label, text, origin) in recorded.entries(zone)? {
         lines.push(match origin {
-            Some(origin) => format!("{label}: {} ({})", cell(text), cell(&origin)),
-            None => format!("{label}: {}", cell(text)),
+            Some(origin) => format!("{label}: {} ({})", cell(&text), cell(&origin)),
+            None => format!("{label}: {}", cell(&text)),
         });
     }
-    lines
+    Ok(lines)
 }
 
 pub(super) fn render(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> {
@@ -120,7 +120,7 @@ fn stages(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> 
                 // A code span keeps `!` and `_` as written; only a pipe needs its escape in a table.
                 record.push(format!("needs `{}`", when.replace('|', "\\|")));
             }
-            record.extend(record_cells(&step.recorded(), zone));
+            record.extend(record_cells(&step.recorded(), zone)?);
             writeln!(
                 w,
                 "| {} {} (`{}`) | {} | {} |",
@@ -143,7 +143,7 @@ fn unlisted(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()
         writeln!(w, "|---|---|---|")?;
         for step in &r.unlisted_steps {
             let mut record = vec![cell(&step.status_line(zone))];
-            record.extend(record_cells(&step.recorded(), zone));
+            record.extend(record_cells(&step.recorded(), zone)?);
             writeln!(w, "| {} | {} | {} |", cell(&step.id), step.status, record.join("<br>"))?;
         }
     }

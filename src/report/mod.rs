@@ -8,8 +8,10 @@ pub(crate) mod fleet;
 mod markdown;
 mod text;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -19,7 +21,7 @@ use crate::checklist::{Actor, FactKind, Step, StepKind, StepRef};
 use crate::dates::{self, KeyDate};
 use crate::progress::{Counts, Progress, Status};
 use crate::session::ReadRun;
-use crate::state::{EVENTS_FILE, Entry};
+use crate::state::{EVENTS_FILE, Entry, LineAt, LogLines, StepRecord};
 
 /// The version of the JSON report's shape; bumped when a field changes meaning or goes away.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -134,8 +136,58 @@ pub(crate) struct StepReport<'a> {
     pub(crate) skip_reason: Option<String>,
     /// The account typed to confirm an irreversible step.
     pub(crate) attested: Option<String>,
-    pub(crate) notes: &'a [Entry],
-    pub(crate) evidence: &'a [Entry],
+    pub(crate) notes: Entries<'a>,
+    pub(crate) evidence: Entries<'a>,
+}
+
+/// A step's notes or its evidence: held by the replay, or read back from the log by place, one at
+/// a time, as the report is written (a run replayed with `Detail::Lines`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Entries<'a> {
+    Held(&'a [Entry]),
+    Lines { lines: &'a [LineAt], log: &'a LogLines, evidence: bool, operators: &'a [Arc<str>] },
+}
+
+impl<'a> Entries<'a> {
+    /// The notes (or, with `evidence`, the evidence) of a step's record in a run.
+    fn of(run: &'a ReadRun, record: Option<&'a StepRecord>, evidence: bool) -> Entries<'a> {
+        match (record, &run.lines) {
+            (Some(record), Some(log)) => {
+                let lines = if evidence { &record.evidence_lines } else { &record.note_lines };
+                Entries::Lines { lines, log, evidence, operators: &run.replay.operators }
+            }
+            (Some(record), None) => Entries::Held(if evidence { &record.evidence } else { &record.notes }),
+            (None, _) => Entries::Held(&[]),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Entries::Held(entries) => entries.len(),
+            Entries::Lines { lines, .. } => lines.len(),
+        }
+    }
+
+    /// Each entry in order, read back from the log as it is reached.
+    pub(crate) fn iter(self) -> impl Iterator<Item = io::Result<Cow<'a, Entry>>> + 'a {
+        (0..self.len()).map(move |i| match self {
+            Entries::Held(entries) => Ok(Cow::Borrowed(&entries[i])),
+            Entries::Lines { lines, log, evidence, operators } => {
+                log.entry(lines[i], evidence, operators).map(Cow::Owned)
+            }
+        })
+    }
+}
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
+        for entry in self.iter() {
+            seq.serialize_element(&*entry.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
 }
 
 /// The record of a step the run's checklist no longer lists.
@@ -149,8 +201,8 @@ pub(crate) struct UnlistedStep<'a> {
     pub(crate) by: String,
     pub(crate) skip_reason: Option<String>,
     pub(crate) attested: Option<String>,
-    pub(crate) notes: &'a [Entry],
-    pub(crate) evidence: &'a [Entry],
+    pub(crate) notes: Entries<'a>,
+    pub(crate) evidence: Entries<'a>,
 }
 
 /// A changed checklist accepted during the run.
@@ -290,8 +342,8 @@ fn step_report<'a>(run: &'a ReadRun, progress: &Progress<'_>, r: StepRef, step: 
         by,
         skip_reason: record.filter(|_| status == Status::Skipped).and_then(|r| r.reason.clone()),
         attested: record.and_then(|r| r.attested.clone()),
-        notes: record.map(|r| r.notes.as_slice()).unwrap_or_default(),
-        evidence: record.map(|r| r.evidence.as_slice()).unwrap_or_default(),
+        notes: Entries::of(run, record, false),
+        evidence: Entries::of(run, record, true),
     }
 }
 
@@ -310,8 +362,8 @@ fn unlisted_steps(run: &ReadRun) -> Vec<UnlistedStep<'_>> {
             by: record.by.clone(),
             skip_reason: record.reason.clone(),
             attested: record.attested.clone(),
-            notes: &record.notes,
-            evidence: &record.evidence,
+            notes: Entries::of(run, Some(record), false),
+            evidence: Entries::of(run, Some(record), true),
         })
         .collect();
     unlisted.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
@@ -354,8 +406,8 @@ pub(crate) struct Recorded<'r> {
     pub(crate) by: Option<&'r str>,
     pub(crate) skip_reason: Option<&'r str>,
     pub(crate) attested: Option<&'r str>,
-    pub(crate) evidence: &'r [Entry],
-    pub(crate) notes: &'r [Entry],
+    pub(crate) evidence: Entries<'r>,
+    pub(crate) notes: Entries<'r>,
 }
 
 impl StepReport<'_> {
@@ -391,12 +443,17 @@ impl UnlistedStep<'_> {
 
 impl Recorded<'_> {
     /// Evidence then notes, each labelled, with where it came from when that differs from the
-    /// status line (see [`entry_origin`]).
-    pub(crate) fn entries(&self, zone: &TimeZone) -> Vec<(&'static str, &str, Option<String>)> {
+    /// status line (see [`entry_origin`]). Entries read back from the log are read here, one
+    /// step's at a time.
+    pub(crate) fn entries(&self, zone: &TimeZone) -> io::Result<Vec<(&'static str, String, Option<String>)>> {
         [("evidence", self.evidence), ("note", self.notes)]
             .into_iter()
             .flat_map(|(label, entries)| entries.iter().map(move |entry| (label, entry)))
-            .map(|(label, entry)| (label, entry.text.as_str(), entry_origin(entry, self.at, self.by, zone)))
+            .map(|(label, entry)| {
+                let entry = entry?;
+                let origin = entry_origin(&entry, self.at, self.by, zone);
+                Ok((label, entry.into_owned().text, origin))
+            })
             .collect()
     }
 }

@@ -33,10 +33,10 @@ fn record_lines(w: &mut dyn Write, detail: &str, recorded: &Recorded<'_>, zone: 
     if let Some(account) = recorded.attested {
         writeln!(w, "{detail}attested by typing the account {account}")?;
     }
-    for (label, text, origin) in recorded.entries(zone) {
+    for (label, text, origin) in recorded.entries(zone)? {
         match origin {
             Some(origin) => labelled(w, detail, label, &format!("{text} ({origin})"))?,
-            None => labelled(w, detail, label, text)?,
+            None => labelled(w, detail, label, &text)?,
         }
     }
     Ok(())

@@ -32,7 +32,35 @@ pub struct LogEnd {
 
 /// Reads and checks the whole log, handing each event to `visit` in order. Any damage other than a
 /// torn last line is an error naming the line.
-pub fn read_log(path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+pub fn read_log(path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+    read_log_at(path, |event, _| visit(event))
+}
+
+/// Where a line is in the log: its offset and length in bytes (without its newline), in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineAt(u64);
+
+impl LineAt {
+    /// Bits of the length: a line is at most `MAX_LINE_BYTES`, 2^20.
+    const LEN_BITS: u32 = 21;
+
+    fn new(offset: u64, len: usize) -> LineAt {
+        LineAt(offset << Self::LEN_BITS | len as u64)
+    }
+
+    /// The offset of the line's first byte.
+    pub(crate) fn offset(self) -> u64 {
+        self.0 >> Self::LEN_BITS
+    }
+
+    /// The line's length, without its newline.
+    pub(crate) fn len(self) -> usize {
+        usize::try_from(self.0 & ((1 << Self::LEN_BITS) - 1)).expect("a line length fits")
+    }
+}
+
+/// `read_log`, telling `visit` where each event's line is.
+pub(crate) fn read_log_at(path: &Path, visit: impl FnMut(&EventRef<'_>, LineAt) -> Result<()>) -> Result<LogEnd> {
     refuse_symlink(path)?;
     let file = File::open(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
@@ -42,8 +70,8 @@ pub fn read_log(path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> 
 }
 
 /// `read_log` over bytes already in memory (fuzzing, tests); `path` only names them in errors.
-pub fn parse_log(bytes: &[u8], path: &Path, visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
-    check_log(bytes, path, None, visit)
+pub fn parse_log(bytes: &[u8], path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
+    check_log(bytes, path, None, |event, _| visit(event))
 }
 
 /// What a writer trusts of a log it wrote before (see `checkpoint`), and the CRC it carries on.
@@ -64,14 +92,14 @@ pub(crate) struct Trust {
 pub(crate) fn read_log_trusting(
     path: &Path,
     trust: &mut Trust,
-    visit: impl FnMut(&EventRef<'_>) -> Result<()>,
+    mut visit: impl FnMut(&EventRef<'_>) -> Result<()>,
 ) -> Result<LogEnd> {
     refuse_symlink(path)?;
     let file = File::open(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
         _ => Error::io("read", path, e),
     })?;
-    check_log(file, path, Some(trust), visit)
+    check_log(file, path, Some(trust), |event, _| visit(event))
 }
 
 /// How much of a log is read at a time.
@@ -153,7 +181,7 @@ fn check_log(
     reader: impl Read,
     path: &Path,
     mut trust: Option<&mut Trust>,
-    mut visit: impl FnMut(&EventRef<'_>) -> Result<()>,
+    mut visit: impl FnMut(&EventRef<'_>, LineAt) -> Result<()>,
 ) -> Result<LogEnd> {
     // The length up to which lines are trusted to the checkpoint, and whether it was reached.
     let trusted_len = trust.as_ref().and_then(|t| t.checkpoint.as_ref()).map_or(0, |c| c.len);
@@ -194,7 +222,7 @@ fn check_log(
                 return Ok(stale(trust, end));
             }
             let event = parse_line(body, number, &last_digest, !trusted).map_err(|reason| damaged(number, reason))?;
-            visit(&event)?;
+            visit(&event, LineAt::new(end.len, body.len()))?;
             if let Some(trust) = trust.as_deref_mut() {
                 trust.crc.update(&lines[start..=newline]);
             }
@@ -401,7 +429,7 @@ mod tests {
             (3000, bytes.len() as u64, None, &*expected_head)
         );
 
-        let trickled = check_log(Trickle { bytes: &bytes, calls: 0 }, Path::new("log"), None, |_| Ok(())).unwrap();
+        let trickled = check_log(Trickle { bytes: &bytes, calls: 0 }, Path::new("log"), None, |_, _| Ok(())).unwrap();
         assert_eq!(trickled, parse_log(&bytes, Path::new("log"), |_| Ok(())).unwrap());
 
         // A torn tail after several chunks is the tail alone.

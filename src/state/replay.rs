@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::EVENTS_FILE;
 use super::event::{Event, EventKind, own};
-use super::log::{LogEnd, read_log};
+use super::log::{LineAt, LogEnd, read_log_at};
 use crate::error::Result;
 
 /// How much of a run a replay keeps.
@@ -21,6 +21,10 @@ pub enum Detail {
     /// Statuses, facts and times, without notes and evidence: what `status`, `verify` and the
     /// wizard use. A long run replays in less time and memory.
     Summary,
+    /// What `Summary` keeps, and where in the log each note and piece of evidence is, not its
+    /// text: a report of a long run reads them back a step at a time (`LogLines`), so its memory
+    /// does not grow with everything ever noted.
+    Lines,
 }
 
 /// What a run's log says, folded: the facts, each step's record, and the log's head.
@@ -62,6 +66,9 @@ pub struct StepRecord {
     pub reason: Option<String>,
     pub attested: Option<String>,
     pub waiting_since: Option<Timestamp>,
+    /// Where the notes and the evidence are in the log, with [`Detail::Lines`] (else empty).
+    pub note_lines: Vec<LineAt>,
+    pub evidence_lines: Vec<LineAt>,
 }
 
 /// A note or a piece of evidence, with when and by whom.
@@ -97,6 +104,11 @@ impl RecordedStatus {
 impl Replay {
     /// Folds one event into the state.
     pub fn apply<S: AsRef<str>>(&mut self, event: &Event<S>) {
+        self.apply_at(event, None);
+    }
+
+    /// Folds one event read from the log at `line` into the state.
+    pub(crate) fn apply_at<S: AsRef<str>>(&mut self, event: &Event<S>, line: Option<LineAt>) {
         fn set(target: &mut String, value: &impl AsRef<str>) {
             target.clear();
             target.push_str(value.as_ref());
@@ -113,6 +125,7 @@ impl Replay {
             new
         };
         let keep = self.detail == Detail::Full;
+        let line = line.filter(|_| self.detail == Detail::Lines);
         let entry = |text: &S| Entry { at, by: Arc::clone(&operator), text: text.as_ref().to_owned() };
         match &event.kind {
             EventKind::RunStarted { provider, account, checklist_sha256, .. } => {
@@ -141,6 +154,10 @@ impl Replay {
                 if let Some(evidence) = evidence.as_ref().filter(|_| keep) {
                     record.evidence.push(entry(evidence));
                 }
+                if let Some(line) = line {
+                    record.note_lines.extend(note.as_ref().map(|_| line));
+                    record.evidence_lines.extend(evidence.as_ref().map(|_| line));
+                }
                 if let Some(attested) = attested {
                     record.attested = Some(own(attested));
                 }
@@ -165,11 +182,14 @@ impl Replay {
                 if let Some(note) = note.as_ref().filter(|_| keep) {
                     record.notes.push(entry(note));
                 }
+                record.note_lines.extend(line.filter(|_| note.is_some()));
                 set(self.last_step.get_or_insert_with(String::new), step);
             }
             EventKind::NoteAdded { step, note } => {
                 let entry = keep.then(|| entry(note));
-                self.record(step.as_ref(), at, by).notes.extend(entry);
+                let record = self.record(step.as_ref(), at, by);
+                record.notes.extend(entry);
+                record.note_lines.extend(line);
             }
             EventKind::ChecklistAccepted { checklist_sha256, changes, .. } => {
                 set(&mut self.checklist_sha256, checklist_sha256);
@@ -200,6 +220,8 @@ impl StepRecord {
             reason: None,
             attested: None,
             waiting_since: None,
+            note_lines: Vec::new(),
+            evidence_lines: Vec::new(),
         }
     }
 }
@@ -207,8 +229,8 @@ impl StepRecord {
 /// Reads a run's log into a replay that keeps `detail`.
 pub fn replay(dir: &Path, detail: Detail) -> Result<(Replay, LogEnd)> {
     let mut state = Replay { detail, ..Replay::default() };
-    let end = read_log(&dir.join(EVENTS_FILE), |event| {
-        state.apply(event);
+    let end = read_log_at(&dir.join(EVENTS_FILE), |event, line| {
+        state.apply_at(event, Some(line));
         Ok(())
     })?;
     Ok((state, end))
