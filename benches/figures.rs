@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use closeacct::testing::Progress;
-use closeacct::testing::{EVENTS_FILE, EventKind, StateDir};
+use closeacct::testing::{Appender, EVENTS_FILE, EventKind, Sink, StateDir, read_log};
 use closeacct::testing::{Loaded, generate_for_benchmarks};
 use closeacct::testing::{OnChange, Session};
 
@@ -138,23 +138,51 @@ fn release_binary() -> PathBuf {
     target.join("release/closeacct")
 }
 
+/// A log of `kinds` appended after the run's first line: written and chained exactly as closeacct
+/// writes them, but without an fsync per line, which made building the benchmark's logs take
+/// most of its time (the cost of a durable append is measured on its own).
+fn append_unsynced(dir: &Path, kinds: impl Iterator<Item = EventKind>) {
+    struct Unsynced(std::fs::File);
+    impl Sink for Unsynced {
+        fn append(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+            std::io::Write::write_all(&mut self.0, bytes)
+        }
+        fn sync(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn truncate(&mut self, len: u64) -> std::io::Result<()> {
+            self.0.set_len(len)
+        }
+    }
+    let path = dir.join(EVENTS_FILE);
+    let end = read_log(&path, |_| Ok(())).unwrap();
+    let file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    let mut appender = Appender::new(Box::new(Unsynced(file)), path, &end);
+    let at = closeacct::testing::now();
+    for kind in kinds {
+        appender.append(at, "bench", kind).unwrap();
+    }
+}
+
 /// A run of the generated checklist with `events` events: the start, a fact, then confirmations
 /// and notes cycling over the first steps, so replay does real work on every line.
 fn make_run(session: &Session, account: &str, events: usize) -> PathBuf {
     let checklist = &session.checklist;
-    let mut run = session.create(account).expect("create run");
-    run.record("bench", EventKind::FactAnswered { fact: "org".into(), value: "no".into() }).unwrap();
+    let run = session.create(account).expect("create run");
+    let dir = run.dir.clone();
+    drop(run);
     let ids: Vec<String> = checklist.steps().map(|(_, s)| s.id.get_ref().clone()).take(50).collect();
-    for i in 2..events {
+    let fact = std::iter::once(EventKind::FactAnswered { fact: "org".into(), value: "no".into() });
+    let rest = (2..events).map(|i| {
         let step = ids[i % ids.len()].clone();
-        let kind = if i % 3 == 0 {
+        if i % 3 == 0 {
             EventKind::NoteAdded { step, note: format!("note {i}: checked region ap-northeast-2, ticket CS-{i}") }
         } else {
             EventKind::StepDone { step, note: None, evidence: Some(format!("ticket CS-{i}")), attested: None }
-        };
-        run.record("bench", kind).unwrap();
-    }
-    run.dir.join(EVENTS_FILE)
+        }
+    });
+    append_unsynced(&dir, fact.chain(rest));
+    dir.join(EVENTS_FILE)
 }
 
 fn main() {
@@ -335,7 +363,9 @@ fn hash_lines(path: &Path) {
         carry.extend_from_slice(&buffer[..n]);
         let mut start = 0;
         for newline in memchr::memchr_iter(b'\n', &carry) {
-            digest = sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &carry[start..newline])).into();
+            digest =
+                sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &carry[start..newline]))
+                    .into();
             start = newline + 1;
         }
         carry.drain(..start);
@@ -363,7 +393,11 @@ fn startup_figures(quick: bool, binary: &Path, table: &mut Table) {
     println!("start-up, {rounds} rounds side by side:");
     println!("  true                   {:.2} ms", ms(times[0]));
     println!("  closeacct --version    {:.2} ms ({:.1}x true)", ms(times[1]), ms(times[1]) / ms(times[0]));
-    println!("  closeacct providers    {:.2} ms ({:.1}x true)  [target within 3x true]", ms(times[2]), ms(times[2]) / ms(times[0]));
+    println!(
+        "  closeacct providers    {:.2} ms ({:.1}x true)  [target within 3x true]",
+        ms(times[2]),
+        ms(times[2]) / ms(times[0])
+    );
     table.row(
         "`providers` beside `true`",
         format!("{:.2} ms vs {:.2} ms (`--version`: {:.2} ms)", ms(times[2]), ms(times[0]), ms(times[1])),
@@ -395,7 +429,8 @@ fn confirm_figures(quick: bool, binary: &Path, session: &Session, dir: &Path, ta
             command(binary, state, Some(checklist), &args)
         }
     };
-    let (plain, noted, big) = (confirm("fresh-plain", false), confirm("fresh-note", true), confirm("ten-thousand", false));
+    let (plain, noted, big) =
+        (confirm("fresh-plain", false), confirm("fresh-note", true), confirm("ten-thousand", false));
     let next = || {
         step.set(step.get() + 1);
         Command::new("true")
@@ -403,8 +438,16 @@ fn confirm_figures(quick: bool, binary: &Path, session: &Session, dir: &Path, ta
     let times = time_side_by_side(rounds, &[&plain, &noted, &big, &next]);
     println!("confirm, {rounds} rounds side by side (write + fsync each):");
     println!("  confirm, fresh run              {:.2} ms", ms(times[0]));
-    println!("  confirm --note, fresh run       {:.2} ms ({:.2}x)  [target within 1.5x]", ms(times[1]), ms(times[1]) / ms(times[0]));
-    println!("  confirm, run of 10,000 events   {:.2} ms ({:.2}x)  [target within 2x]", ms(times[2]), ms(times[2]) / ms(times[0]));
+    println!(
+        "  confirm --note, fresh run       {:.2} ms ({:.2}x)  [target within 1.5x]",
+        ms(times[1]),
+        ms(times[1]) / ms(times[0])
+    );
+    println!(
+        "  confirm, run of 10,000 events   {:.2} ms ({:.2}x)  [target within 2x]",
+        ms(times[2]),
+        ms(times[2]) / ms(times[0])
+    );
     table.row(
         "`confirm --note T` beside `confirm`",
         format!("{:.2} ms vs {:.2} ms", ms(times[1]), ms(times[0])),
@@ -448,9 +491,17 @@ fn big_log_figures(quick: bool, binary: &Path, session: &Session, dir: &Path, ta
         std::fs::metadata(&log).unwrap().len() as f64 / 1_048_576.0
     );
     println!("  floor: hash every line  {:.1} ms", ms(times[0]));
-    println!("  status --format json    {:.1} ms ({:.2}x floor), max RSS {status_rss:.1} MiB", ms(times[1]), ms(times[1]) / ms(times[0]));
+    println!(
+        "  status --format json    {:.1} ms ({:.2}x floor), max RSS {status_rss:.1} MiB",
+        ms(times[1]),
+        ms(times[1]) / ms(times[0])
+    );
     println!("  verify                  {:.1} ms ({:.2}x floor)", ms(times[2]), ms(times[2]) / ms(times[0]));
-    println!("  report --format json    {:.1} ms, max RSS {json_rss:.1} MiB ({:.2}x status)", ms(times[3]), json_rss / status_rss);
+    println!(
+        "  report --format json    {:.1} ms, max RSS {json_rss:.1} MiB ({:.2}x status)",
+        ms(times[3]),
+        json_rss / status_rss
+    );
     println!("  report --format text    {:.1} ms ({:.2}x json)", ms(times[4]), ms(times[4]) / ms(times[3]));
     table.row(
         "`status` on 100,000 events beside hashing every line once",
@@ -482,21 +533,26 @@ fn big_log_figures(quick: bool, binary: &Path, session: &Session, dir: &Path, ta
 /// three facts and a few confirmations with evidence and notes (about 20 events).
 fn fleet(dir: &Path, name: &str, count: usize) -> (PathBuf, Vec<PathBuf>) {
     let state = dir.join(name);
-    let session =
-        Session { state: StateDir { root: state.clone() }, checklist: Loaded::builtin("aws").unwrap(), operator: "bench".into() };
+    let session = Session {
+        state: StateDir { root: state.clone() },
+        checklist: Loaded::builtin("aws").unwrap(),
+        operator: "bench".into(),
+    };
     let ids: Vec<String> = session.checklist.steps().map(|(_, s)| s.id.get_ref().clone()).collect();
     let mut logs = Vec::with_capacity(count);
     for i in 0..count {
-        let mut run = session.create(&format!("{:012}", 100_000_000_000 + i)).unwrap();
-        for fact in ["org_management", "org_member", "ri_or_savings_plans"] {
-            run.record("bench", EventKind::FactAnswered { fact: fact.into(), value: "no".into() }).unwrap();
-        }
-        for (n, step) in ids.iter().take(8 + i % 8).enumerate() {
+        let dir = session.create(&format!("{:012}", 100_000_000_000 + i)).unwrap().dir.clone();
+        let facts = ["org_management", "org_member", "ri_or_savings_plans"]
+            .map(|fact| EventKind::FactAnswered { fact: fact.into(), value: "no".into() });
+        let steps = ids.iter().take(8 + i % 8).enumerate().flat_map(|(n, step)| {
             let evidence = Some(format!("ticket CS-{i}-{n}"));
-            run.record("bench", EventKind::StepDone { step: step.clone(), note: None, evidence, attested: None }).unwrap();
-            run.record("bench", EventKind::NoteAdded { step: step.clone(), note: format!("checked region {n}") }).unwrap();
-        }
-        logs.push(run.dir.join(EVENTS_FILE));
+            [
+                EventKind::StepDone { step: step.clone(), note: None, evidence, attested: None },
+                EventKind::NoteAdded { step: step.clone(), note: format!("checked region {n}") },
+            ]
+        });
+        append_unsynced(&dir, facts.into_iter().chain(steps));
+        logs.push(dir.join(EVENTS_FILE));
     }
     (state, logs)
 }
