@@ -124,6 +124,7 @@ fn a_bad_list_starts_nothing_and_names_every_bad_line() {
     env.closeacct(&["start", "--provider", "centurylink", "--accounts-from", fact.to_str().unwrap()])
         .args(&["--fact", "term_commitment=maybe"])
         .status(2);
+    env.closeacct(&["start", "--provider", "centurylink", "--account", "1111", "--format", "json"]).status(2);
     assert!(!env.state().join("runs").exists(), "nothing was started");
 }
 

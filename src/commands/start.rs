@@ -17,6 +17,11 @@ pub(crate) fn cmd_start(ui: &Ui, args: &StartArgs) -> Result<()> {
     if let Some(list) = &args.accounts_from {
         return start_many(ui, args, &session, list);
     }
+    if args.format == DataFormat::Json {
+        return Err(Error::usage(
+            "--format json lists the accounts of --accounts-from; for one run, `closeacct status --account A --format json`",
+        ));
+    }
     let Some(account) = args.run.account.as_deref() else {
         return Err(Error::usage("`start` needs --account ACCOUNT"));
     };
