@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use closeacct::testing::Progress;
+use closeacct::testing::{Appender, EVENTS_FILE, EventKind, Sink, StateDir, read_log};
 use closeacct::testing::{CheckProgress, Interrupt, Options, Plan};
-use closeacct::testing::{EVENTS_FILE, EventKind, StateDir};
 use closeacct::testing::{Loaded, generate_for_benchmarks};
 use closeacct::testing::{OnChange, Session};
 use closeacct::testing::{one_region_argv_for_benchmarks, regions_check_for_benchmarks, run_check};
@@ -129,7 +129,12 @@ fn peak_rss_mib(make: &dyn Fn() -> Command) -> f64 {
     kib / 1024.0
 }
 
+/// The binary measured: `CLOSEACCT_BENCH_BINARY` (to measure another build, such as the one
+/// before a change, with the same figures), else this tree's release build.
 fn release_binary() -> PathBuf {
+    if let Some(binary) = std::env::var_os("CLOSEACCT_BENCH_BINARY") {
+        return PathBuf::from(binary);
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let status = Command::new(env!("CARGO"))
         .args(["build", "--release", "--quiet"])
@@ -141,16 +146,44 @@ fn release_binary() -> PathBuf {
     target.join("release/closeacct")
 }
 
+/// A log of `kinds` appended after the run's first line: written and chained exactly as closeacct
+/// writes them, but without an fsync per line, which made building the benchmark's logs take
+/// most of its time (the cost of a durable append is measured on its own).
+fn append_unsynced(dir: &Path, kinds: impl Iterator<Item = EventKind>) {
+    struct Unsynced(std::fs::File);
+    impl Sink for Unsynced {
+        fn append(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+            std::io::Write::write_all(&mut self.0, bytes)
+        }
+        fn sync(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn truncate(&mut self, len: u64) -> std::io::Result<()> {
+            self.0.set_len(len)
+        }
+    }
+    let path = dir.join(EVENTS_FILE);
+    let end = read_log(&path, |_| Ok(())).unwrap();
+    let file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    let mut appender = Appender::new(Box::new(Unsynced(file)), path, &end);
+    let at = closeacct::testing::now();
+    for kind in kinds {
+        appender.append(at, "bench", kind).unwrap();
+    }
+}
+
 /// A run of the generated checklist with `events` events: the start, a fact, then confirmations
 /// and notes cycling over the first steps, so replay does real work on every line.
 fn make_run(session: &Session, account: &str, events: usize) -> PathBuf {
     let checklist = &session.checklist;
-    let mut run = session.create(account).expect("create run");
-    run.record("bench", EventKind::FactAnswered { fact: "org".into(), value: "no".into() }).unwrap();
+    let run = session.create(account).expect("create run");
+    let dir = run.dir.clone();
+    drop(run);
     let ids: Vec<String> = checklist.steps().map(|(_, s)| s.id.get_ref().clone()).take(50).collect();
-    for i in 2..events {
+    let fact = std::iter::once(EventKind::FactAnswered { fact: "org".into(), value: "no".into() });
+    let rest = (2..events).map(|i| {
         let step = ids[i % ids.len()].clone();
-        let kind = if i % 3 == 0 {
+        if i % 3 == 0 {
             EventKind::NoteAdded { step, note: format!("note {i}: checked region ap-northeast-2, ticket CS-{i}") }
         } else {
             EventKind::StepDone {
@@ -161,14 +194,20 @@ fn make_run(session: &Session, account: &str, events: usize) -> PathBuf {
                 happened_at: None,
                 checks: Vec::new(),
             }
-        };
-        run.record("bench", kind).unwrap();
-    }
-    run.dir.join(EVENTS_FILE)
+        }
+    });
+    append_unsynced(&dir, fact.chain(rest));
+    dir.join(EVENTS_FILE)
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    // The floor of `status`/`verify`: this binary, started again to hash every line of a log once.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--hash-lines") {
+        hash_lines(Path::new(&args[at + 1]));
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
     let runs = if quick { 5 } else { 21 };
     let dir = tempfile::tempdir().unwrap();
     // CLOSEACCT_BENCH_KEEP=1 keeps the generated runs and checklists, for profiling by hand.
@@ -185,10 +224,16 @@ fn main() {
     let binary = release_binary();
     println!("closeacct figures ({runs} repetitions each, median)");
 
+    let mut table = Table::default();
+    startup_figures(quick, &binary, &mut table);
     checklist_figures(runs, dir.path(), &binary);
     let session = resume_figures(runs, quick, dir.path());
     status_figures(runs, dir.path(), &binary, &session);
+    confirm_figures(quick, &binary, &session, dir.path(), &mut table);
+    big_log_figures(quick, &binary, &session, dir.path(), &mut table);
+    fleet_figures(quick, &binary, dir.path(), &mut table);
     check_figures(quick);
+    table.print();
     if keep {
         let _ = dir.keep();
     }
@@ -422,4 +467,299 @@ fn check_figures(quick: bool) {
         cpu / 17.0,
         floor / one.as_secs_f64()
     );
+}
+
+/// The rows of the README's speed table: what, the measured figure, the ratio, its target.
+#[derive(Default)]
+struct Table {
+    rows: Vec<[String; 4]>,
+}
+
+impl Table {
+    fn row(&mut self, what: &str, measured: String, ratio: f64, target: f64) {
+        let verdict = if ratio <= target { "met" } else { "not met" };
+        self.rows.push([what.to_owned(), measured, format!("{ratio:.2}x"), format!("≤ {target}x ({verdict})")]);
+    }
+
+    fn print(&self) {
+        println!("\n| what | measured | ratio | target |\n|---|---|---|---|");
+        for [what, measured, ratio, target] in &self.rows {
+            println!("| {what} | {measured} | {ratio} | {target} |");
+        }
+    }
+}
+
+/// Reads a file as closeacct reads a log (128 KiB at a time) and hashes every line once: the
+/// least a reader that checks the chain must do, as a process of its own.
+fn hash_lines(path: &Path) {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).expect("open log");
+    let mut buffer = vec![0u8; 128 * 1024];
+    let mut carry = Vec::new();
+    let mut digest = [0u8; 32];
+    loop {
+        let n = file.read(&mut buffer).expect("read log");
+        if n == 0 {
+            break;
+        }
+        carry.extend_from_slice(&buffer[..n]);
+        let mut start = 0;
+        for newline in memchr::memchr_iter(b'\n', &carry) {
+            digest =
+                sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), &carry[start..newline]))
+                    .into();
+            start = newline + 1;
+        }
+        carry.drain(..start);
+    }
+    std::hint::black_box(digest);
+}
+
+/// A closeacct command in a state directory, with the generated checklist file.
+fn command(binary: &Path, state: &Path, checklist: Option<&Path>, args: &[&str]) -> Command {
+    let mut c = Command::new(binary);
+    c.args(args).env("CLOSEACCT_STATE_DIR", state).env("USER", "bench");
+    if let Some(file) = checklist {
+        c.arg("--checklist").arg(file);
+    }
+    c
+}
+
+/// Start-up: `providers` (all seven built-in checklists) beside `true` and `--version`.
+fn startup_figures(quick: bool, binary: &Path, table: &mut Table) {
+    let rounds = if quick { 31 } else { 101 };
+    let truth = || Command::new("true");
+    let version = || command(binary, Path::new("/nonexistent"), None, &["--version"]);
+    let providers = || command(binary, Path::new("/nonexistent"), None, &["providers"]);
+    let times = time_side_by_side(rounds, &[&truth, &version, &providers]);
+    println!("start-up, {rounds} rounds side by side:");
+    println!("  true                   {:.2} ms", ms(times[0]));
+    println!("  closeacct --version    {:.2} ms ({:.1}x true)", ms(times[1]), ms(times[1]) / ms(times[0]));
+    println!(
+        "  closeacct providers    {:.2} ms ({:.1}x true)  [target within 3x true]",
+        ms(times[2]),
+        ms(times[2]) / ms(times[0])
+    );
+    table.row(
+        "`providers` beside `true`",
+        format!("{:.2} ms vs {:.2} ms (`--version`: {:.2} ms)", ms(times[2]), ms(times[0]), ms(times[1])),
+        ms(times[2]) / ms(times[0]),
+        3.0,
+    );
+}
+
+/// `confirm` on a fresh run and on a run of 10,000 events, and `confirm --note` beside `confirm`,
+/// side by side: each round confirms the next step of three runs.
+fn confirm_figures(quick: bool, binary: &Path, session: &Session, dir: &Path, table: &mut Table) {
+    let rounds = if quick { 21 } else { 101 };
+    let checklist = dir.join("confirm.toml");
+    std::fs::write(&checklist, &session.checklist.text).unwrap();
+    // Steps 0..49 done, as `make_run` leaves them; step 50 on is next, in order.
+    make_run(session, "fresh-plain", 60);
+    make_run(session, "fresh-note", 60);
+    make_run(session, "ten-thousand", 10_000);
+    let state = &session.state.root;
+    let step = &std::cell::Cell::new(50);
+    let checklist = &checklist;
+    let confirm = |account: &'static str, note: bool| {
+        move || {
+            let step = format!("step-{}", step.get());
+            let mut args = vec!["confirm", "--account", account, step.as_str()];
+            if note {
+                args.extend(["--note", "checked every region; ticket CS-2026-11-0042 closed by ana@example.com"]);
+            }
+            command(binary, state, Some(checklist), &args)
+        }
+    };
+    let (plain, noted, big) =
+        (confirm("fresh-plain", false), confirm("fresh-note", true), confirm("ten-thousand", false));
+    let next = || {
+        step.set(step.get() + 1);
+        Command::new("true")
+    };
+    let times = time_side_by_side(rounds, &[&plain, &noted, &big, &next]);
+    println!("confirm, {rounds} rounds side by side (write + fsync each):");
+    println!("  confirm, fresh run              {:.2} ms", ms(times[0]));
+    println!(
+        "  confirm --note, fresh run       {:.2} ms ({:.2}x)  [target within 1.5x]",
+        ms(times[1]),
+        ms(times[1]) / ms(times[0])
+    );
+    println!(
+        "  confirm, run of 10,000 events   {:.2} ms ({:.2}x)  [target within 2x]",
+        ms(times[2]),
+        ms(times[2]) / ms(times[0])
+    );
+    table.row(
+        "`confirm --note T` beside `confirm`",
+        format!("{:.2} ms vs {:.2} ms", ms(times[1]), ms(times[0])),
+        ms(times[1]) / ms(times[0]),
+        1.5,
+    );
+    table.row(
+        "`confirm` on a run of 10,000 events beside a fresh run",
+        format!("{:.2} ms vs {:.2} ms", ms(times[2]), ms(times[0])),
+        ms(times[2]) / ms(times[0]),
+        2.0,
+    );
+}
+
+/// `status`, `verify` and `report` on the run of 100,000 events, beside the floor of hashing
+/// every line once in a process of its own; peak RSS of the JSON report beside `status`.
+fn big_log_figures(quick: bool, binary: &Path, session: &Session, dir: &Path, table: &mut Table) {
+    let rounds = if quick { 5 } else { 21 };
+    let checklist = dir.join("big.toml");
+    std::fs::write(&checklist, &session.checklist.text).unwrap();
+    let state = &session.state.root;
+    let log = session.state.root.join("runs").join(session.checklist.id()).join("big-run").join(EVENTS_FILE);
+    let me = std::env::current_exe().unwrap();
+    let floor = || {
+        let mut c = Command::new(&me);
+        c.arg("--hash-lines").arg(&log);
+        c
+    };
+    let run = |args: &'static [&'static str]| {
+        let checklist = checklist.clone();
+        move || command(binary, state, Some(&checklist), args)
+    };
+    let status = run(&["status", "--account", "big-run", "--format", "json"]);
+    let verify = run(&["verify", "--account", "big-run"]);
+    let json = run(&["report", "--account", "big-run", "--format", "json"]);
+    let text = run(&["report", "--account", "big-run", "--format", "text"]);
+    let times = time_side_by_side(rounds, &[&floor, &status, &verify, &json, &text]);
+    let (status_rss, json_rss) = (peak_rss_mib(&status), peak_rss_mib(&json));
+    println!(
+        "100,000 events ({:.1} MiB log), {rounds} rounds side by side:",
+        std::fs::metadata(&log).unwrap().len() as f64 / 1_048_576.0
+    );
+    println!("  floor: hash every line  {:.1} ms", ms(times[0]));
+    println!(
+        "  status --format json    {:.1} ms ({:.2}x floor), max RSS {status_rss:.1} MiB",
+        ms(times[1]),
+        ms(times[1]) / ms(times[0])
+    );
+    println!("  verify                  {:.1} ms ({:.2}x floor)", ms(times[2]), ms(times[2]) / ms(times[0]));
+    println!(
+        "  report --format json    {:.1} ms, max RSS {json_rss:.1} MiB ({:.2}x status)",
+        ms(times[3]),
+        json_rss / status_rss
+    );
+    println!("  report --format text    {:.1} ms ({:.2}x json)", ms(times[4]), ms(times[4]) / ms(times[3]));
+    table.row(
+        "`status` on 100,000 events beside hashing every line once",
+        format!("{:.1} ms vs {:.1} ms", ms(times[1]), ms(times[0])),
+        ms(times[1]) / ms(times[0]),
+        1.3,
+    );
+    table.row(
+        "`verify` on 100,000 events beside hashing every line once",
+        format!("{:.1} ms vs {:.1} ms", ms(times[2]), ms(times[0])),
+        ms(times[2]) / ms(times[0]),
+        1.3,
+    );
+    table.row(
+        "`report --format json` on 100,000 events: peak RSS beside `status`",
+        format!("{json_rss:.1} MiB vs {status_rss:.1} MiB"),
+        json_rss / status_rss,
+        2.0,
+    );
+    table.row(
+        "text report beside the JSON report, 100,000 events",
+        format!("{:.1} ms vs {:.1} ms", ms(times[4]), ms(times[3])),
+        ms(times[4]) / ms(times[3]),
+        1.5,
+    );
+}
+
+/// State directories of 100 and 1,000 runs of the built-in `aws` checklist, each run a start,
+/// three facts and a few confirmations with evidence and notes (about 20 events).
+fn fleet(dir: &Path, name: &str, count: usize) -> (PathBuf, Vec<PathBuf>) {
+    let state = dir.join(name);
+    let session = Session {
+        state: StateDir { root: state.clone() },
+        checklist: Loaded::builtin("aws").unwrap(),
+        operator: "bench".into(),
+    };
+    let ids: Vec<String> = session.checklist.steps().map(|(_, s)| s.id.get_ref().clone()).collect();
+    let mut logs = Vec::with_capacity(count);
+    for i in 0..count {
+        let dir = session.create(&format!("{:012}", 100_000_000_000 + i)).unwrap().dir.clone();
+        let facts = ["org_management", "org_member", "ri_or_savings_plans"]
+            .map(|fact| EventKind::FactAnswered { fact: fact.into(), value: "no".into() });
+        let steps = ids.iter().take(8 + i % 8).enumerate().flat_map(|(n, step)| {
+            let evidence = Some(format!("ticket CS-{i}-{n}"));
+            [
+                EventKind::StepDone {
+                    step: step.clone(),
+                    note: None,
+                    evidence,
+                    attested: None,
+                    happened_at: None,
+                    checks: Vec::new(),
+                },
+                EventKind::NoteAdded { step: step.clone(), note: format!("checked region {n}") },
+            ]
+        });
+        append_unsynced(&dir, facts.into_iter().chain(steps));
+        logs.push(dir.join(EVENTS_FILE));
+    }
+    (state, logs)
+}
+
+/// `status`, `runs` and `report --all` over 100 and 1,000 runs, beside `cat` of all their logs.
+fn fleet_figures(quick: bool, binary: &Path, dir: &Path, table: &mut Table) {
+    let rounds = if quick { 7 } else { 21 };
+    let start = Instant::now();
+    let (small_state, small_logs) = fleet(dir, "fleet-100", 100);
+    let (big_state, big_logs) = fleet(dir, "fleet-1000", 1000);
+    let built = start.elapsed();
+    let cat = |logs: &[PathBuf]| {
+        let mut c = Command::new("cat");
+        c.args(logs);
+        c
+    };
+    let (cat_100, cat_1000) = (|| cat(&small_logs), || cat(&big_logs));
+    let at = |state: &Path, args: &'static [&'static str]| {
+        let state = state.to_path_buf();
+        move || command(binary, &state, None, args)
+    };
+    let status = (at(&small_state, &["status"]), at(&big_state, &["status"]));
+    let runs = (at(&small_state, &["runs"]), at(&big_state, &["runs"]));
+    let report = (at(&small_state, &["report", "--all"]), at(&big_state, &["report", "--all"]));
+    let bytes: u64 = big_logs.iter().map(|l| std::fs::metadata(l).unwrap().len()).sum();
+    // A build from before `runs` and `report --all` (CLOSEACCT_BENCH_BINARY) has `status` only.
+    let fleet_commands = Command::new(binary).args(["runs", "--help"]).output().is_ok_and(|o| o.status.success());
+    let times = if fleet_commands {
+        time_side_by_side(rounds, &[&cat_100, &cat_1000, &status.0, &status.1, &runs.0, &runs.1, &report.0, &report.1])
+    } else {
+        time_side_by_side(rounds, &[&cat_100, &cat_1000, &status.0, &status.1])
+    };
+    println!(
+        "fleet: 100 and 1,000 runs of `aws` ({:.1} MiB of logs for 1,000; built in {:.1} s), {rounds} rounds side by side:",
+        bytes as f64 / 1_048_576.0,
+        built.as_secs_f64()
+    );
+    println!("  cat of all logs        100: {:.1} ms   1,000: {:.1} ms", ms(times[0]), ms(times[1]));
+    for (name, i) in [("status", 2), ("runs", 4), ("report --all", 6)].into_iter().filter(|&(_, i)| i < times.len()) {
+        let (t100, t1000) = (times[i], times[i + 1]);
+        println!(
+            "  {name:<22} 100: {:.1} ms   1,000: {:.1} ms ({:.1}x cat; 100 → 1,000: {:.1}x)  [within 3x cat, ≤ 11x]",
+            ms(t100),
+            ms(t1000),
+            ms(t1000) / ms(times[1]),
+            ms(t1000) / ms(t100)
+        );
+        table.row(
+            &format!("`{name}` over 1,000 runs beside `cat` of their logs"),
+            format!("{:.1} ms vs {:.1} ms", ms(t1000), ms(times[1])),
+            ms(t1000) / ms(times[1]),
+            3.0,
+        );
+        table.row(
+            &format!("`{name}`: 1,000 runs beside 100"),
+            format!("{:.1} ms vs {:.1} ms", ms(t1000), ms(t100)),
+            ms(t1000) / ms(t100),
+            11.0,
+        );
+    }
 }

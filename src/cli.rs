@@ -44,11 +44,18 @@ pub(crate) enum Command {
     /// Show the progress of one run or of all runs
     Status(StatusArgs),
     /// Print the completed checklist: who confirmed what, when, and the dates to watch
+    #[command(mut_arg("provider", |a| a.required_unless_present_any(["checklist", "all"])))]
     Report(ReportArgs),
     /// Check the integrity of a run's state file (sequence numbers and hash chain)
     Verify(VerifyArgs),
     /// Run a step's read-only checks and record what they find (shows the commands; runs them with --yes)
     Check(CheckArgs),
+    /// List runs: progress, what they wait on, the next key date, the last activity and who
+    Runs(RunsArgs),
+    /// Move a complete run to the archive (kept, readable and reportable; never deleted)
+    Archive(ArchiveArgs),
+    /// Move a run to the state directory's trash, after you type its account (nothing is deleted)
+    Remove(RemoveArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -209,6 +216,13 @@ pub(crate) struct StartArgs {
     /// Reopen the run if it is complete and a --fact changes an answer
     #[arg(long)]
     pub(crate) reopen: bool,
+    /// Start one run per account listed in FILE (one a line; blank lines and `#` comments
+    /// ignored; `-` reads standard input); every line is checked before anything starts
+    #[arg(long, value_name = "FILE", conflicts_with = "account")]
+    pub(crate) accounts_from: Option<PathBuf>,
+    /// Output format: with --accounts-from, `json` lists each account as started or existing
+    #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+    pub(crate) format: DataFormat,
 }
 
 /// `closeacct answer`
@@ -336,6 +350,12 @@ pub(crate) struct ReportArgs {
     /// `closeacct`; `ssh-keygen -Y verify` checks it)
     #[arg(long, value_name = "KEY", requires = "output")]
     pub(crate) sign: Option<PathBuf>,
+    /// Report the archived run: the latest archive of the account, or the one of STAMP
+    #[arg(long, value_name = "STAMP", num_args = 0..=1, default_missing_value = "latest")]
+    pub(crate) archived: Option<String>,
+    /// One row per run (active and archived), with totals: a report for a programme
+    #[arg(long, conflicts_with_all = ["account", "archived"])]
+    pub(crate) all: bool,
 }
 
 /// `closeacct verify`
@@ -349,6 +369,9 @@ pub(crate) struct VerifyArgs {
     /// event with sequence number SEQ, whose line has the sha256 HASH
     #[arg(long, value_name = "SEQ:HASH", value_parser = parse_head)]
     pub(crate) head: Option<Head>,
+    /// Verify the archived run: the latest archive of the account, or the one of STAMP
+    #[arg(long, value_name = "STAMP", num_args = 0..=1, default_missing_value = "latest")]
+    pub(crate) archived: Option<String>,
 }
 
 /// A head of a log, as `verify` prints it and `--head` takes it: `12:3f5a…` (64 hex digits).
@@ -387,6 +410,57 @@ pub(crate) struct CheckArgs {
     /// Output format of what the checks found
     #[arg(long, value_enum, default_value_t = DataFormat::Text)]
     pub(crate) format: DataFormat,
+}
+
+/// Which runs `runs` lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RunsState {
+    /// Active runs with steps left
+    Open,
+    /// Active runs with every step resolved
+    Complete,
+    /// Open and complete runs: everything under `runs/`
+    #[default]
+    Active,
+    /// Runs moved to the archive
+    Archived,
+    /// Active and archived runs
+    All,
+}
+
+/// `closeacct runs`
+#[derive(Debug, Args)]
+pub(crate) struct RunsArgs {
+    /// Only runs of this provider
+    #[arg(long, short = 'p', value_name = "ID")]
+    pub(crate) provider: Option<String>,
+    /// Which runs to list
+    #[arg(long, value_enum, default_value_t = RunsState::Active)]
+    pub(crate) state: RunsState,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+    pub(crate) format: DataFormat,
+    #[command(flatten)]
+    pub(crate) checklist: ChecklistArgs,
+    #[command(flatten)]
+    pub(crate) state_dir: StateArgs,
+}
+
+/// `closeacct archive`
+#[derive(Debug, Args)]
+pub(crate) struct ArchiveArgs {
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+}
+
+/// `closeacct remove`
+#[derive(Debug, Args)]
+pub(crate) struct RemoveArgs {
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+    /// The account, typed again, for scripts; without it the account is asked for on the terminal
+    #[arg(long, value_name = "ACCOUNT")]
+    pub(crate) attest: Option<String>,
 }
 
 /// `closeacct completions`

@@ -95,6 +95,27 @@ pub enum Error {
     )]
     NoSuchRun { provider: Option<String>, account: Option<String>, state_dir: PathBuf },
 
+    /// An entry of the state directory that is not a run (a file, a directory without a log).
+    #[error("`{}` is not a run: {reason}", path.display())]
+    NotARun { path: PathBuf, reason: String },
+
+    /// A run directory whose log names another run: a copy (`1111.bak`) or a moved directory.
+    #[error("`{}` holds the log of {recorded}, not of {named} (a copy, or a moved run); nothing was changed", path.display())]
+    MisplacedRun { path: PathBuf, recorded: String, named: String },
+
+    /// A run pinned to a checklist that is neither built in nor given, whose pinned copy is gone.
+    #[error(
+        "the run in `{}` is pinned to checklist sha256 {sha256}, which is neither built in nor kept in the run's directory (`{}` is missing)",
+        dir.display(),
+        file.display()
+    )]
+    UnknownChecklist { dir: PathBuf, file: PathBuf, sha256: String },
+
+    /// Some entries of an overview could not be read as runs; each was shown in its row, and the
+    /// exit code is the worst of theirs.
+    #[error("{problems} of the {entries} entries listed could not be read as runs (marked above); the worst: {worst}")]
+    RunsWithProblems { problems: usize, entries: usize, worst: Box<Error> },
+
     /// A file the command needs does not exist.
     #[error("no such file `{}`", path.display())]
     NoSuchFile { path: PathBuf },
@@ -169,12 +190,17 @@ impl Error {
             | Error::DamagedState { .. }
             | Error::DamagedFile { .. }
             | Error::HeadMismatch { .. }
-            | Error::RefusedInput { .. } => 65,
-            Error::NoSuchRun { .. } | Error::NoSuchFile { .. } => 66,
+            | Error::RefusedInput { .. }
+            | Error::MisplacedRun { .. } => 65,
+            Error::NoSuchRun { .. }
+            | Error::NoSuchFile { .. }
+            | Error::NotARun { .. }
+            | Error::UnknownChecklist { .. } => 66,
             Error::CantCreate { .. } => 73,
             Error::Io { .. } | Error::CompletionNotRecorded { .. } => 74,
             Error::Locked { .. } => 75,
             Error::Unavailable { .. } => 69,
+            Error::RunsWithProblems { worst, .. } => worst.exit_code(),
         }
     }
 
@@ -200,6 +226,9 @@ impl Error {
                 "everything else is recorded; the next closeacct command that records anything records the completion"
                     .to_owned(),
             ),
+            Error::UnknownChecklist { .. } => {
+                Some("give the checklist the run was started with: --checklist FILE".to_owned())
+            }
             Error::NoSuchRun { provider: Some(provider), account: Some(account), .. } => {
                 Some(format!("start it with `closeacct wizard --provider {provider} --account {account}`"))
             }
@@ -297,6 +326,13 @@ mod tests {
             (Error::CantCreate { path: "p".into(), reason: "r".into() }, 73),
             (Error::BadKey { path: "k".into(), reason: "r".into() }, 2),
             (Error::HeadMismatch { path: "p".into(), reason: "r".into() }, 65),
+            (Error::NotARun { path: "p".into(), reason: "r".into() }, 66),
+            (Error::UnknownChecklist { dir: "d".into(), file: "f".into(), sha256: "ab".into() }, 66),
+            (Error::MisplacedRun { path: "p".into(), recorded: "aws/1".into(), named: "aws/1.bak".into() }, 65),
+            (
+                Error::RunsWithProblems { problems: 1, entries: 2, worst: Box::new(Error::io("read", "p", io_err())) },
+                74,
+            ),
             (Error::io("read", "p", io_err()), 74),
             (Error::CompletionNotRecorded { path: "p".into(), source: io_err() }, 74),
             (Error::Locked { provider: "aws".into(), account: "a".into(), pid: "1".into() }, 75),

@@ -12,6 +12,7 @@ mod commands;
 mod dates;
 mod digest;
 mod error;
+mod fleet;
 mod layout;
 mod progress;
 mod prompter;
@@ -43,9 +44,9 @@ pub mod testing {
     pub use crate::secrets::{Finding, SecretKind, VendorKind, find_secret, findings, redact};
     pub use crate::session::{ActiveRun, OnChange, Session};
     pub use crate::state::{
-        Appender, CheckRef, CheckRun, Detail, EVENTS_FILE, Entry, Event, EventKind, EventRef, HistoryEntry, LogEnd,
-        RecordedStatus, Replay, RunLock, Sink, StateDir, StepRecord, assert_quick_reader_agrees, open_log_for_append,
-        parse_log, read_log, replay,
+        Appender, CheckRef, CheckRun, Detail, EVENTS_FILE, Entry, Event, EventKind, EventRef, HistoryEntry, LineAt,
+        LogEnd, RecordedStatus, Replay, RunLock, Sink, StateDir, StepRecord, assert_quick_reader_agrees,
+        open_log_for_append, parse_log, read_log, replay,
     };
     pub use crate::wizard::{Action, RUN_CHECK, STEP_MENU, WAIT_MENU};
 }

@@ -2,6 +2,7 @@
 //! pinned to. Commands and the wizard go through here so the rules are the same for both.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
@@ -13,8 +14,8 @@ use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
 use crate::progress::{Applies, Progress, Status, diff_checklists};
 use crate::state::{
-    self, Appender, CheckRef, Detail, Event, EventKind, LogEnd, Replay, RunLock, StateDir, create_private_dir,
-    pin_checklist, remove_stale_temps,
+    self, Appender, CheckRef, Detail, Event, EventKind, LogEnd, LogLines, Replay, RunLock, StateDir,
+    create_private_dir, pin_checklist, remove_stale_temps,
 };
 use crate::visible::first_unsafe;
 
@@ -52,14 +53,12 @@ pub struct ActiveRun {
     _lock: RunLock,
 }
 
-/// A run locked and read, with nothing written to it: what `--restart` and `archive` move aside.
+/// A run locked and read, with nothing written to it: what `--restart` moves aside.
 pub(crate) struct LockedRun {
     pub(crate) provider: String,
     pub(crate) account: String,
-    pub(crate) dir: PathBuf,
     pub(crate) replay: Replay,
-    pub(crate) end: LogEnd,
-    lock: RunLock,
+    _lock: RunLock,
 }
 
 /// A run opened for reading only: no lock is taken and nothing is written.
@@ -69,10 +68,14 @@ pub(crate) struct ReadRun {
     pub(crate) dir: PathBuf,
     pub(crate) replay: Replay,
     pub(crate) end: LogEnd,
-    /// The checklist the run is pinned to (the current one, or the pinned copy if it changed).
-    pub(crate) checklist: Loaded,
+    /// The checklist the run is pinned to (the current one, or the pinned copy if it changed);
+    /// shared, so that an overview of many runs parses each distinct checklist once.
+    pub(crate) checklist: Arc<Loaded>,
     /// Differences between the pinned checklist and the current one, if any.
     pub(crate) pending_changes: Vec<String>,
+    /// The log, open to read notes and evidence back by their place: read with
+    /// [`Detail::Lines`], the replay keeps only where they are.
+    pub(crate) lines: Option<LogLines>,
 }
 
 /// What `confirm` (or the wizard) gives besides the step: each blank text counts as none.
@@ -240,7 +243,8 @@ impl Session {
         if validate_account(&account).is_err() || !state.run_dir(provider, &account).join(state::EVENTS_FILE).exists() {
             return Ok(None);
         }
-        ReadRun::with_pinned_checklist(state, provider, &account, Detail::Summary).map(|run| Some(run.checklist))
+        ReadRun::with_pinned_checklist(state, provider, &account, Detail::Summary)
+            .map(|run| Some(Arc::unwrap_or_clone(run.checklist)))
     }
 
     /// The checklist named by `--checklist FILE` or the provider id.
@@ -554,6 +558,7 @@ impl Session {
         validate_account(account)?;
         let provider = self.provider().to_owned();
         let dir = self.state.run_dir(&provider, account);
+        self.state.create_if_missing()?;
         create_private_dir(&self.state.root, &dir)?;
         let lock = RunLock::acquire(&dir, &provider, account)?;
         // Another closeacct may have started this run between the caller's check and the lock.
@@ -586,9 +591,15 @@ impl Session {
 
     /// Opens an existing run for writing. A changed checklist is handled by `on_change`.
     pub fn open(&self, account: &str, on_change: OnChange<'_>) -> Result<ActiveRun> {
-        let LockedRun { provider, account, dir, replay, end, lock } = self.lock_run(account)?;
+        let provider = self.provider().to_owned();
+        let dir = existing_run_dir(&self.state, &provider, account)?;
+        let lock = RunLock::acquire(&dir, &provider, account)?;
         remove_stale_temps(&dir)?;
-        let appender = state::open_log_for_append(&dir, &end)?;
+        // A write checks every byte of the log, through the checkpoint the last write left.
+        let (mut replay, end, appender) = state::open_for_write(&dir)?;
+        check_names(&dir, &replay, &provider, account)?;
+        replay.last_line_hashed(&end.last_hash);
+        let account = account.to_owned();
         let mut run = ActiveRun {
             provider,
             account,
@@ -640,8 +651,8 @@ impl Session {
         let provider = self.provider().to_owned();
         let dir = existing_run_dir(&self.state, &provider, account)?;
         let lock = RunLock::acquire(&dir, &provider, account)?;
-        let (replay, end) = replay_checked(&dir, &provider, account, Detail::Summary)?;
-        Ok(LockedRun { provider, account: account.to_owned(), dir, replay, end, lock })
+        let (replay, _) = replay_checked(&dir, &provider, account, Detail::Summary)?;
+        Ok(LockedRun { provider, account: account.to_owned(), replay, _lock: lock })
     }
 
     /// Records `run_completed` once every step is resolved (and not already recorded); returns
@@ -662,6 +673,7 @@ impl Session {
     pub(crate) fn read(self, account: &str, detail: Detail) -> Result<ReadRun> {
         let provider = self.provider().to_owned();
         let dir = existing_run_dir(&self.state, &provider, account)?;
+        let lines = LogLines::open_for(&dir, detail)?;
         let (replay, end) = replay_checked(&dir, &provider, account, detail)?;
         let (checklist, pending_changes) = if replay.checklist_sha256 == self.checklist.sha256 {
             (self.checklist, Vec::new())
@@ -670,28 +682,14 @@ impl Session {
             let changes = self.changes_since(pinned.as_ref(), &replay);
             (pinned.unwrap_or(self.checklist), changes)
         };
-        Ok(ReadRun { provider, account: account.to_owned(), dir, replay, end, checklist, pending_changes })
+        let checklist = Arc::new(checklist);
+        Ok(ReadRun { provider, account: account.to_owned(), dir, replay, end, checklist, pending_changes, lines })
     }
 
     /// The copy of the checklist the run is pinned to, if it is there; its bytes must hash to
     /// what the log pins (an edited copy is damage, exit 65), and a link is refused.
     fn pinned(dir: &Path, replay: &Replay) -> Result<Option<Loaded>> {
-        let path = state::pinned_checklist_path(dir, &replay.checklist_sha256);
-        if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
-            return Ok(None);
-        }
-        let bytes = Loaded::read_file(&path, false)?;
-        let sha256 = sha256_hex(&bytes);
-        if sha256 != replay.checklist_sha256 {
-            return Err(Error::DamagedFile {
-                path,
-                reason: format!(
-                    "this copy of the checklist has sha256 {sha256}, but the log pins {} (the copy was edited after the run pinned it)",
-                    replay.checklist_sha256
-                ),
-            });
-        }
-        Loaded::from_bytes(bytes, &path).map(Some)
+        load_pinned(dir, &replay.checklist_sha256)
     }
 
     /// How this session's checklist differs from `pinned`, the copy the run is pinned to.
@@ -718,8 +716,10 @@ impl ReadRun {
     ) -> Result<ReadRun> {
         let dir = existing_run_dir(state, provider, account)?;
         let (replay, end) = replay_checked(&dir, provider, account, detail)?;
-        let checklist = Session::pinned(&dir, &replay)?
-            .ok_or_else(|| Error::NoSuchFile { path: state::pinned_checklist_path(&dir, &replay.checklist_sha256) })?;
+        let checklist =
+            Arc::new(Session::pinned(&dir, &replay)?.ok_or_else(|| Error::NoSuchFile {
+                path: state::pinned_checklist_path(&dir, &replay.checklist_sha256),
+            })?);
         Ok(ReadRun {
             provider: provider.to_owned(),
             account: account.to_owned(),
@@ -728,6 +728,7 @@ impl ReadRun {
             end,
             checklist,
             pending_changes: Vec::new(),
+            lines: None,
         })
     }
 }
@@ -737,6 +738,13 @@ impl ReadRun {
 /// damage, not that account's run.
 fn replay_checked(dir: &Path, provider: &str, account: &str, detail: Detail) -> Result<(Replay, LogEnd)> {
     let (replay, end) = state::replay(dir, detail)?;
+    check_names(dir, &replay, provider, account)?;
+    Ok((replay, end))
+}
+
+/// Refuses a run whose log records another run than its directory names (a directory renamed
+/// or copied by hand): it would otherwise be read, or written to, as the wrong account.
+fn check_names(dir: &Path, replay: &Replay, provider: &str, account: &str) -> Result<()> {
     if replay.provider != provider || replay.account != account {
         return Err(Error::DamagedFile {
             path: dir.to_owned(),
@@ -747,7 +755,7 @@ fn replay_checked(dir: &Path, provider: &str, account: &str, detail: Detail) -> 
             ),
         });
     }
-    Ok((replay, end))
+    Ok(())
 }
 
 /// The directory of an existing run, checked: a valid account, a log there (exit 66 if not), and
@@ -847,6 +855,27 @@ fn texts(kind: &EventKind) -> Vec<(String, &str)> {
         _ => {}
     }
     texts
+}
+
+/// The copy of the checklist a run in `dir` is pinned to (`sha256`, as its log records it);
+/// `None` when it is missing. A symbolic link, or a copy whose bytes no longer hash to `sha256`
+/// (edited after it was pinned), is refused: exit 65, nothing changed.
+pub(crate) fn load_pinned(dir: &Path, sha256: &str) -> Result<Option<Loaded>> {
+    let path = state::pinned_checklist_path(dir, sha256);
+    if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(None);
+    }
+    let bytes = Loaded::read_file(&path, false)?;
+    let actual = sha256_hex(&bytes);
+    if actual != sha256 {
+        return Err(Error::DamagedFile {
+            path,
+            reason: format!(
+                "this copy of the checklist has sha256 {actual}, but the log pins {sha256} (the copy was edited after the run pinned it)"
+            ),
+        });
+    }
+    Loaded::from_bytes(bytes, &path).map(Some)
 }
 
 #[cfg(test)]

@@ -37,6 +37,13 @@ impl Ui {
         self.stdout(visible(text).as_bytes())
     }
 
+    /// Streams the command's data to stdout through a buffer, for output too long to hold whole
+    /// (a report of a long run); errors are as [`Ui::stdout`]'s.
+    pub(crate) fn stdout_with(&self, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        write(&mut out).and_then(|()| out.flush()).map_err(|e| Error::io("write", "stdout", e))
+    }
+
     /// A line about what the command did, on stderr, unless `--quiet`.
     pub(crate) fn status(&self, line: impl Display) {
         if !self.quiet {

@@ -7,6 +7,7 @@ mod checks;
 mod commands;
 mod common;
 mod durability;
+mod fleet;
 mod reports;
 mod secrets;
 mod trust;

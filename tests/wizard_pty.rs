@@ -965,3 +965,24 @@ fn ctrl_c_while_a_check_runs_kills_its_commands_records_nothing_and_exits_4() {
     }
     assert_eq!(std::fs::read_to_string(env.log("small", "acct-1")).expect("the log"), before, "nothing is recorded");
 }
+
+/// `remove` on a terminal asks for the account to be typed: anything else moves nothing (exit 2);
+/// the account moves the run to the trash.
+#[test]
+fn remove_on_a_terminal_moves_the_run_only_once_the_account_is_typed() {
+    let s = Small::new();
+    s.closeacct("start", &[]).status(0);
+    let remove = ["remove", "--checklist", s.file.as_str(), "--account", "acct-1"];
+    let mut pty = on_terminal(&s.env, 100, true, &remove);
+    pty.expect(r"Type the account acct-1 to move the run small/acct-1 to the trash");
+    pty.type_line("acct-2");
+    pty.expect(r"`acct-2` is not the account `acct-1`; nothing was moved");
+    assert_eq!(pty.wait_exit(), 2);
+    assert!(s.env.log("small", "acct-1").exists(), "nothing was moved");
+    let mut pty = on_terminal(&s.env, 100, true, &remove);
+    pty.expect(r"to the trash");
+    pty.type_line("acct-1");
+    pty.expect(r"Moved the run small/acct-1 to .*trash/small/acct-1/");
+    assert_eq!(pty.wait_exit(), 0);
+    assert!(!s.env.run_dir("small", "acct-1").exists());
+}

@@ -81,6 +81,8 @@ pub(crate) struct Entry<'c> {
     pub(crate) problem: Option<String>,
     /// The loaded user checklist (built-in ones are loaded by the caller, if it needs them).
     pub(crate) user: Option<&'c Loaded>,
+    /// A built-in checklist's text.
+    pub(crate) builtin_text: Option<&'static str>,
 }
 
 impl Catalog {
@@ -163,17 +165,19 @@ impl Catalog {
             ),
             _ => None,
         };
-        let builtin = BUILTIN.iter().map(|(id, file, _)| Entry {
+        let builtin = BUILTIN.iter().map(|(id, file, text)| Entry {
             id,
             origin: Origin::Builtin(file),
             problem: duplicate(id),
             user: None,
+            builtin_text: Some(text),
         });
         let user = self.user.iter().map(|user| Entry {
             id: &user.id,
             origin: Origin::User(user.path.clone()),
             problem: duplicate(&user.id).or_else(|| user.loaded.as_ref().err().map(ToString::to_string)),
             user: user.loaded.as_ref().ok(),
+            builtin_text: None,
         });
         builtin.chain(user).collect()
     }

@@ -10,6 +10,7 @@
 mod catalog;
 mod condition;
 mod load;
+mod outline;
 mod schema;
 mod validate;
 
@@ -17,6 +18,7 @@ pub(crate) use catalog::{Catalog, Entry};
 pub use condition::Condition;
 pub use load::StepRef;
 pub use load::{Loaded, generate_for_benchmarks};
+pub(crate) use outline::{Outline, outline};
 pub use schema::{Actor, Delay, FactKind, Step, StepKind};
 pub use schema::{Checklist, Choice, DetailIf, Fact, FollowUp, Link, Source, SourceEntry, Stage};
 

@@ -2,12 +2,15 @@
 //! them all. Commands never import each other: what two share lives in `Session` or `Ui`.
 
 mod answer;
+mod archive;
 mod check;
 mod checklist;
 mod completions;
 mod confirm;
 mod providers;
+mod remove;
 mod report;
+mod runs;
 mod skip;
 mod start;
 mod status;
@@ -34,6 +37,9 @@ pub(crate) fn dispatch(ui: &Ui, command: Command) -> Result<()> {
         Command::Report(args) => report::cmd_report(ui, &args),
         Command::Verify(args) => verify::cmd_verify(ui, &args),
         Command::Check(args) => check::cmd_check(ui, &args),
+        Command::Runs(args) => runs::cmd_runs(ui, &args),
+        Command::Archive(args) => archive::cmd_archive(ui, &args),
+        Command::Remove(args) => remove::cmd_remove(ui, &args),
         Command::Completions(args) => completions::cmd_completions(ui, &args),
         Command::Man(_) => completions::cmd_man(ui),
     }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::checklist::{Catalog, Entry, Loaded};
+use crate::checklist::{Catalog, Entry, Loaded, Outline, outline};
 use crate::cli::{DataFormat, ProvidersArgs};
 use crate::error::Result;
 use crate::ui::Ui;
@@ -33,6 +33,17 @@ struct Columns {
 }
 
 impl Columns {
+    /// The columns of a built-in checklist, read off its text ([`outline`]) rather than parsing
+    /// and validating all of them at every start; one the outline cannot read is parsed.
+    fn of_builtin(id: &str, text: &str) -> Result<Columns> {
+        match outline(text) {
+            Some(Outline { name, version, stages, steps, source, .. }) => {
+                Ok(Columns { name, version, stages, steps, source })
+            }
+            None => Ok(Columns::of(&Loaded::builtin(id)?)),
+        }
+    }
+
     fn of(loaded: &Loaded) -> Columns {
         Columns {
             name: loaded.checklist.name.clone(),
@@ -68,7 +79,7 @@ fn row<'e>(entry: &'e Entry<'_>) -> Result<ProviderRow<'e>> {
     let columns = match (&entry.problem, entry.user) {
         (Some(_), _) => None,
         (None, Some(user)) => Some(Columns::of(user)),
-        (None, None) => Some(Columns::of(&Loaded::builtin(entry.id)?)),
+        (None, None) => Some(Columns::of_builtin(entry.id, entry.builtin_text.unwrap_or_default())?),
     };
     Ok(ProviderRow { id: entry.id, origin: entry.origin.describe(), problem: entry.problem.clone(), columns })
 }

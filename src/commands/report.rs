@@ -5,22 +5,45 @@ use std::path::{Path, PathBuf};
 use crate::cli::ReportArgs;
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::report;
+use crate::fleet::{self, Fleet, ProblemLine, Row, Summary};
+use crate::report::{self, fleet::FleetReport};
 use crate::session::Session;
 use crate::sign;
-use crate::state::{Detail, check_output_path, write_atomic};
+use crate::state::{Detail, EVENTS_FILE, StateDir, check_output_path, write_atomic};
 use crate::ui::Ui;
 
 /// Prints the report, or writes it atomically to `--output` (and its signature with `--sign`).
 pub(crate) fn cmd_report(ui: &Ui, args: &ReportArgs) -> Result<()> {
+    if args.all {
+        return report_all(ui, args);
+    }
     let session = Session::from_args(&args.run, None)?;
     // Refused before anything is read or written: the report must never overwrite the record.
     let signature_path = args.output.as_ref().map(|path| signature_path(path));
     for path in args.output.iter().chain(signature_path.iter().filter(|_| args.sign.is_some())) {
         check_output_path(&session.state.root, path)?;
     }
-    let account = session.require_account(args.run.account.as_deref())?;
-    let run = session.read(&account, Detail::Full)?;
+    let run = match &args.archived {
+        None => {
+            let account = session.require_account(args.run.account.as_deref())?;
+            let log = session.state.run_dir(session.provider(), &account).join(EVENTS_FILE);
+            session.read(&account, detail_for(&log))?
+        }
+        Some(stamp) => {
+            let Some(account) = &args.run.account else {
+                return Err(Error::usage("--archived needs --account ACCOUNT"));
+            };
+            let provider = session.provider().to_owned();
+            // An archived run's log is read back by place whatever its size: its size is only
+            // known once the archive is found.
+            Fleet::new(session.state, Some(session.checklist)).read_archived(
+                &provider,
+                account,
+                stamp,
+                Detail::Lines,
+            )?
+        }
+    };
     if !run.pending_changes.is_empty() {
         ui.warning(format_args!(
             "the checklist changed since this run began; the report shows the checklist the run is pinned to ({})",
@@ -30,14 +53,16 @@ pub(crate) fn cmd_report(ui: &Ui, args: &ReportArgs) -> Result<()> {
     // Times and key dates in the zone the run recorded: every reader gets the same dates.
     let zone = clock::run_zone(run.replay.zone.as_deref());
     let built = report::build(&run, clock::now(), &zone);
+    let (Some(path), Some(signature_path)) = (&args.output, signature_path) else {
+        // Streamed: a report is about as long as the log, and holding it whole doubled the
+        // memory a long run's report takes.
+        return ui.stdout_with(|mut w| report::render(&built, args.format, &zone, &mut w));
+    };
     // A JSON report is about as long as the log; sizing the buffer up front saves copying it as
     // it grows.
     let mut buffer = Vec::with_capacity(usize::try_from(run.end.len).unwrap_or(0));
     report::render(&built, args.format, &zone, &mut buffer)
         .map_err(|e| Error::Internal { message: format!("cannot render the report: {e}") })?;
-    let (Some(path), Some(signature_path)) = (&args.output, signature_path) else {
-        return ui.stdout(&buffer);
-    };
     let signature = args.sign.as_deref().map(|key| sign::sign(&buffer, key)).transpose()?;
     write_atomic(path, &buffer, 0o600)?;
     ui.status(format_args!("Report written to {}", path.display()));
@@ -59,4 +84,54 @@ fn signature_path(report: &Path) -> PathBuf {
     let mut name = report.as_os_str().to_owned();
     name.push(".sig");
     PathBuf::from(name)
+}
+
+/// Logs longer than this are reported with their notes and evidence read back by place
+/// ([`Detail::Lines`]) rather than held: the memory a report takes stays within twice what
+/// `status` takes however long the run, and a run of ordinary length keeps the speed of holding
+/// them (about 20,000 events fit).
+const HOLD_NOTES_UP_TO_BYTES: u64 = 4 * 1024 * 1024;
+
+/// How much of a run a report replay keeps, by the size of its log.
+fn detail_for(log: &std::path::Path) -> Detail {
+    match std::fs::symlink_metadata(log) {
+        Ok(meta) if meta.len() <= HOLD_NOTES_UP_TO_BYTES => Detail::Full,
+        _ => Detail::Lines,
+    }
+}
+
+/// `report --all`: one row per run, active and archived, and one per entry that is not a
+/// readable run; the exit code is the worst problem's, once the report is out.
+fn report_all(ui: &Ui, args: &ReportArgs) -> Result<()> {
+    let state = StateDir::resolve(args.run.state.state_dir.as_deref())?;
+    if let Some(path) = &args.output {
+        check_output_path(&state.root, path)?;
+    }
+    let given = match &args.run.checklist.checklist {
+        Some(_) => Some(Session::load_checklist(args.run.provider.as_deref(), &args.run.checklist)?),
+        None => None,
+    };
+    let provider = args.run.provider.clone().or_else(|| given.as_ref().map(|g| g.id().to_owned()));
+    let now = clock::now();
+    let zone = clock::local_zone();
+    let mut fleet = Fleet::new(state, given);
+    let mut runs = Vec::new();
+    let mut problems = Vec::new();
+    let tally = fleet.each_row(provider.as_deref(), true, true, |row| match row {
+        Row::Run(run) => runs.push(Summary::of(run, now, &zone)),
+        Row::Problem(problem) => problems.push(ProblemLine::of(problem)),
+    })?;
+    let state_dir = fleet.state.root.display().to_string();
+    let built = FleetReport::new(runs, problems, provider, state_dir, now);
+    let mut buffer = Vec::new();
+    report::fleet::render(&built, args.format, &zone, &mut buffer)
+        .map_err(|e| Error::Internal { message: format!("cannot render the report: {e}") })?;
+    match &args.output {
+        None => ui.stdout(&buffer)?,
+        Some(path) => {
+            write_atomic(path, &buffer, 0o600)?;
+            ui.status(format_args!("Report written to {}", path.display()));
+        }
+    }
+    fleet::finish(tally)
 }

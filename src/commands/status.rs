@@ -11,6 +11,7 @@ use crate::cli::{DataFormat, StatusArgs};
 use crate::clock;
 use crate::dates::{self, KeyDate};
 use crate::error::{Error, Result};
+use crate::fleet::{self, Fleet, Row};
 use crate::layout::{REPORT_WIDTH, fill_hanging};
 use crate::progress::{Counts, Progress, Status};
 use crate::session::{ReadRun, Session};
@@ -38,6 +39,27 @@ struct RunStatus {
     tz: TimeZone,
 }
 
+/// A row of the overview: a run, or an entry that could not be read as one.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Line {
+    Run(Box<RunStatus>),
+    /// Its JSON: `provider`, `account`, `path` and `problem` {`kind`, `message`, `exit_code`}.
+    Problem {
+        provider: String,
+        account: String,
+        path: String,
+        problem: ProblemInfo,
+    },
+}
+
+#[derive(Serialize)]
+struct ProblemInfo {
+    kind: &'static str,
+    message: String,
+    exit_code: u8,
+}
+
 #[derive(Serialize)]
 struct StepLine {
     number: String,
@@ -49,52 +71,60 @@ struct StepLine {
 pub(crate) fn cmd_status(ui: &Ui, args: &StatusArgs) -> Result<()> {
     let state = StateDir::resolve(args.state.state_dir.as_deref())?;
     let now = clock::now();
-    // The checklist loaded to name the run is used again to read it.
-    let mut loaded = None;
-    let runs: Vec<(String, String)> = match (&args.provider, &args.account, &args.checklist.checklist) {
-        (_, Some(account), _) => match Session::load_checklist(args.provider.as_deref(), &args.checklist) {
-            Ok(checklist) => {
-                let run = vec![(checklist.id().to_owned(), account.clone())];
-                loaded = Some(checklist);
-                run
-            }
-            // A run from a checklist file is read against the copy pinned in it.
-            Err(Error::UnknownProvider { provider, .. }) => vec![(provider, account.clone())],
-            Err(e) => return Err(e),
-        },
-        (provider, None, file) => {
-            let provider = match (provider, file) {
-                (Some(p), _) => Some(p.clone()),
-                (None, Some(_)) => Some(Session::load_checklist(None, &args.checklist)?.id().to_owned()),
-                (None, None) => None,
-            };
-            state.runs(provider.as_deref())?
-        }
+    let Some(account) = &args.account else { return status_all(ui, args, state, now) };
+    let (provider, loaded) = match Session::load_checklist(args.provider.as_deref(), &args.checklist) {
+        Ok(checklist) => (checklist.id().to_owned(), Some(checklist)),
+        // A run from a checklist file is read against the copy pinned in it.
+        Err(Error::UnknownProvider { provider, .. }) => (provider, None),
+        Err(e) => return Err(e),
     };
-    if runs.is_empty() {
-        return Err(Error::NoSuchRun {
-            provider: args.provider.clone(),
-            account: args.account.clone(),
-            state_dir: state.root.clone(),
-        });
-    }
-    let mut statuses = Vec::new();
-    for (provider, account) in &runs {
-        let run = read_run(&state, provider, account, args, loaded.take())?;
-        statuses.push(run_status(&run, now));
-    }
-    let detail = args.account.is_some();
+    let status = run_status(&read_run(&state, &provider, account, args, loaded)?, now);
     match args.format {
-        DataFormat::Json if detail => {
-            ui.stdout((serde_json::to_string_pretty(&statuses[0]).expect("status serialises") + "\n").as_bytes())?;
-        }
         DataFormat::Json => {
-            ui.stdout((serde_json::to_string_pretty(&statuses).expect("status serialises") + "\n").as_bytes())?;
+            ui.stdout((serde_json::to_string_pretty(&status).expect("status serialises") + "\n").as_bytes())?;
         }
-        DataFormat::Text if detail => ui.stdout_text(&render_detail(&statuses[0]))?,
-        DataFormat::Text => ui.stdout_text(&render_lines(&statuses))?,
+        DataFormat::Text => ui.stdout_text(&render_detail(&status))?,
     }
-    if args.check && statuses.iter().any(|s| !s.complete) {
+    if args.check && !status.complete {
+        return Err(Error::Incomplete);
+    }
+    Ok(())
+}
+
+/// Every run, one row each, and a row for every entry of the state directory that is not a
+/// readable run: nothing is left out, and the exit code says the worst problem once every row
+/// is printed.
+fn status_all(ui: &Ui, args: &StatusArgs, state: StateDir, now: Timestamp) -> Result<()> {
+    let given = match &args.checklist.checklist {
+        Some(_) => Some(Session::load_checklist(args.provider.as_deref(), &args.checklist)?),
+        None => None,
+    };
+    let provider = args.provider.clone().or_else(|| given.as_ref().map(|g| g.id().to_owned()));
+    let mut fleet = Fleet::new(state, given);
+    let mut lines = Vec::new();
+    let tally = fleet.each_row(provider.as_deref(), true, false, |row| {
+        lines.push(match row {
+            Row::Run(run) => Line::Run(Box::new(run_status(&run.run, now))),
+            Row::Problem(p) => Line::Problem {
+                provider: p.provider.clone(),
+                account: p.account.clone(),
+                path: p.path.display().to_string(),
+                problem: ProblemInfo { kind: p.kind, message: p.error.to_string(), exit_code: p.error.exit_code() },
+            },
+        });
+    })?;
+    if lines.is_empty() {
+        return Err(Error::NoSuchRun { provider, account: None, state_dir: fleet.state.root });
+    }
+    match args.format {
+        DataFormat::Json => {
+            ui.stdout((serde_json::to_string_pretty(&lines).expect("status serialises") + "\n").as_bytes())?;
+        }
+        DataFormat::Text => ui.stdout_text(&render_lines(&lines))?,
+    }
+    let incomplete = lines.iter().any(|line| matches!(line, Line::Run(s) if !s.complete));
+    fleet::finish(tally)?;
+    if args.check && incomplete {
         return Err(Error::Incomplete);
     }
     Ok(())
@@ -154,18 +184,34 @@ fn local(ts: Option<Timestamp>, zone: &TimeZone) -> String {
 }
 
 /// One row per run, the columns as wide as their longest value. On a terminal a long next step is
-/// cut so that each run keeps to one line of it; into a file or a pipe every row goes whole.
-fn render_lines(statuses: &[RunStatus]) -> String {
+/// cut so that each run keeps to one line of it; into a file or a pipe every row goes whole. An
+/// entry that is not a readable run gets a row saying what is wrong with it, never cut.
+fn render_lines(lines: &[Line]) -> String {
     let columns = console::Term::stdout().size_checked().map_or(usize::MAX, |(_, cols)| usize::from(cols));
-    let provider_width = statuses.iter().map(|s| s.provider.len()).max().unwrap_or(0).max("PROVIDER".len());
-    let account_width = statuses.iter().map(|s| s.account.len()).max().unwrap_or(0).max("ACCOUNT".len());
+    let names = |line: &Line| match line {
+        Line::Run(s) => (s.provider.len(), s.account.len()),
+        Line::Problem { provider, account, .. } => (provider.len(), account.len()),
+    };
+    let provider_width = lines.iter().map(|l| names(l).0).max().unwrap_or(0).max("PROVIDER".len());
+    let account_width = lines.iter().map(|l| names(l).1).max().unwrap_or(0).max("ACCOUNT".len());
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{:<provider_width$}  {:<account_width$}  RESOLVED  WAITING  LAST ACTIVITY     NEXT",
         "PROVIDER", "ACCOUNT"
     );
-    for s in statuses {
+    for line in lines {
+        let s = match line {
+            Line::Run(s) => s,
+            Line::Problem { provider, account, problem, .. } => {
+                let _ = writeln!(
+                    out,
+                    "{provider:<provider_width$}  {account:<account_width$}  ! {}: {}",
+                    problem.kind, problem.message
+                );
+                continue;
+            }
+        };
         let next = match (&s.next_step, s.complete) {
             (_, true) => "complete".to_owned(),
             (Some(step), false) => format!("{} {}", step.number, step.id),

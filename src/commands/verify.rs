@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use crate::cli::{Head, VerifyArgs};
 use crate::digest::to_hex;
 use crate::error::{Error, Result};
+use crate::fleet::Fleet;
 use crate::session::Session;
 use crate::state::{Detail, EVENTS_FILE, read_log_hashed};
 use crate::ui::Ui;
@@ -13,9 +14,25 @@ use crate::ui::Ui;
 /// `--head SEQ:HASH`, also that the log still holds that event at that place (exit 65 if not).
 pub(crate) fn cmd_verify(ui: &Ui, args: &VerifyArgs) -> Result<()> {
     let session = Session::from_args(&args.run, None)?;
-    let account = session.require_account(args.run.account.as_deref())?;
     // `read` replays the whole log and checks every line; it never writes.
-    let run = session.read(&account, Detail::Summary)?;
+    let run = match &args.archived {
+        None => {
+            let account = session.require_account(args.run.account.as_deref())?;
+            session.read(&account, Detail::Summary)?
+        }
+        Some(stamp) => {
+            let Some(account) = &args.run.account else {
+                return Err(Error::usage("--archived needs --account ACCOUNT"));
+            };
+            let provider = session.provider().to_owned();
+            Fleet::new(session.state, Some(session.checklist)).read_archived(
+                &provider,
+                account,
+                stamp,
+                Detail::Summary,
+            )?
+        }
+    };
     let path = run.dir.join(EVENTS_FILE);
     let mut out = format!(
         "ok: {} — {} events, sequence 1..{} unbroken, head {}:{}\n",

@@ -14,7 +14,7 @@ use crate::state::CheckRef;
 
 /// Makes free text safe inside a table cell: no pipes breaking the row, no line breaks, and no
 /// markdown that could render as a link or an image the operator did not write.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {
@@ -31,14 +31,14 @@ fn cell(text: &str) -> String {
 
 /// Every event recorded for a step, one table-cell line each: when, what, who, and what came with
 /// it.
-fn history_cells(history: &[HistoryItem<'_>], zone: &TimeZone) -> Vec<String> {
+fn history_cells(history: &[HistoryItem<'_>], zone: &TimeZone) -> io::Result<Vec<String>> {
     history
         .iter()
         .map(|item| {
             let details: Vec<String> =
-                item.details().iter().map(|(label, text)| format!("{label}: {}", cell(text))).collect();
+                item.details()?.iter().map(|(label, text)| format!("{label}: {}", cell(text))).collect();
             let headline = cell(&item.headline(zone));
-            if details.is_empty() { headline } else { format!("{headline}: {}", details.join("; ")) }
+            Ok(if details.is_empty() { headline } else { format!("{headline}: {}", details.join("; ")) })
         })
         .collect()
 }
@@ -197,7 +197,7 @@ fn stages(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> 
             if !step.sources.is_empty() {
                 record.push(format!("from {}", cell(&step.sources.join(", "))));
             }
-            record.extend(history_cells(&step.history, zone));
+            record.extend(history_cells(&step.history, zone)?);
             record.extend(check_cells(step.confirmed_with_checks, &step.checks));
             writeln!(
                 w,
@@ -223,7 +223,7 @@ fn unlisted(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()
         writeln!(w, "| Step | Status | Record |")?;
         writeln!(w, "|---|---|---|")?;
         for step in &r.unlisted_steps {
-            let mut record = history_cells(&step.history, zone);
+            let mut record = history_cells(&step.history, zone)?;
             record.extend(check_cells(step.confirmed_with_checks, &step.checks));
             writeln!(w, "| {} | {} | {} |", cell(&step.id), step.status, record.join("<br>"))?;
         }

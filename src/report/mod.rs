@@ -4,12 +4,15 @@
 //! `Report` struct itself through serde, so it carries exactly what the text and markdown show.
 //! Its shape is versioned by [`SCHEMA_VERSION`] and described in the README.
 
+pub(crate) mod fleet;
 mod markdown;
 mod text;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -20,7 +23,7 @@ use crate::checks::{CheckRecord, CommandRecord, quote_line};
 use crate::dates::{self, KeyDate};
 use crate::progress::{Counts, Progress, Status};
 use crate::session::ReadRun;
-use crate::state::{CheckRef, CheckRun, EVENTS_FILE, Entry, RecordedStatus, StepRecord};
+use crate::state::{CheckRef, CheckRun, EVENTS_FILE, Entry, LineAt, LogLines, RecordedStatus, StepRecord};
 use crate::visible::VisibleWriter;
 pub(crate) use crate::visible::{visible, visible_line};
 
@@ -157,8 +160,8 @@ pub(crate) struct StepReport<'a> {
     pub(crate) attested: Option<String>,
     /// Who a waiting step waits on, as last recorded.
     pub(crate) waiting_on: Option<String>,
-    pub(crate) notes: &'a [Entry],
-    pub(crate) evidence: &'a [Entry],
+    pub(crate) notes: Entries<'a>,
+    pub(crate) evidence: Entries<'a>,
     /// Every event recorded for the step, in order.
     pub(crate) history: Vec<HistoryItem<'a>>,
     /// Every run of the step's checks, oldest first.
@@ -245,6 +248,85 @@ pub(crate) fn command_outcome(command: &CommandRecord) -> String {
     line
 }
 
+/// A step's notes or its evidence: held by the replay, or read back from the log by place, one at
+/// a time, as the report is written (a run replayed with `Detail::Lines`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Entries<'a> {
+    Held(&'a [Entry]),
+    Lines { lines: &'a [LineAt], log: &'a LogLines, evidence: bool, operators: &'a [Arc<str>] },
+}
+
+impl<'a> Entries<'a> {
+    /// The notes (or, with `evidence`, the evidence) of a step's record in a run.
+    fn of(run: &'a ReadRun, record: Option<&'a StepRecord>, evidence: bool) -> Entries<'a> {
+        match (record, &run.lines) {
+            (Some(record), Some(log)) => {
+                let lines = if evidence { &record.evidence_lines } else { &record.note_lines };
+                Entries::Lines { lines, log, evidence, operators: &run.replay.operators }
+            }
+            (Some(record), None) => Entries::Held(if evidence { &record.evidence } else { &record.notes }),
+            (None, _) => Entries::Held(&[]),
+        }
+    }
+
+    /// The entry at `index`, read back from the log if it is not held.
+    pub(crate) fn get(self, index: usize) -> io::Result<Cow<'a, Entry>> {
+        match self {
+            Entries::Held(entries) => Ok(Cow::Borrowed(&entries[index])),
+            Entries::Lines { lines, log, evidence, operators } => {
+                log.entry(lines[index], evidence, operators).map(Cow::Owned)
+            }
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Entries::Held(entries) => entries.len(),
+            Entries::Lines { lines, .. } => lines.len(),
+        }
+    }
+
+    /// Each entry in order, read back from the log as it is reached.
+    pub(crate) fn iter(self) -> impl Iterator<Item = io::Result<Cow<'a, Entry>>> + 'a {
+        (0..self.len()).map(move |i| self.get(i))
+    }
+}
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
+        for entry in self.iter() {
+            seq.serialize_element(&*entry.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+/// One note or piece of evidence of a step's history: the text, held or read back when it is
+/// written out.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EntryText<'a> {
+    entries: Entries<'a>,
+    index: usize,
+}
+
+impl<'a> EntryText<'a> {
+    pub(crate) fn text(self) -> io::Result<Cow<'a, str>> {
+        Ok(match self.entries.get(self.index)? {
+            Cow::Borrowed(entry) => Cow::Borrowed(entry.text.as_str()),
+            Cow::Owned(entry) => Cow::Owned(entry.text),
+        })
+    }
+}
+
+impl Serialize for EntryText<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        serializer.serialize_str(&self.text().map_err(S::Error::custom)?)
+    }
+}
+
 /// The record of a step the run's checklist no longer lists.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct UnlistedStep<'a> {
@@ -256,8 +338,8 @@ pub(crate) struct UnlistedStep<'a> {
     pub(crate) by: String,
     pub(crate) skip_reason: Option<String>,
     pub(crate) attested: Option<String>,
-    pub(crate) notes: &'a [Entry],
-    pub(crate) evidence: &'a [Entry],
+    pub(crate) notes: Entries<'a>,
+    pub(crate) evidence: Entries<'a>,
     pub(crate) history: Vec<HistoryItem<'a>>,
     pub(crate) checks: Vec<CheckReport<'a>>,
     pub(crate) confirmed_with_checks: &'a [CheckRef],
@@ -274,8 +356,8 @@ pub(crate) struct HistoryItem<'a> {
     /// When it happened, if recorded afterwards (`--at`).
     pub(crate) happened_at: Option<Timestamp>,
     pub(crate) by: &'a str,
-    pub(crate) note: Option<&'a str>,
-    pub(crate) evidence: Option<&'a str>,
+    pub(crate) note: Option<EntryText<'a>>,
+    pub(crate) evidence: Option<EntryText<'a>>,
     pub(crate) reason: Option<&'a str>,
     pub(crate) attested: Option<&'a str>,
     /// Who the step waits on (for `waiting`).
@@ -358,7 +440,9 @@ fn source_infos(c: &Checklist) -> Vec<SourceInfo> {
 }
 
 /// Every event recorded for a step, with its texts, in order.
-fn history_items(record: &StepRecord) -> Vec<HistoryItem<'_>> {
+fn history_items<'a>(run: &'a ReadRun, record: &'a StepRecord) -> Vec<HistoryItem<'a>> {
+    let notes = Entries::of(run, Some(record), false);
+    let evidence = Entries::of(run, Some(record), true);
     record
         .history
         .iter()
@@ -371,8 +455,8 @@ fn history_items(record: &StepRecord) -> Vec<HistoryItem<'_>> {
             at: h.at,
             happened_at: h.happened_at,
             by: &h.by,
-            note: h.note.map(|i| record.notes[i].text.as_str()),
-            evidence: h.evidence.map(|i| record.evidence[i].text.as_str()),
+            note: h.note.map(|index| EntryText { entries: notes, index }),
+            evidence: h.evidence.map(|index| EntryText { entries: evidence, index }),
             reason: h.reason.as_deref(),
             attested: h.attested.as_deref(),
             on: h.on.as_deref(),
@@ -463,9 +547,9 @@ fn step_report<'a>(run: &'a ReadRun, progress: &Progress<'_>, r: StepRef, step: 
         skip_reason: record.filter(|_| status == Status::Skipped).and_then(|r| r.reason.clone()),
         attested: record.and_then(|r| r.attested.clone()),
         waiting_on: record.filter(|_| status == Status::Waiting).and_then(|r| r.waiting_on.clone()),
-        notes: record.map(|r| r.notes.as_slice()).unwrap_or_default(),
-        evidence: record.map(|r| r.evidence.as_slice()).unwrap_or_default(),
-        history: record.map(history_items).unwrap_or_default(),
+        notes: Entries::of(run, record, false),
+        evidence: Entries::of(run, record, true),
+        history: record.map(|r| history_items(run, r)).unwrap_or_default(),
         checks: check_reports(run, step.id.get_ref()),
         confirmed_with_checks: record.map(|r| r.confirmed_with.as_slice()).unwrap_or_default(),
     }
@@ -487,9 +571,9 @@ fn unlisted_steps(run: &ReadRun) -> Vec<UnlistedStep<'_>> {
             by: record.by.clone(),
             skip_reason: record.reason.clone(),
             attested: record.attested.clone(),
-            notes: &record.notes,
-            evidence: &record.evidence,
-            history: history_items(record),
+            notes: Entries::of(run, Some(record), false),
+            evidence: Entries::of(run, Some(record), true),
+            history: history_items(run, record),
             checks: check_reports(run, id),
             confirmed_with_checks: &record.confirmed_with,
         })
@@ -506,8 +590,8 @@ fn unlisted_steps(run: &ReadRun) -> Vec<UnlistedStep<'_>> {
             by: first.by.to_string(),
             skip_reason: None,
             attested: None,
-            notes: &[],
-            evidence: &[],
+            notes: Entries::Held(&[]),
+            evidence: Entries::Held(&[]),
             history: Vec::new(),
             checks: check_reports(run, id),
             confirmed_with_checks: &[],
@@ -541,15 +625,20 @@ impl HistoryItem<'_> {
         format!("{} {} by {}{happened}", time(self.at, zone), self.event, self.by)
     }
 
-    /// What came with the event, labelled: `("reason", "…")`, `("note", "…")`…
-    pub(crate) fn details(&self) -> Vec<(&'static str, String)> {
+    /// What came with the event, labelled: `("reason", "…")`, `("note", "…")`… A note or
+    /// evidence not held is read back from the log here, one event's at a time.
+    pub(crate) fn details(&self) -> io::Result<Vec<(&'static str, String)>> {
         let mut details = Vec::new();
         details.extend(self.reason.map(|t| ("reason", t.to_owned())));
         details.extend(self.attested.map(|t| ("attested", format!("typed the account {t}"))));
         details.extend(self.on.map(|t| ("waiting on", t.to_owned())));
-        details.extend(self.evidence.map(|t| ("evidence", t.to_owned())));
-        details.extend(self.note.map(|t| ("note", t.to_owned())));
-        details
+        if let Some(evidence) = self.evidence {
+            details.push(("evidence", evidence.text()?.into_owned()));
+        }
+        if let Some(note) = self.note {
+            details.push(("note", note.text()?.into_owned()));
+        }
+        Ok(details)
     }
 }
 

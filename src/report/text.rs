@@ -35,7 +35,7 @@ fn wrapped_hanging(w: &mut dyn Write, first: &str, text: &str) -> io::Result<()>
 fn history_lines(w: &mut dyn Write, history: &[HistoryItem<'_>], zone: &TimeZone) -> io::Result<()> {
     for item in history {
         wrapped_hanging(w, DETAIL, &item.headline(zone))?;
-        for (label, text) in item.details() {
+        for (label, text) in item.details()? {
             let first = format!("{DETAIL}  {label}: ");
             let mut lines = text.lines();
             wrapped_hanging(w, &first, lines.next().unwrap_or_default())?;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
+use super::checkpoint::Checkpoint;
 use super::dir::{refuse_symlink, sync_dir};
 use super::event::{Event, EventKind};
 use super::log::{LogEnd, MAX_LINE_BYTES};
@@ -52,12 +53,39 @@ pub struct Appender {
     last_hash: String,
     len: u64,
     failed: bool,
+    /// The CRC of the log so far and the run directory, when a checkpoint is kept after each
+    /// append (see `checkpoint`).
+    checkpoint: Option<(crc32fast::Hasher, Option<PathBuf>)>,
 }
 
 impl Appender {
     /// Continues a log whose end is `end`.
     pub fn new(sink: Box<dyn Sink>, path: PathBuf, end: &LogEnd) -> Appender {
-        Appender { sink, path, next_seq: end.count + 1, last_hash: end.last_hash.clone(), len: end.len, failed: false }
+        Appender {
+            sink,
+            path,
+            next_seq: end.count + 1,
+            last_hash: end.last_hash.clone(),
+            len: end.len,
+            failed: false,
+            checkpoint: None,
+        }
+    }
+
+    /// Keeps the checkpoint in `dir` after each append, carrying on `crc`, the CRC of the log's
+    /// bytes so far; and writes it now.
+    pub(crate) fn keep_checkpoint(&mut self, dir: &Path, crc: crc32fast::Hasher) {
+        self.checkpoint = Some((crc, Some(dir.to_owned())));
+        self.write_checkpoint();
+    }
+
+    fn write_checkpoint(&self) {
+        if let Some((crc, Some(dir))) = &self.checkpoint
+            && self.next_seq > 1
+        {
+            let head = self.last_hash.clone();
+            Checkpoint { seq: self.next_seq - 1, len: self.len, head, crc: crc.clone().finalize() }.write(dir);
+        }
     }
 
     /// Writes one event and fsyncs it. When this returns `Ok`, the event is on disk.
@@ -104,6 +132,10 @@ impl Appender {
         self.len += line.len() as u64;
         self.next_seq += 1;
         self.last_hash = hash;
+        if let Some((crc, _)) = &mut self.checkpoint {
+            crc.update(&line);
+        }
+        self.write_checkpoint();
         Ok(event)
     }
 
@@ -127,6 +159,7 @@ pub(crate) fn create_log(dir: &Path, at: Timestamp, by: &str, first: EventKind) 
     let file = temp.as_file().try_clone().map_err(|e| Error::io("create", temp.path(), e))?;
     let empty = LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None, unterminated: false };
     let mut first_line = Appender::new(Box::new(FileSink { file }), temp.path().to_owned(), &empty);
+    first_line.checkpoint = Some((crc32fast::Hasher::new(), None));
     let event = first_line.append(at, by, first)?;
     let end = LogEnd {
         count: 1,
@@ -138,7 +171,11 @@ pub(crate) fn create_log(dir: &Path, at: Timestamp, by: &str, first: EventKind) 
     temp.persist_noclobber(&path).map_err(|e| Error::io("create", &path, e.error))?;
     sync_dir(dir)?;
     let file = OpenOptions::new().append(true).open(&path).map_err(|e| Error::io("open", &path, e))?;
-    Ok((Appender::new(Box::new(FileSink { file }), path, &end), event))
+    let mut appender = Appender::new(Box::new(FileSink { file }), path, &end);
+    if let Some((crc, _)) = first_line.checkpoint {
+        appender.keep_checkpoint(dir, crc);
+    }
+    Ok((appender, event))
 }
 
 /// Opens an existing log for appending after it was read, first moving a torn tail aside.

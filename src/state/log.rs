@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::checkpoint::Checkpoint;
 use super::dir::refuse_symlink;
 use super::event::{EventKind, EventRef};
 use super::{GENESIS_HASH, STATE_VERSION, compact_reader};
@@ -37,14 +38,50 @@ pub struct LogEnd {
 /// Reads and checks the whole log, handing each event to `visit` in order. Any damage other than a
 /// torn last line is an error naming the line.
 pub fn read_log(path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
-    read_log_hashed(path, |event, _| visit(event))
+    read_log_at(path, |event, _, _| visit(event))
 }
 
 /// Like [`read_log`], handing `visit` each line's sha256 too (the hash `verify` calls a head).
 pub(crate) fn read_log_hashed(
     path: &Path,
-    visit: impl FnMut(&EventRef<'_>, &[u8; 32]) -> Result<()>,
+    mut visit: impl FnMut(&EventRef<'_>, &[u8; 32]) -> Result<()>,
 ) -> Result<LogEnd> {
+    check_log(open_log(path)?, path, None, |event, _, digest| visit(event, digest))
+}
+
+/// Where a line is in the log: its offset and length in bytes (without its newline), in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineAt(u64);
+
+impl LineAt {
+    /// Bits of the length: a line is at most `MAX_LINE_BYTES`, 2^20.
+    const LEN_BITS: u32 = 21;
+
+    fn new(offset: u64, len: usize) -> LineAt {
+        LineAt(offset << Self::LEN_BITS | len as u64)
+    }
+
+    /// The offset of the line's first byte.
+    pub(crate) fn offset(self) -> u64 {
+        self.0 >> Self::LEN_BITS
+    }
+
+    /// The line's length, without its newline.
+    pub(crate) fn len(self) -> usize {
+        usize::try_from(self.0 & ((1 << Self::LEN_BITS) - 1)).expect("a line length fits")
+    }
+}
+
+/// `read_log`, telling `visit` where each event's line is.
+pub(crate) fn read_log_at(
+    path: &Path,
+    visit: impl FnMut(&EventRef<'_>, LineAt, &[u8; 32]) -> Result<()>,
+) -> Result<LogEnd> {
+    check_log(open_log(path)?, path, None, visit)
+}
+
+/// Opens a log to read: a regular file, never through a symbolic link.
+fn open_log(path: &Path) -> Result<File> {
     refuse_symlink(path)?;
     let file = File::open(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
@@ -54,12 +91,35 @@ pub(crate) fn read_log_hashed(
     if !meta.is_file() {
         return Err(Error::DamagedFile { path: path.to_owned(), reason: "it is not a regular file".to_owned() });
     }
-    check_log(file, path, visit)
+    Ok(file)
 }
 
 /// `read_log` over bytes already in memory (fuzzing, tests); `path` only names them in errors.
 pub fn parse_log(bytes: &[u8], path: &Path, mut visit: impl FnMut(&EventRef<'_>) -> Result<()>) -> Result<LogEnd> {
-    check_log(bytes, path, |event, _| visit(event))
+    check_log(bytes, path, None, |event, _, _| visit(event))
+}
+
+/// What a writer trusts of a log it wrote before (see `checkpoint`), and the CRC it carries on.
+pub(crate) struct Trust {
+    /// Up to its `len`, lines are checked against the checkpoint instead of the hash chain.
+    pub(crate) checkpoint: Option<Checkpoint>,
+    /// CRC-32 of the whole lines read so far.
+    pub(crate) crc: crc32fast::Hasher,
+    /// Set when the checkpoint does not match the log: the read stopped there, and must be made
+    /// again without it.
+    pub(crate) stale: bool,
+}
+
+/// `read_log` for a writer: the lines up to `trust`'s checkpoint are parsed and checked against
+/// it (their bytes' CRC, the last one's sha256 and sequence number) rather than hashed one by
+/// one; the lines after it are checked as `read_log` checks them. A checkpoint that does not
+/// match stops the read with `trust.stale` set.
+pub(crate) fn read_log_trusting(
+    path: &Path,
+    trust: &mut Trust,
+    mut visit: impl FnMut(&EventRef<'_>) -> Result<()>,
+) -> Result<LogEnd> {
+    check_log(open_log(path)?, path, Some(trust), |event, _, _| visit(event))
 }
 
 /// How much of a log is read at a time.
@@ -82,7 +142,14 @@ struct Chunks<R> {
     reader: R,
     /// The start of a line whose newline is not read yet.
     carry: Vec<u8>,
+    /// How much the next read asks for: small at first, so that a short log (an overview reads
+    /// a thousand of them) is not read into 128 KiB of freshly zeroed memory; doubling up to
+    /// [`CHUNK_BYTES`] for a long one.
+    want: usize,
 }
+
+/// The first read of a log.
+const FIRST_READ_BYTES: usize = 16 * 1024;
 
 impl<R: Read> Chunks<R> {
     /// Replaces `lines` with the next whole lines.
@@ -108,7 +175,8 @@ impl<R: Read> Chunks<R> {
     /// Appends up to `CHUNK_BYTES` more bytes to `bytes`; returns how many (0 at the end).
     fn fill(&mut self, bytes: &mut Vec<u8>) -> io::Result<usize> {
         let start = bytes.len();
-        bytes.resize(start + CHUNK_BYTES, 0);
+        bytes.resize(start + self.want, 0);
+        self.want = (self.want * 2).min(CHUNK_BYTES);
         let mut filled = start;
         let result = loop {
             match self.reader.read(&mut bytes[filled..]) {
@@ -132,8 +200,12 @@ impl<R: Read> Chunks<R> {
 fn check_log(
     reader: impl Read,
     path: &Path,
-    mut visit: impl FnMut(&EventRef<'_>, &[u8; 32]) -> Result<()>,
+    mut trust: Option<&mut Trust>,
+    mut visit: impl FnMut(&EventRef<'_>, LineAt, &[u8; 32]) -> Result<()>,
 ) -> Result<LogEnd> {
+    // The length up to which lines are trusted to the checkpoint, and whether it was reached.
+    let trusted_len = trust.as_ref().and_then(|t| t.checkpoint.as_ref()).map_or(0, |c| c.len);
+    let mut reached = trusted_len == 0;
     let mut end = LogEnd { count: 0, last_hash: GENESIS_HASH.to_owned(), len: 0, torn: None, unterminated: false };
     // The chain is checked on raw digests; hex is made once, for the head.
     let mut last_digest = [0u8; 32];
@@ -142,7 +214,7 @@ fn check_log(
         line: usize::try_from(line).unwrap_or(usize::MAX),
         reason,
     };
-    let mut chunks = Chunks { reader, carry: Vec::new() };
+    let mut chunks = Chunks { reader, carry: Vec::new(), want: FIRST_READ_BYTES };
     let mut lines = Vec::new();
     loop {
         match chunks.next_into(&mut lines).map_err(|e| Error::io("read", path, e))? {
@@ -150,9 +222,9 @@ fn check_log(
             Chunk::End => break,
             Chunk::Torn(bytes) => {
                 let number = end.count + 1;
-                if let Ok(event) = parse_line(&bytes, number, &last_digest) {
+                if let Ok(event) = parse_line(&bytes, number, &last_digest, true) {
                     last_digest = sha256(&bytes);
-                    visit(&event, &last_digest)?;
+                    visit(&event, LineAt::new(end.len, bytes.len()), &last_digest)?;
                     end.count = number;
                     end.len += bytes.len() as u64;
                     end.unterminated = true;
@@ -172,13 +244,40 @@ fn check_log(
             if body.len() > MAX_LINE_BYTES {
                 return Err(damaged(number, format!("line is longer than {MAX_LINE_BYTES} bytes")));
             }
-            let event = parse_line(body, number, &last_digest).map_err(|reason| damaged(number, reason))?;
-            last_digest = sha256(body);
-            visit(&event, &last_digest)?;
+            let line_end = end.len + body.len() as u64 + 1;
+            let trusted = line_end <= trusted_len;
+            if !trusted && !reached {
+                // The checkpoint's length falls inside a line: it is not of this log.
+                return Ok(stale(trust, end));
+            }
+            let event = parse_line(body, number, &last_digest, !trusted).map_err(|reason| damaged(number, reason))?;
+            // A line trusted to the checkpoint is not hashed (but the checkpoint's own).
+            if !trusted || line_end == trusted_len {
+                last_digest = sha256(body);
+            }
+            visit(&event, LineAt::new(end.len, body.len()), &last_digest)?;
+            if let Some(trust) = trust.as_deref_mut() {
+                trust.crc.update(&lines[start..=newline]);
+            }
+            if trusted && line_end == trusted_len {
+                let trust = trust.as_deref_mut().expect("a trusted line has a checkpoint");
+                let checkpoint = trust.checkpoint.as_ref().expect("a trusted line has a checkpoint");
+                let holds = event.seq == checkpoint.seq
+                    && hex_matches(&checkpoint.head, &last_digest)
+                    && trust.crc.clone().finalize() == checkpoint.crc;
+                if !holds {
+                    return Ok(stale(Some(trust), end));
+                }
+                reached = true;
+            }
             end.count = number;
             end.len += (body.len() + 1) as u64;
             start = newline + 1;
         }
+    }
+    if !reached {
+        // The log ends before the checkpoint: it is not of this log.
+        return Ok(stale(trust, end));
     }
     if end.count > 0 {
         end.last_hash = to_hex(&last_digest);
@@ -192,11 +291,28 @@ fn check_log(
     Ok(end)
 }
 
-/// Parses one line and checks it against its place in the chain.
-fn parse_line<'a>(body: &'a [u8], number: u64, prev_digest: &[u8; 32]) -> std::result::Result<EventRef<'a>, String> {
+/// Marks a read as stale: its checkpoint does not match the log.
+fn stale(trust: Option<&mut Trust>, end: LogEnd) -> LogEnd {
+    if let Some(trust) = trust {
+        trust.stale = true;
+    }
+    end
+}
+
+/// Parses one line and checks it against its place in the chain (its `prev` against
+/// `prev_digest` only with `chain`: a line a checkpoint vouches for is checked through it).
+fn parse_line<'a>(
+    body: &'a [u8],
+    number: u64,
+    prev_digest: &[u8; 32],
+    chain: bool,
+) -> std::result::Result<EventRef<'a>, String> {
     #[derive(Deserialize)]
     struct Version {
         v: u32,
+    }
+    if let Some(reason) = conflict_marker(body, number) {
+        return Err(reason);
     }
     let quick = std::str::from_utf8(body).ok().and_then(compact_reader::parse);
     let event: EventRef<'a> = match quick {
@@ -211,13 +327,16 @@ fn parse_line<'a>(body: &'a [u8], number: u64, prev_digest: &[u8; 32]) -> std::r
     if event.v != STATE_VERSION {
         return Err(format!("unsupported state version (got {}, supports {STATE_VERSION})", event.v));
     }
+    if event.seq < number {
+        return Err(went_back(body, event.seq, number, prev_digest));
+    }
     if event.seq != number {
         return Err(format!(
             "sequence number is {} where {number} was expected (lines missing or reordered)",
             event.seq
         ));
     }
-    if !hex_matches(event.prev.as_ref(), prev_digest) {
+    if chain && !hex_matches(event.prev.as_ref(), prev_digest) {
         return Err(if number == 1 {
             "the first line does not start the hash chain".to_owned()
         } else {
@@ -234,6 +353,36 @@ fn parse_line<'a>(body: &'a [u8], number: u64, prev_digest: &[u8; 32]) -> std::r
         _ => {}
     }
     Ok(event)
+}
+
+/// The reason for a line that is a git conflict marker: the same run was extended in two clones
+/// and git's textual merge of the two logs was committed as it stood. The histories part where
+/// `<<<<<<<` stands: the line of sequence `number` is the first that differs.
+fn conflict_marker(body: &[u8], number: u64) -> Option<String> {
+    let marker = [&b"<<<<<<<"[..], b"|||||||", b"=======", b">>>>>>>"].into_iter().find(|m| body.starts_with(m))?;
+    let marker = String::from_utf8_lossy(marker);
+    let at = if marker == "<<<<<<<" {
+        format!("; the two histories differ from sequence number {number} on")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "a git conflict marker (`{marker}`): the run was extended in two places (two clones) and their logs were merged, which a log cannot be (a fork{at}); keep one history as the run and the other beside it"
+    ))
+}
+
+/// The reason for a line whose sequence number `seq` goes back where `number` was expected: the
+/// line before repeated, or a fork — the run was extended in two places and the two logs were
+/// put together (git's union merge, or lines copied from another clone), so `seq` is the first
+/// sequence number the two histories hold differently.
+fn went_back(body: &[u8], seq: u64, number: u64, prev_digest: &[u8; 32]) -> String {
+    if seq + 1 == number && sha256(body) == *prev_digest {
+        return format!("this line repeats line {} (a doubled line)", number - 1);
+    }
+    format!(
+        "sequence number {seq} again, after {}: the log holds two histories (a fork: the run was extended in two places, such as two clones, and their logs were merged); the first differing sequence number is {seq}",
+        number - 1
+    )
 }
 
 /// Panics unless the reader of written lines either leaves `line` to `serde_json` or reads it as
@@ -310,7 +459,8 @@ mod tests {
             (3000, bytes.len() as u64, None, &*expected_head)
         );
 
-        let trickled = check_log(Trickle { bytes: &bytes, calls: 0 }, Path::new("log"), |_, _| Ok(())).unwrap();
+        let trickled =
+            check_log(Trickle { bytes: &bytes, calls: 0 }, Path::new("log"), None, |_, _, _| Ok(())).unwrap();
         assert_eq!(trickled, parse_log(&bytes, Path::new("log"), |_| Ok(())).unwrap());
 
         // A torn tail after several chunks is the tail alone.
@@ -366,11 +516,52 @@ mod tests {
         fs::write(&path, &swapped).unwrap();
         assert!(matches!(replay(dir.path(), Detail::Full), Err(Error::DamagedState { line: 2, .. })));
 
+        let doubled = format!("{}\n{}\n{}\n{}\n{}\n", lines[0], lines[1], lines[1], lines[2], lines[3]);
+        fs::write(&path, &doubled).unwrap();
+        let Err(Error::DamagedState { line: 3, reason, .. }) = replay(dir.path(), Detail::Full) else {
+            panic!("a doubled line is refused")
+        };
+        assert_eq!(reason, "this line repeats line 2 (a doubled line)");
+
         let future = original.replacen("{\"v\":1,", "{\"v\":2,", 1);
         fs::write(&path, &future).unwrap();
         let Err(Error::DamagedState { line: 1, reason, .. }) = replay(dir.path(), Detail::Full) else {
             panic!("version not refused")
         };
         assert_eq!(reason, "unsupported state version (got 2, supports 1)");
+    }
+
+    /// Two clones extend the same run from line 2: line 3 differs. Merged as git's union merge
+    /// writes it (ours, then theirs) or committed with its conflict markers, the log is refused
+    /// as a fork naming sequence number 3.
+    #[test]
+    fn two_histories_merged_into_one_log_are_a_fork_at_the_first_differing_sequence() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
+        log.append(ts("2026-11-24T10:01:00Z"), "ana", done("a")).unwrap();
+        drop(log);
+        let path = dir.path().join(EVENTS_FILE);
+        let common = fs::read(&path).unwrap();
+        let extend = |by: &str, steps: &[&str]| {
+            fs::write(&path, &common).unwrap();
+            let (_, end) = replay(dir.path(), Detail::Summary).unwrap();
+            let mut log = crate::state::open_log_for_append(dir.path(), &end).unwrap();
+            for step in steps {
+                log.append(ts("2026-11-24T11:00:00Z"), by, done(step)).unwrap();
+            }
+            fs::read(&path).unwrap()[common.len()..].to_vec()
+        };
+        let ours = extend("ana", &["b", "c"]);
+        let theirs = extend("bo", &["d"]);
+        let union = [&common[..], &ours, &theirs].concat();
+        let Err(Error::DamagedState { line: 5, reason, .. }) = parse_log(&union, &path, |_| Ok(())) else {
+            panic!("a union merge is refused")
+        };
+        assert!(reason.contains("a fork") && reason.ends_with("the first differing sequence number is 3"), "{reason}");
+        let conflicted = [&common[..], b"<<<<<<< HEAD\n", &ours, b"=======\n", &theirs, b">>>>>>> other\n"].concat();
+        let Err(Error::DamagedState { line: 3, reason, .. }) = parse_log(&conflicted, &path, |_| Ok(())) else {
+            panic!("conflict markers are refused")
+        };
+        assert!(reason.contains("the two histories differ from sequence number 3 on"), "{reason}");
     }
 }

@@ -9,19 +9,25 @@
 //!
 //! The parts: [`event`] (what a line records), [`log`] (reading and checking a log), [`append`]
 //! (writing one), [`lock`] (one process per run), [`replay`] (folding a log into a run's state),
-//! [`dir`] (the state directory and its files), and [`compact_reader`] (a fast reader of the exact
+//! [`dir`] (the state directory and its files), [`checkpoint`] (where a writer last left the log,
+//! so that the next write need not hash it all again), [`scan`] (listing every entry of it, and moving
+//! runs aside), and [`compact_reader`] (a fast reader of the exact
 //! bytes closeacct writes).
 
 mod append;
+mod checkpoint;
 mod compact_reader;
 mod dir;
 mod event;
+mod lines;
 mod lock;
 mod log;
 mod replay;
+mod scan;
 
 pub(crate) use append::create_log;
 pub use append::{Appender, Sink, open_log_for_append};
+pub(crate) use checkpoint::open_for_write;
 pub use dir::StateDir;
 pub(crate) use dir::{
     check_output_path, create_private_dir, pin_checklist, pinned_checklist_path, refuse_symlinked_dirs,
@@ -29,10 +35,12 @@ pub(crate) use dir::{
 };
 pub use event::EventKind;
 pub use event::{CheckRef, Event, EventRef};
+pub(crate) use lines::LogLines;
 pub use lock::RunLock;
-pub(crate) use log::read_log_hashed;
-pub use log::{LogEnd, assert_quick_reader_agrees, parse_log, read_log};
+pub use log::{LineAt, LogEnd, assert_quick_reader_agrees, parse_log, read_log};
+pub(crate) use log::{read_log_at, read_log_hashed};
 pub use replay::{CheckRun, Detail, Entry, HistoryEntry, RecordedStatus, Replay, StepRecord, replay};
+pub(crate) use scan::{Found, Place};
 
 /// The state file format version written on every line.
 pub(crate) const STATE_VERSION: u32 = 1;

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::EVENTS_FILE;
 use super::event::{CheckRef, Event, EventKind, own};
-use super::log::{LogEnd, read_log};
+use super::log::{LineAt, LogEnd, read_log_at};
 use crate::checks::CheckRecord;
 use crate::error::Result;
 
@@ -22,6 +22,10 @@ pub enum Detail {
     /// Statuses, facts and times, without notes, evidence and history: what `status`, `verify` and the
     /// wizard use. A long run replays in less time and memory.
     Summary,
+    /// What `Summary` keeps, and where in the log each note and piece of evidence is, not its
+    /// text: a report of a long run reads them back a step at a time (`LogLines`), so its memory
+    /// does not grow with everything ever noted.
+    Lines,
 }
 
 /// What a run's log says, folded: the facts, each step's record, and the log's head.
@@ -101,9 +105,26 @@ pub struct StepRecord {
     pub history: Vec<HistoryEntry>,
     /// The checks it was confirmed with, in every confirmation, oldest first.
     pub confirmed_with: Vec<CheckRef>,
+    /// Where the notes and the evidence are in the log, with [`Detail::Lines`] (else empty).
+    pub note_lines: Vec<LineAt>,
+    pub evidence_lines: Vec<LineAt>,
 }
 
 impl StepRecord {
+    /// Keeps a note (or, with `evidence`, a piece of evidence): its text, or where its line is;
+    /// the index it has among the step's notes (or evidence).
+    fn add_text(&mut self, c: &Recording, text: &str, evidence: bool) -> usize {
+        if let Some(line) = c.line.filter(|_| !c.keep) {
+            let lines = if evidence { &mut self.evidence_lines } else { &mut self.note_lines };
+            lines.push(line);
+            lines.len() - 1
+        } else {
+            let entries = if evidence { &mut self.evidence } else { &mut self.notes };
+            entries.push(c.entry(text));
+            entries.len() - 1
+        }
+    }
+
     /// When the current status happened: the time given with `--at`, else when it was recorded.
     pub(crate) fn happened(&self) -> Timestamp {
         self.happened_at.unwrap_or(self.at)
@@ -161,11 +182,18 @@ struct Recording {
     seq: u64,
     at: Timestamp,
     by: Arc<str>,
-    /// Whether texts and history are kept ([`Detail::Full`]).
+    /// Whether texts are kept ([`Detail::Full`]).
     keep: bool,
+    /// Where the event's line is, kept instead of its texts ([`Detail::Lines`]).
+    line: Option<LineAt>,
 }
 
 impl Recording {
+    /// Whether each step's history is kept: with its texts, or with where they are.
+    fn keeps_history(&self) -> bool {
+        self.keep || self.line.is_some()
+    }
+
     fn entry(&self, text: &str) -> Entry {
         Entry { at: self.at, by: Arc::clone(&self.by), text: text.to_owned() }
     }
@@ -199,6 +227,11 @@ fn set(target: &mut String, value: &str) {
 impl Replay {
     /// Folds one event into the state.
     pub fn apply<S: AsRef<str>>(&mut self, event: &Event<S>) {
+        self.apply_at(event, None);
+    }
+
+    /// Folds one event read from the log at `line` into the state.
+    pub(crate) fn apply_at<S: AsRef<str>>(&mut self, event: &Event<S>, line: Option<LineAt>) {
         if let Some((step, index)) = self.check_awaiting_hash.take() {
             self.check_line_hashed(&step, index, event.prev.as_ref());
         }
@@ -213,7 +246,13 @@ impl Replay {
             self.operators.push(Arc::clone(&new));
             new
         };
-        let c = Recording { seq: event.seq, at, by: operator, keep: self.detail == Detail::Full };
+        let c = Recording {
+            seq: event.seq,
+            at,
+            by: operator,
+            keep: self.detail == Detail::Full,
+            line: line.filter(|_| self.detail == Detail::Lines),
+        };
         match &event.kind {
             EventKind::RunStarted { provider, account, checklist_sha256, zone, .. } => {
                 set(&mut self.provider, provider.as_ref());
@@ -247,10 +286,9 @@ impl Replay {
             }
             EventKind::NoteAdded { step, note } => {
                 let record = self.record(step.as_ref(), &c);
-                if c.keep {
+                if c.keeps_history() {
                     let mut h = c.history(RecordedStatus::Noted, None);
-                    h.note = Some(record.notes.len());
-                    record.notes.push(c.entry(note.as_ref()));
+                    h.note = Some(record.add_text(&c, note.as_ref(), false));
                     record.history.push(h);
                 }
             }
@@ -301,17 +339,11 @@ impl Replay {
         if let Some(attested) = attested {
             record.attested = Some(attested.to_owned());
         }
-        if c.keep {
+        if c.keeps_history() {
             let mut h = c.history(RecordedStatus::Done, happened_at);
             h.attested = attested.map(str::to_owned);
-            if let Some(note) = note {
-                h.note = Some(record.notes.len());
-                record.notes.push(c.entry(note));
-            }
-            if let Some(evidence) = evidence {
-                h.evidence = Some(record.evidence.len());
-                record.evidence.push(c.entry(evidence));
-            }
+            h.note = note.map(|note| record.add_text(c, note, false));
+            h.evidence = evidence.map(|evidence| record.add_text(c, evidence, true));
             record.history.push(h);
         }
         set(self.last_step.get_or_insert_with(String::new), step);
@@ -324,7 +356,7 @@ impl Replay {
         record.happened_at = happened_at;
         set(&mut record.by, &c.by);
         record.reason = Some(reason.to_owned());
-        if c.keep {
+        if c.keeps_history() {
             let mut h = c.history(RecordedStatus::Skipped, happened_at);
             h.reason = Some(reason.to_owned());
             record.history.push(h);
@@ -351,13 +383,10 @@ impl Replay {
         if let Some(on) = on {
             record.waiting_on = Some(on.to_owned());
         }
-        if c.keep {
+        if c.keeps_history() {
             let mut h = c.history(RecordedStatus::Waiting, happened_at);
             h.on = on.map(str::to_owned);
-            if let Some(note) = note {
-                h.note = Some(record.notes.len());
-                record.notes.push(c.entry(note));
-            }
+            h.note = note.map(|note| record.add_text(c, note, false));
             record.history.push(h);
         }
         set(self.last_step.get_or_insert_with(String::new), step);
@@ -421,6 +450,8 @@ impl StepRecord {
             waiting_on: None,
             history: Vec::new(),
             confirmed_with: Vec::new(),
+            note_lines: Vec::new(),
+            evidence_lines: Vec::new(),
         }
     }
 }
@@ -428,8 +459,8 @@ impl StepRecord {
 /// Reads a run's log into a replay that keeps `detail`.
 pub fn replay(dir: &Path, detail: Detail) -> Result<(Replay, LogEnd)> {
     let mut state = Replay { detail, ..Replay::default() };
-    let end = read_log(&dir.join(EVENTS_FILE), |event| {
-        state.apply(event);
+    let end = read_log_at(&dir.join(EVENTS_FILE), |event, line, _| {
+        state.apply_at(event, Some(line));
         Ok(())
     })?;
     state.last_line_hashed(&end.last_hash);

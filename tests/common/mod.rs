@@ -62,7 +62,14 @@ impl Env {
     /// The binary with `args` in this environment (see [`Env::std_cmd`]), to be run with
     /// [`Run::status`] or [`Run::output`].
     pub(crate) fn closeacct(&self, args: &[&str]) -> Run<'_> {
-        Run { env: self, wrapper: Vec::new(), args: args.iter().map(Into::into).collect(), envs: Vec::new(), dir: None }
+        Run {
+            env: self,
+            wrapper: Vec::new(),
+            args: args.iter().map(Into::into).collect(),
+            envs: Vec::new(),
+            dir: None,
+            stdin: None,
+        }
     }
 
     /// Writes a file under the temp dir and returns its path.
@@ -83,9 +90,17 @@ pub(crate) struct Run<'e> {
     /// Changes to the environment of [`Env::std_cmd`]: set, or removed (`None`).
     envs: Vec<(OsString, Option<OsString>)>,
     dir: Option<PathBuf>,
+    /// Bytes given on standard input (none: an empty, closed stdin).
+    stdin: Option<Vec<u8>>,
 }
 
 impl Run<'_> {
+    /// Gives `bytes` on standard input.
+    pub(crate) fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
     /// More arguments.
     pub(crate) fn args(mut self, args: &[&str]) -> Self {
         self.args.extend(args.iter().map(Into::into));
@@ -152,7 +167,30 @@ impl Run<'_> {
 
     /// Runs it to the end, whatever it exits with.
     pub(crate) fn output(self) -> Output {
-        let out = self.command().output().expect("run closeacct");
+        let out = match &self.stdin {
+            None => self.command().output().expect("run closeacct"),
+            Some(bytes) => {
+                use std::io::Write as _;
+                let mut child = self
+                    .command()
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("run closeacct");
+                let mut stdin = child.stdin.take().expect("stdin is piped");
+                // Written from a thread: a child that writes much before reading all of its input
+                // would otherwise block on a full stdout pipe while this blocks on its stdin.
+                let bytes = bytes.clone();
+                let writer = std::thread::spawn(move || {
+                    // A child that exits without reading everything closes the pipe: not a failure.
+                    let _ = stdin.write_all(&bytes);
+                });
+                let out = child.wait_with_output().expect("wait for closeacct");
+                writer.join().expect("stdin writer");
+                out
+            }
+        };
         Output {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -1,0 +1,82 @@
+//! Reading back, by their place in the log, the notes and evidence a report shows.
+//!
+//! A report of a long run used to hold every note and piece of evidence ever recorded while it
+//! was written, several times the memory of `status` on the same run. Replayed with
+//! [`Detail::Lines`](super::Detail::Lines), a run keeps only where each of them is (one word
+//! each); the report reads them back a step at a time as it writes that step, with one
+//! positioned read each, from the file the replay checked.
+
+use std::cell::RefCell;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::EVENTS_FILE;
+use super::compact_reader;
+use super::dir::refuse_symlink;
+use super::event::{EventKind, EventRef};
+use super::log::LineAt;
+use super::replay::{Detail, Entry};
+use crate::error::{Error, Result};
+
+/// A log opened to read lines back by their place.
+#[derive(Debug)]
+pub(crate) struct LogLines {
+    file: File,
+    path: PathBuf,
+    /// The line read last, reused for the next.
+    line: RefCell<Vec<u8>>,
+}
+
+impl LogLines {
+    /// Opens a log (refusing a symbolic link, as every read does).
+    pub(crate) fn open(path: &Path) -> Result<LogLines> {
+        refuse_symlink(path)?;
+        let file = File::open(path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
+            _ => Error::io("read", path, e),
+        })?;
+        Ok(LogLines { file, path: path.to_owned(), line: RefCell::new(Vec::new()) })
+    }
+
+    /// The log of the run in `dir`, opened for a replay that keeps `detail`: only
+    /// [`Detail::Lines`] needs it.
+    pub(crate) fn open_for(dir: &Path, detail: Detail) -> Result<Option<LogLines>> {
+        (detail == Detail::Lines).then(|| LogLines::open(&dir.join(EVENTS_FILE))).transpose()
+    }
+
+    /// The note on the line at `at` (with `evidence`, the evidence), with when and by whom.
+    /// `operators` are the run's (`Replay::operators`), shared by the entries rather than copied.
+    pub(crate) fn entry(&self, at: LineAt, evidence: bool, operators: &[Arc<str>]) -> io::Result<Entry> {
+        let mut line = self.line.borrow_mut();
+        line.resize(at.len(), 0);
+        self.file.read_exact_at(&mut line, at.offset())?;
+        let changed = || {
+            io::Error::other(format!(
+                "`{}` changed while the report was written: the line at byte {} holds no {}",
+                self.path.display(),
+                at.offset(),
+                if evidence { "evidence" } else { "note" }
+            ))
+        };
+        let event: EventRef<'_> = match std::str::from_utf8(&line).ok().and_then(compact_reader::parse) {
+            Some(event) => event,
+            None => serde_json::from_slice(&line).map_err(|_| changed())?,
+        };
+        let text = match (&event.kind, evidence) {
+            (EventKind::StepDone { evidence: Some(text), .. }, true)
+            | (
+                EventKind::StepDone { note: Some(text), .. }
+                | EventKind::StepWaiting { note: Some(text), .. }
+                | EventKind::NoteAdded { note: text, .. },
+                false,
+            ) => text.as_ref().to_owned(),
+            _ => return Err(changed()),
+        };
+        let by = event.by.as_ref();
+        let by = operators.iter().find(|o| ***o == *by).map_or_else(|| by.into(), Arc::clone);
+        Ok(Entry { at: event.at, by, text })
+    }
+}
