@@ -136,6 +136,11 @@ pub(crate) fn minutes_in(at: Timestamp, zone: &TimeZone) -> String {
     at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string()
 }
 
+/// `2026-11-24`: the date of a time in `zone`.
+pub(crate) fn date_in(at: Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d").to_string()
+}
+
 const LOCALTIME: &str = "/etc/localtime";
 
 /// The zone a link such as `/etc/localtime` points to in a zoneinfo directory, named as jiff names

@@ -139,6 +139,62 @@ pub(crate) fn due_reminders(checklist: &Loaded, replay: &Replay, now: Timestamp,
         .collect()
 }
 
+/// A follow-up of one step as the wizard shows it under the step: its date, counted from when
+/// its anchor was done, or from now when the anchor is this step and still open ("if it is done
+/// now"); `None` while another step it counts from is still open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StepDate {
+    pub(crate) text: String,
+    /// The delay in words (`90 days`, `1 hour`, `the end of the month`); `None` for an undated
+    /// follow-up.
+    pub(crate) after: Option<String>,
+    pub(crate) date: Option<Timestamp>,
+    /// Whether the date is counted from now, as if the step were done now.
+    pub(crate) if_done_now: bool,
+    /// The step the clock starts from, when it is another one.
+    pub(crate) from_other: Option<String>,
+}
+
+/// The follow-ups of step `step_id`, dated as far as the run allows (see [`StepDate`]).
+pub(crate) fn step_dates(
+    checklist: &Loaded,
+    replay: &Replay,
+    step_id: &str,
+    now: Timestamp,
+    zone: &TimeZone,
+) -> Vec<StepDate> {
+    let Some(step) = checklist.find(step_id).map(|r| checklist.step(r)) else { return Vec::new() };
+    step.follow_up
+        .iter()
+        .map(|follow_up| {
+            let from = follow_up.from.as_ref().map_or(step_id, |f| f.get_ref().as_str());
+            let delay = follow_up.after.as_ref().and_then(|a| Delay::parse(a.get_ref()));
+            let done = done_at(replay, from);
+            let if_done_now = done.is_none() && from == step_id;
+            let anchor = done.or_else(|| if_done_now.then_some(now));
+            StepDate {
+                text: follow_up.text.clone(),
+                after: delay.map(in_words),
+                date: anchor.zip(delay).and_then(|(anchor, delay)| add_delay(anchor, delay, zone)),
+                if_done_now,
+                from_other: (from != step_id).then(|| from.to_owned()),
+            }
+        })
+        .collect()
+}
+
+/// `90 days`, `1 hour`, `2 weeks`, `30 minutes`, `the end of the month`.
+fn in_words(delay: Delay) -> String {
+    let plural = |n: i64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    match delay {
+        Delay::Minutes(n) => plural(n, "minute"),
+        Delay::Hours(n) => plural(n, "hour"),
+        Delay::Days(n) => plural(n, "day"),
+        Delay::Weeks(n) => plural(n, "week"),
+        Delay::EndOfMonth => "the end of the month".to_owned(),
+    }
+}
+
 /// When a step was first done, if it is done.
 fn done_at(replay: &Replay, step: &str) -> Option<Timestamp> {
     replay.steps.get(step).filter(|r| r.status == RecordedStatus::Done).map(StepRecord::happened)

@@ -49,6 +49,8 @@ pub struct ActiveRun {
     pub torn_set_aside: Option<usize>,
     /// Whether the last line lacked only its newline, which was added when the run was opened.
     pub newline_added: bool,
+    /// Whether opening it recorded a changed checklist as accepted (its last event).
+    pub(crate) accepted_change: bool,
     appender: Appender,
     _lock: RunLock,
 }
@@ -584,6 +586,7 @@ impl Session {
             replay,
             torn_set_aside: None,
             newline_added: false,
+            accepted_change: false,
             appender,
             _lock: lock,
         })
@@ -607,6 +610,7 @@ impl Session {
             replay,
             torn_set_aside: end.torn.as_ref().map(Vec::len),
             newline_added: end.unterminated,
+            accepted_change: false,
             appender,
             _lock: lock,
         };
@@ -632,6 +636,7 @@ impl Session {
                     changes,
                 },
             )?;
+            run.accepted_change = true;
         }
         Ok(run)
     }

@@ -103,13 +103,23 @@ pub(crate) struct TerminalPrompter {
     theme: Box<dyn Theme>,
     /// The progress of a check while it runs.
     check_bar: Option<CheckBar>,
+    /// The progress line drawn last, so an unchanged one is not drawn again.
+    last_progress: Option<(String, u64, u64)>,
 }
 
 impl Default for TerminalPrompter {
     fn default() -> Self {
-        let theme: Box<dyn Theme> =
-            if console::colors_enabled_stderr() { Box::new(ColorfulTheme::default()) } else { Box::new(SimpleTheme) };
-        TerminalPrompter { term: Term::stderr(), theme, check_bar: None }
+        // An answer is echoed with a neutral mark: a green ✔ means only "recorded", and is
+        // printed by the wizard once the event is on disk (an answer may still be refused).
+        let theme: Box<dyn Theme> = if console::colors_enabled_stderr() {
+            Box::new(ColorfulTheme {
+                success_prefix: console::style("›".to_owned()).for_stderr().dim(),
+                ..ColorfulTheme::default()
+            })
+        } else {
+            Box::new(SimpleTheme)
+        };
+        TerminalPrompter { term: Term::stderr(), theme, check_bar: None, last_progress: None }
     }
 }
 
@@ -197,15 +207,22 @@ impl Prompter for TerminalPrompter {
     }
 
     fn progress(&mut self, label: &str, pos: u64, len: u64) {
+        let drawn = Some((label.to_owned(), pos, len));
+        if self.last_progress == drawn {
+            return;
+        }
+        self.last_progress = drawn;
         let bar_width = columns().saturating_sub(label.chars().count() + 14).clamp(10, 30);
         let template = format!("{{msg}}  [{{bar:{bar_width}}}] {{pos}}/{{len}}");
         let style = ProgressStyle::with_template(&template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("#>-");
-        let bar =
-            ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::term(self.term.clone(), 20)).with_style(style);
-        bar.set_message(visible_line(label).into_owned());
-        bar.set_position(pos);
+        // Set up out of sight, then drawn once: each setter would otherwise redraw the line.
+        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden())
+            .with_style(style)
+            .with_message(visible_line(label).into_owned())
+            .with_position(pos);
+        bar.set_draw_target(ProgressDrawTarget::term(self.term.clone(), 20));
         // Leaves the line drawn as it is, so the step text follows it.
         bar.abandon();
     }

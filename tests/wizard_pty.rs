@@ -341,6 +341,19 @@ impl Pty {
         }
     }
 
+    /// The screen as a terminal `cols` wide shows what was written so far: escape sequences
+    /// applied (cursor moves, cleared lines), one string per row, trailing blanks cut. The screen
+    /// is tall enough that nothing scrolls away.
+    fn screen(&mut self, cols: u16) -> Vec<String> {
+        self.pump();
+        let size = |n: u16| std::num::NonZero::new(n).expect("not zero");
+        let mut parser = vt100::Parser::new(size(2000), size(cols), 0);
+        parser.process(&self.raw);
+        let rows: Vec<String> = parser.screen().rows(0, cols).map(|row| row.trim_end().to_owned()).collect();
+        let last = rows.iter().rposition(|row| !row.is_empty()).map_or(0, |i| i + 1);
+        rows[..last].to_vec()
+    }
+
     /// Waits for the wizard to exit (reading what it writes meanwhile) and returns its exit code.
     #[track_caller]
     fn wait_exit(&mut self) -> i32 {
@@ -448,6 +461,11 @@ fn walk_to_the_end(pty: &mut Pty, yes: &Regex, steps: &Steps) -> Walked {
         }
         match prompt {
             Prompt::Complete => return w,
+            Prompt::YesNo { row, .. } if row.starts_with("Go back to the step's menu") => {
+                // Evidence left empty: stay and give it.
+                pty.send("n");
+                pty.expect(r"recorded\) no\n");
+            }
             Prompt::YesNo { row, shown } => {
                 assert!(w.menus.is_empty(), "every fact is asked before the steps: {shown}");
                 let answer = yes.is_match(&shown);
@@ -463,13 +481,13 @@ fn walk_to_the_end(pty: &mut Pty, yes: &Regex, steps: &Steps) -> Walked {
                 }
                 current = Some(step.clone());
                 if wait {
-                    pty.choose(&format!("Step {step} · has it happened?"), &WAIT_MENU, 0);
+                    pty.choose(&format!("Step {step} · has it happened?"), &WAIT_MENU, item(&WAIT_MENU, "Yes"));
                 } else if w.recorded.is_empty() {
-                    pty.choose(&format!("Step {step}"), &STEP_MENU, 2);
+                    pty.choose(&format!("Step {step}"), &STEP_MENU, item(&STEP_MENU, "Add a note"));
                     pty.expect(r"(?m)^Note \(empty to go back\): $");
                     pty.type_line(&format!("note on step {step}: checked with the team"));
                 } else if w.skipped == 0 && w.menus.len() > 1 && steps[&step].1 == "confirm" {
-                    pty.choose(&format!("Step {step}"), &STEP_MENU, 1);
+                    pty.choose(&format!("Step {step}"), &STEP_MENU, item(&STEP_MENU, "Skip"));
                     pty.expect(r"(?m)^Why is this step skipped\? \(empty to go back\): $");
                     pty.type_line("not needed: nothing of this kind in the account");
                 } else {
@@ -485,6 +503,7 @@ fn walk_to_the_end(pty: &mut Pty, yes: &Regex, steps: &Steps) -> Walked {
                     w.attest_refused = true;
                 }
             }
+            Prompt::Input(label) if label.starts_with("When did it happen") => pty.send(ENTER),
             Prompt::Input(label) => {
                 let step = current.clone().unwrap_or_else(|| pty.fail(&format!("text asked outside a step: {label}")));
                 if w.evidence_refused {
@@ -591,9 +610,20 @@ fn answer_org(pty: &mut Pty, yes: bool) {
     pty.expect(if yes { r"account\? yes\n" } else { r"account\? no\n" });
 }
 
+/// The place of the item of `menu` that starts with `label`.
+fn item(menu: &[&str], label: &str) -> usize {
+    menu.iter().position(|item| item.starts_with(label)).unwrap_or_else(|| panic!("no `{label}` in {menu:?}"))
+}
+
+/// A step's menu as shown, Done highlighted, as a regex.
+fn step_menu_shown(step: &str) -> String {
+    let middle = STEP_MENU.len() - 2;
+    format!(r"(?m)^Step {}:\n> Done\n(?:  [^\n]*\n){{{middle}}}  Save and quit\n", regex::escape(step))
+}
+
 /// Waits for a step's menu and chooses `index` in it.
 fn at_step(pty: &mut Pty, step: &str, index: usize) {
-    pty.expect(&format!(r"(?m)^Step {}:\n> Done\n(?:  [^\n]*\n){{2}}  Save and quit\n", regex::escape(step)));
+    pty.expect(&step_menu_shown(step));
     pty.choose(&format!("Step {step}"), &STEP_MENU, index);
 }
 
@@ -636,7 +666,7 @@ fn a_kill_9_loses_nothing_recorded_and_the_rerun_resumes_at_the_next_step() {
     pty.type_line("CS-77");
     seen.push(("ticket", recorded(&mut pty, "done")));
     // Waiting at the next menu; the process gets no chance to clean up.
-    pty.expect(r"(?m)^Step 2\.2:\n> Done\n(?:  [^\n]*\n){2}  Save and quit\n");
+    pty.expect(&step_menu_shown("2.2"));
     pty.kill9();
 
     let events = s.events();
@@ -659,7 +689,9 @@ fn a_kill_9_loses_nothing_recorded_and_the_rerun_resumes_at_the_next_step() {
     pty.type_line("acct-1");
     assert!(matches!(pty.next_prompt(), Prompt::Recorded { ref what, seq: 6 } if what == "done"));
     assert_eq!(pty.next_prompt(), Prompt::Menu { step: "2.3".into(), wait: true });
-    pty.choose("Step 2.3 · has it happened?", &WAIT_MENU, 0);
+    pty.choose("Step 2.3 · has it happened?", &WAIT_MENU, item(&WAIT_MENU, "Yes"));
+    assert!(matches!(pty.next_prompt(), Prompt::Input(ref label) if label.starts_with("When did it happen")));
+    pty.send(ENTER);
     assert!(matches!(pty.next_prompt(), Prompt::Recorded { ref what, seq: 7 } if what == "done"));
     assert_eq!(pty.next_prompt(), Prompt::Complete);
     assert_eq!(pty.wait_exit(), 0);
@@ -689,7 +721,7 @@ fn ctrl_c_at_a_menu_exits_4_shows_the_cursor_and_keeps_the_answers() {
     answer_org(&mut pty, false);
     at_step(&mut pty, "1.1", 0);
     let seq = recorded(&mut pty, "done");
-    pty.expect(r"(?m)^Step 2\.1:\n> Done\n(?:  [^\n]*\n){2}  Save and quit\n");
+    pty.expect(&step_menu_shown("2.1"));
     interrupt(&mut pty);
     let events = s.events();
     assert_eq!(events.len(), 3);
@@ -786,7 +818,7 @@ fn a_second_process_on_the_same_run_exits_75_naming_the_holder() {
     let s = Small::new();
     let mut first = s.wizard(&[]);
     answer_org(&mut first, false);
-    first.expect(r"(?m)^Step 1\.1:\n> Done\n(?:  [^\n]*\n){2}  Save and quit\n");
+    first.expect(&step_menu_shown("1.1"));
     let pid = first.pid();
     let before = s.log();
 
@@ -801,7 +833,7 @@ fn a_second_process_on_the_same_run_exits_75_naming_the_holder() {
     // The first goes on undisturbed.
     first.choose("Step 1.1", &STEP_MENU, 0);
     recorded(&mut first, "done");
-    at_step(&mut first, "2.1", 3);
+    at_step(&mut first, "2.1", item(&STEP_MENU, "Save and quit"));
     assert_eq!(first.wait_exit(), 3);
     // Released: a scripted command gets the run now.
     s.closeacct("skip", &["ticket", "--reason", "opened by phone"]).status(0);
@@ -985,4 +1017,40 @@ fn remove_on_a_terminal_moves_the_run_only_once_the_account_is_typed() {
     pty.expect(r"Moved the run small/acct-1 to .*trash/small/acct-1/");
     assert_eq!(pty.wait_exit(), 0);
     assert!(!s.env.run_dir("small", "acct-1").exists());
+}
+
+/// At 40 columns, a question longer than a row stays whole on the screen once it is answered:
+/// every row of it, then the answer; the checklist-change question too, and both answers are
+/// acknowledged as recorded.
+#[test]
+fn on_a_narrow_terminal_every_question_stays_whole_with_its_answer() {
+    let s = Small::new();
+    let wizard = ["wizard", "--checklist", s.file.as_str(), "--account", "acct-1"];
+    let mut pty = on_terminal(&s.env, 40, true, &wizard);
+    pty.expect(r"\[y/n\] $");
+    pty.send("n");
+    recorded(&mut pty, "org = no");
+    at_step(&mut pty, "1.1", item(&STEP_MENU, "Save and quit"));
+    assert_eq!(pty.wait_exit(), 3);
+    let screen = pty.screen(40).join("\n");
+    assert!(pty.screen(40).iter().all(|row| row.chars().count() <= 40));
+    let words = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("Is acct-1 an organization's management account? no ✔ recorded org = no"), "{screen}");
+
+    // The checklist changes: its question, asked on the narrow terminal, stays whole too.
+    std::fs::write(&s.file, SMALL.replace("Copy out what you must keep.", "Copy out all you must keep.")).unwrap();
+    let mut pty = on_terminal(&s.env, 40, true, &wizard);
+    pty.expect(r"\[y/n\] $");
+    pty.send("y");
+    recorded(&mut pty, "checklist change accepted");
+    at_step(&mut pty, "1.1", item(&STEP_MENU, "Save and quit"));
+    assert_eq!(pty.wait_exit(), 3);
+    let screen = pty.screen(40).join("\n");
+    let words = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(
+            "Go on with the new checklist? (steps already recorded stay recorded) yes ✔ recorded checklist change accepted"
+        ),
+        "{screen}"
+    );
 }

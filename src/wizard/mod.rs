@@ -7,6 +7,7 @@
 
 mod next;
 mod pick;
+mod show;
 #[cfg(test)]
 mod tests;
 mod walk;
@@ -99,6 +100,7 @@ fn open_or_create(session: &Session, account: &str, options: &Options<'_>, p: &m
     if !session.run_exists(account) {
         let run = session.create(account)?;
         p.say(&format!("Run stored in {}", run.dir.display()));
+        say_recorded(p, &run, "run started");
         return Ok(run);
     }
     let mut ask = |changes: &[String]| -> Result<bool> {
@@ -110,6 +112,9 @@ fn open_or_create(session: &Session, account: &str, options: &Options<'_>, p: &m
     };
     let policy = if options.accept_changes { OnChange::Accept } else { OnChange::Ask(&mut ask) };
     let run = session.open(account, policy)?;
+    if run.accepted_change {
+        say_recorded(p, &run, "checklist change accepted");
+    }
     if let Some(notice) = run.torn_notice() {
         say_wrapped(p, &format!("! {notice}"));
     }
@@ -148,6 +153,14 @@ fn say_resume(session: &Session, run: &ActiveRun, p: &mut dyn Prompter) {
             ),
         );
     }
+}
+
+/// `✔ recorded <what> 14:02:11 (seq 7)`, for the event just written (the run's last), in the
+/// run's zone: every event the wizard writes is acknowledged this way, once it is on disk.
+fn say_recorded(p: &mut dyn Prompter, run: &ActiveRun, what: &str) {
+    let zone = clock::run_zone(run.replay.zone.as_deref());
+    let time = run.replay.last_at.map(|at| at.to_zoned_datetime(zone).strftime("%H:%M:%S").to_string());
+    say_wrapped(p, &format!("✔ recorded {what} {} (seq {})", time.unwrap_or_default(), run.replay.events));
 }
 
 /// Says one or more lines, each wrapped at spaces to the terminal's width with its indentation

@@ -86,6 +86,9 @@ impl Prompter for Driver {
     fn confirm(&mut self, prompt: &str) -> crate::error::Result<bool> {
         let answer = if prompt.starts_with("Archive the run") {
             self.archive
+        } else if prompt.starts_with("Go back to the step's menu") {
+            // Evidence left empty: asked again rather than going back.
+            false
         } else {
             assert!(self.menus.is_empty(), "every fact is asked before the steps: {prompt}");
             let yes = self.yes.is_match(prompt);
@@ -110,20 +113,21 @@ impl Prompter for Driver {
         if self.menus.last() != Some(&step) {
             self.menus.push(step.clone());
         }
+        let index = |label: &str| items.iter().position(|item| item.starts_with(label)).expect("a menu item");
         let choice = if self.quit_at.as_ref() == Some(&step) {
             items.len() - 1
         } else if kept_waiting {
-            1
+            index("Not yet")
         } else if wait {
-            0
+            index("Yes")
         } else if !self.noted {
             self.noted = true;
-            2
+            index("Add a note")
         } else if !self.skipped && self.menus.len() > 1 && self.kinds[&step] == "confirm" {
             self.skipped = true;
-            1
+            index("Skip")
         } else {
-            0
+            index("Done")
         };
         self.transcript.push(format!("? {prompt} › {}", items[choice]));
         Ok(if self.checked.contains(&step) && choice > 0 { choice + 1 } else { choice })
@@ -131,7 +135,10 @@ impl Prompter for Driver {
 
     fn input(&mut self, prompt: &str) -> crate::error::Result<String> {
         let step = self.current();
-        let answer = if prompt.starts_with("Note") {
+        let answer = if prompt.starts_with("When did it happen") {
+            // Now: the time of recording.
+            String::new()
+        } else if prompt.starts_with("Note") {
             format!("note on step {step}: checked with the team")
         } else if prompt.starts_with("Why is this step skipped") {
             "not needed: nothing of this kind in the account".to_owned()
@@ -529,4 +536,109 @@ fn a_check_whose_program_is_missing_is_explained_and_the_menu_comes_back() {
     );
     let kinds: Vec<Value> = events(&session, "acct-1").iter().map(|e| e["event"].clone()).collect();
     assert_eq!(kinds, ["run_started", "fact_answered"], "nothing is recorded");
+}
+
+/// A checklist with a cited source, a paragraph for members only and a follow-up.
+const CITED: &str = r#"id = "cited"
+name = "Cited"
+version = 1
+
+[[sources]]
+id = "a1"
+title = "The provider's guide"
+publisher = "P"
+url = "https://example.com/guide"
+
+[[facts]]
+id = "member"
+question = "Is {account} a member account?"
+
+[[stages]]
+id = "s"
+title = "S"
+
+[[stages.steps]]
+id = "close"
+title = "Close it"
+detail = "Press the button."
+actor = "customer"
+kind = "confirm"
+sources = ["a1"]
+
+[[stages.steps.detail_if]]
+when = "member"
+text = "Members close from the management account."
+
+[[stages.steps.follow_up]]
+after = "90d"
+text = "content is deleted"
+"#;
+
+#[test]
+fn a_step_shows_what_applies_its_source_and_its_date_and_every_event_is_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = session(dir.path(), Loaded::parse(CITED, "cited.toml").unwrap());
+    let mut p = Scripted::new(&["n", "Done earlier", "yesterday 10:00", ""]);
+    assert_eq!(run(&session, &options("acct-1"), &mut p).unwrap(), Outcome::Complete, "{:#?}", p.transcript);
+    let text = p.transcript.join("\n");
+    let acknowledged =
+        Regex::new(r"(?m)^✔ recorded (run started|member = no|done) \d\d:\d\d:\d\d \(seq (\d)\)$").unwrap();
+    let acks: Vec<(String, String)> =
+        acknowledged.captures_iter(&text).map(|c| (c[1].to_owned(), c[2].to_owned())).collect();
+    assert_eq!(
+        acks,
+        [("run started".into(), "1".into()), ("member = no".into(), "2".into()), ("done".into(), "3".into())],
+        "{text}"
+    );
+    assert!(text.contains("  Source: [a1] The provider's guide <https://example.com/guide>"), "{text}");
+    let date =
+        Regex::new(r"⏲ content is deleted: on or after \d{4}-\d\d-\d\d \(90 days after this step, if it is done now\)")
+            .unwrap();
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(date.is_match(&words), "{text}");
+    assert!(!text.contains("Members close"), "a paragraph for members only: {text}");
+    // A time before the run is refused and asked again; Enter is now.
+    assert!(text.contains("is before the run started"), "{text}");
+    let asked = p.transcript.iter().filter(|line| line.starts_with("? When did it happen")).count();
+    assert_eq!(asked, 2, "{text}");
+    let done = &events(&session, "acct-1")[2];
+    assert_eq!(done["event"], "step_done");
+    assert!(done.get("happened_at").is_none(), "now is the time of recording: {done}");
+
+    let mut member = Scripted::new(&["y", "Save and quit"]);
+    assert_eq!(run(&session, &options("second-account"), &mut member).unwrap(), Outcome::Saved);
+    assert!(member.transcript.iter().any(|line| line.contains("Members close from the management account.")));
+}
+
+#[test]
+fn without_an_account_a_picker_offers_the_runs_and_a_close_account_asks_before_a_new_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = session(dir.path(), small());
+    let mut first = Scripted::new(&["n", "Save and quit"]);
+    assert_eq!(run(&session, &options("1111-2222-3333"), &mut first).unwrap(), Outcome::Saved);
+
+    // No account: the provider's runs with their progress, then a new one.
+    let none = Options { account: None, restart: false, accept_changes: false };
+    let mut pick = Scripted::new(&["1111-2222-3333", "Save and quit"]);
+    assert_eq!(run(&session, &none, &mut pick).unwrap(), Outcome::Saved);
+    assert!(pick.transcript.iter().any(|line| line.starts_with("? Which small run? › 1111-2222-3333")));
+    assert!(pick.transcript.iter().any(|line| line.contains("Resuming run started")), "{:#?}", pick.transcript);
+
+    // The same digits without separators: asked, and "no" twice starts nothing.
+    let mut typed = Scripted::new(&["n", "n"]);
+    assert!(matches!(run(&session, &options("111122223333"), &mut typed), Err(Error::Incomplete)));
+    let asked: Vec<&String> = typed.transcript.iter().filter(|line| line.starts_with('?')).collect();
+    assert_eq!(
+        asked,
+        [
+            "? There is no run for 111122223333. Did you mean 1111-2222-3333? › n",
+            "? Start a new run for 111122223333? › n"
+        ]
+    );
+    assert!(!session.run_exists("111122223333"), "nothing is started without a yes");
+
+    // "Yes" goes on with the run meant.
+    let mut meant = Scripted::new(&["y", "Save and quit"]);
+    assert_eq!(run(&session, &options("111122223333"), &mut meant).unwrap(), Outcome::Saved);
+    assert!(!session.run_exists("111122223333"));
 }

@@ -7,7 +7,7 @@ use std::thread;
 
 use super::next::{Next, next};
 use super::{Outcome, say_indented, say_wrapped};
-use crate::checklist::{Actor, FactKind, Loaded, StepKind, StepRef};
+use crate::checklist::{FactKind, Loaded, StepKind, StepRef};
 use crate::checks::{CheckRecord, DEFAULT_JOBS, Plan};
 use crate::clock;
 use crate::dates;
@@ -29,11 +29,14 @@ pub enum Action {
     Quit,
     /// Run the step's checks (asks first, every time).
     Check,
+    /// Done before now: asks when.
+    DoneEarlier,
 }
 
 /// The menu of a step the operator acts on; the first item is highlighted.
 pub const STEP_MENU: &[(&str, Action)] = &[
     ("Done", Action::Done),
+    ("Done earlier — say when", Action::DoneEarlier),
     ("Skip (give a reason)", Action::Skip),
     ("Add a note first", Action::Note),
     ("Save and quit", Action::Quit),
@@ -44,7 +47,7 @@ pub const RUN_CHECK: (&str, Action) = ("Run the check", Action::Check);
 
 /// The menu of a step someone else acts on.
 pub const WAIT_MENU: &[(&str, Action)] = &[
-    ("Yes — it happened (record now)", Action::Done),
+    ("Yes — it happened (say when)", Action::DoneEarlier),
     ("Not yet — keep waiting, remind me", Action::Wait),
     ("Skip (give a reason)", Action::Skip),
     ("Add a note first", Action::Note),
@@ -109,7 +112,10 @@ impl Walk<'_, '_> {
                     fact.choices[index].id.get_ref().clone()
                 }
             };
-            run.record(&self.session.operator, EventKind::FactAnswered { fact: id, value })?;
+            let event = run.record(&self.session.operator, EventKind::FactAnswered { fact: id.clone(), value })?;
+            let EventKind::FactAnswered { value, .. } = &event.kind else { unreachable!("recorded as a fact") };
+            let what = format!("{id} = {value}");
+            self.recorded(run, &event, &what);
         }
         let counts = Progress::new(self.checklist, &run.replay).counts();
         say_wrapped(
@@ -126,76 +132,6 @@ impl Walk<'_, '_> {
         let zone = clock::run_zone(run.replay.zone.as_deref());
         for due in dates::due_reminders(self.checklist, &run.replay, clock::now(), &zone) {
             say_wrapped(self.p, &format!("! {}", due.reminder_line(&zone)));
-        }
-    }
-
-    fn show_step(&mut self, run: &ActiveRun, r: StepRef) {
-        let c = &self.checklist.checklist;
-        let step = self.checklist.step(r);
-        let counts = Progress::new(self.checklist, &run.replay).counts();
-        let stage = &c.stages[r.stage];
-        self.p.say("");
-        self.p.progress(
-            &format!("Stage {}/{} · {}", r.stage + 1, c.stages.len(), stage.title),
-            counts.resolved_applicable() as u64,
-            counts.applicable as u64,
-        );
-        let who = match step.kind {
-            StepKind::Wait => format!("{} acts", step.actor),
-            _ if step.actor == Actor::Customer => "you do this · customer".to_owned(),
-            _ => format!("{}", step.actor),
-        };
-        say_wrapped(self.p, &format!("  Step {}  {}   ({who})", r.number(), step.title));
-        self.p.say("");
-        say_indented(self.p, &step.detail, "  ");
-        if let Some(warning) = &step.warning {
-            self.p.say("");
-            say_indented(self.p, &format!("! {warning}"), "  ");
-        }
-        for link in &step.links {
-            self.p.say(&format!("  → {}: {}", link.label, link.url));
-        }
-        self.show_checks(run, r);
-        self.p.say("");
-    }
-
-    /// A step's checks: what each shows and the exact commands it runs (the `foreach` variable
-    /// as `{region}` until its words are known), and how the latest run of each ended.
-    fn show_checks(&mut self, run: &ActiveRun, r: StepRef) {
-        let step = self.checklist.step(r);
-        if self.checklist.checks(step).is_empty() {
-            return;
-        }
-        self.p.say("");
-        let plans = match self.session.check_plans(run, r) {
-            Ok(plans) => plans,
-            Err(e) => {
-                say_wrapped(self.p, &format!("  ✘ this step's check cannot run: {e}"));
-                return;
-            }
-        };
-        say_wrapped(
-            self.p,
-            &format!(
-                "  A check can show whether this is done: read-only commands that run only when you choose \"{}\", with your environment and credentials.",
-                RUN_CHECK.0
-            ),
-        );
-        for (n, plan) in (1..).zip(&plans) {
-            say_wrapped(self.p, &format!("    {n}. {}", plan.summary));
-            for (i, line) in plan.display(None).iter().enumerate() {
-                let each = match &plan.foreach {
-                    Some((variable, _)) if i == 1 => format!("   (for each {{{variable}}})"),
-                    _ => String::new(),
-                };
-                self.p.say(&format!("       $ {line}{each}"));
-            }
-        }
-        let zone = clock::local_zone();
-        for (n, ran) in run.replay.latest_checks(step.id.get_ref()) {
-            let outcome = if ran.passed { "passed" } else { "failed" };
-            let when = ran.at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M").to_string();
-            say_wrapped(self.p, &format!("  Last run of check {n}: {outcome} {when} by {} (seq {})", ran.by, ran.seq));
         }
     }
 
@@ -218,14 +154,20 @@ impl Walk<'_, '_> {
         loop {
             match menu[self.p.select(&prompt, &labels)?].1 {
                 Action::Done => {
-                    if self.done(run, r, false)? {
+                    if self.done(run, r, false, None)? {
+                        return Ok(Choice::Next);
+                    }
+                }
+                Action::DoneEarlier => {
+                    let when = self.ask_when(run)?;
+                    if self.done(run, r, false, when)? {
                         return Ok(Choice::Next);
                     }
                 }
                 Action::Check => {
                     if self.run_checks(run, r)?
                         && self.p.confirm(&format!("Mark step {number} done, with its checks as the evidence?"))?
-                        && self.done(run, r, true)?
+                        && self.done(run, r, true, None)?
                     {
                         return Ok(Choice::Next);
                     }
@@ -333,11 +275,18 @@ impl Walk<'_, '_> {
     /// Marks a step done, asking for the attestation or evidence its kind needs (an evidence
     /// step confirmed with its checks has them as evidence); `false` when the operator went back
     /// to the menu.
-    fn done(&mut self, run: &mut ActiveRun, r: StepRef, with_check: bool) -> Result<bool> {
+    fn done(
+        &mut self,
+        run: &mut ActiveRun,
+        r: StepRef,
+        with_check: bool,
+        happened_at: Option<jiff::Timestamp>,
+    ) -> Result<bool> {
         let session = self.session;
         let step = self.checklist.step(r);
         let confirm = |run: &mut ActiveRun, mut given: Confirmation| {
             given.with_check = with_check;
+            given.happened_at = happened_at;
             match session.confirm(run, r, given)? {
                 Confirmed::Recorded(event) => Ok(*event),
                 Confirmed::NothingNew => {
@@ -369,9 +318,12 @@ impl Walk<'_, '_> {
                     confirm(run, Confirmation { evidence: Some(evidence), ..Confirmation::default() })
                 };
                 loop {
-                    match self.ask_text(what, run, with_evidence)? {
-                        Some(event) => break event,
-                        None => self.p.say("  ✘ evidence is required for this step"),
+                    if let Some(event) = self.ask_text(what, run, with_evidence)? {
+                        break event;
+                    }
+                    self.p.say("  ✘ evidence is required for this step");
+                    if self.p.confirm("Go back to the step's menu? (nothing is recorded)")? {
+                        return Ok(false);
                     }
                 }
             }
@@ -379,6 +331,22 @@ impl Walk<'_, '_> {
         };
         self.recorded(run, &event, "done");
         Ok(true)
+    }
+
+    /// When it happened, for a step recorded after the fact: Enter is now; a time in the
+    /// future or before the run started is explained and asked again.
+    fn ask_when(&mut self, run: &ActiveRun) -> Result<Option<jiff::Timestamp>> {
+        loop {
+            let text = self.p.input("When did it happen? (Enter: now; or e.g. yesterday 16:10)")?;
+            if text.trim().is_empty() {
+                return Ok(None);
+            }
+            match run.happened_at(Some(&text)) {
+                Ok(at) => return Ok(at),
+                Err(e @ (Error::Usage { .. } | Error::Refused { .. })) => say_wrapped(self.p, &format!("  ✘ {e}")),
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Asks for a non-empty text and records it with `record`; a refused text (a secret) is
@@ -406,7 +374,7 @@ impl Walk<'_, '_> {
     fn recorded(&mut self, run: &ActiveRun, event: &Event, what: &str) {
         let zone = clock::run_zone(run.replay.zone.as_deref());
         let time = event.at.to_zoned_datetime(zone).strftime("%H:%M:%S").to_string();
-        self.p.say(&format!("✔ recorded {what} {time} (seq {})", event.seq));
+        say_wrapped(self.p, &format!("✔ recorded {what} {time} (seq {})", event.seq));
     }
 
     fn summary(&mut self, run: &ActiveRun) {
