@@ -49,7 +49,7 @@ pub(crate) enum Command {
     Verify(VerifyArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
-    /// Print the man page (roff)
+    /// Print the man page (roff), or write one page per command
     Man(ManArgs),
 }
 
@@ -142,9 +142,15 @@ pub(crate) struct ReadOnlyOperator {
 
 /// `closeacct man`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct man --dir ~/.local/share/man/man1   # then `man closeacct-status`")]
 pub(crate) struct ManArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
+    /// Write closeacct.1 and a page per command (closeacct-status.1, closeacct-checklist-show.1)
+    /// into DIR, creating it, instead of printing the main page
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 }
 
 /// `closeacct providers`

@@ -7,6 +7,7 @@ mod checks;
 mod commands;
 mod common;
 mod durability;
+mod man;
 mod reports;
 mod secrets;
 mod trust;

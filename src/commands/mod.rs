@@ -5,6 +5,7 @@ mod answer;
 mod checklist;
 mod completions;
 mod confirm;
+mod man;
 mod providers;
 mod report;
 mod skip;
@@ -33,6 +34,6 @@ pub(crate) fn dispatch(ui: &Ui, command: Command) -> Result<()> {
         Command::Report(args) => report::cmd_report(ui, &args),
         Command::Verify(args) => verify::cmd_verify(ui, &args),
         Command::Completions(args) => completions::cmd_completions(ui, &args),
-        Command::Man(_) => completions::cmd_man(ui),
+        Command::Man(args) => man::cmd_man(ui, &args),
     }
 }
