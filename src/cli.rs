@@ -47,7 +47,7 @@ pub(crate) enum Command {
     Report(ReportArgs),
     /// Check the integrity of a run's state file (sequence numbers and hash chain)
     Verify(VerifyArgs),
-    /// Print shell completions
+    /// Print the script that registers shell completion (of ids, accounts and steps too)
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per command
     Man(ManArgs),
@@ -371,10 +371,12 @@ fn parse_head(text: &str) -> Result<Head, String> {
 
 /// `closeacct completions`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    source <(closeacct completions bash)   # in ~/.bashrc; zsh alike, fish: `| source`")]
 pub(crate) struct CompletionsArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
-    /// The shell
+    /// The shell to register completions in
     pub(crate) shell: clap_complete::Shell,
 }
 

@@ -6,6 +6,7 @@ mod checklists;
 mod checks;
 mod commands;
 mod common;
+mod completion;
 mod durability;
 mod man;
 mod reports;

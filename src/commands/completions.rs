@@ -1,14 +1,16 @@
-//! `closeacct completions SHELL`.
+//! `closeacct completions SHELL`: the script that registers completion in a shell. It calls
+//! closeacct back on each <Tab> (see `complete`), so provider ids, accounts and step ids come
+//! from the checklists and runs there are at that moment.
 
-use clap::CommandFactory;
-
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::CompletionsArgs;
+use crate::complete;
 use crate::error::Result;
 use crate::ui::Ui;
 
-/// Prints completions for a shell.
+/// Prints the registration script for a shell.
 pub(crate) fn cmd_completions(ui: &Ui, args: &CompletionsArgs) -> Result<()> {
-    let mut buffer = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "closeacct", &mut buffer);
-    ui.stdout(&buffer)
+    // The script calls back the binary as it was invoked, like `COMPLETE=bash closeacct` does.
+    let argv0 = std::env::args_os().next();
+    let completer = complete::completer_path(argv0.as_deref(), std::env::current_dir().ok().as_deref());
+    ui.stdout(&complete::registration(args.shell, &completer))
 }

@@ -32,6 +32,10 @@ pub(crate) const ENVIRONMENT: &[(&str, &str)] = &[
         "The user's checklists: $XDG_CONFIG_HOME/closeacct/checklists/*.toml (~/.config/closeacct/checklists), reached by their id like built-in ones.",
     ),
     ("NO_COLOR, CLICOLOR, CLICOLOR_FORCE", "NO_COLOR (any value) turns colour off; CLICOLOR_FORCE forces it."),
+    (
+        "COMPLETE",
+        "Set by the completion script `closeacct completions SHELL` prints: closeacct then answers the shell's completion request instead of running a command.",
+    ),
 ];
 
 /// Prints the main page, or writes every page into `--dir`.
