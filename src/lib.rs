@@ -14,6 +14,7 @@ mod complete;
 mod dates;
 mod digest;
 mod error;
+mod fit;
 mod layout;
 mod progress;
 mod prompter;

@@ -11,6 +11,7 @@ mod durability;
 mod man;
 mod reports;
 mod secrets;
+mod status_width;
 mod trust;
 mod user_checklists;
 mod wizard_pty;

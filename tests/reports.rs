@@ -863,9 +863,9 @@ fn status_lists_every_run_on_one_line_and_details_one() {
     assert!(rows[2].starts_with("aws") && rows[2].contains("444455556666"), "{overview}");
     assert!(rows[3].starts_with("centurylink") && rows[3].contains("ACME2"), "{overview}");
     assert!(overview.contains("still open since 2026-11-24 13:40"), "the overdue confirmation:\n{overview}");
-    // Into a pipe rows go whole, however long (a terminal cuts them: see wizard_pty); the
-    // reminders under them wrap.
-    assert!(rows[2].ends_with("  6.2 bespin-terminates-link"), "{overview}");
+    // Into a pipe rows fit 80 columns, the next step cut first (a terminal's width: see
+    // wizard_pty); the reminders under them wrap.
+    assert!(rows[2].ends_with("  6.2 bespin-term…") && rows[2].chars().count() == 80, "{overview}");
     let reminders: String = overview.lines().filter(|l| l.starts_with("  ")).flat_map(|l| [l, "\n"]).collect();
     assert_fits(&reminders, "status reminders");
     insta::assert_snapshot!("status_overview", overview);

@@ -31,6 +31,7 @@ pub(crate) const ENVIRONMENT: &[(&str, &str)] = &[
         "XDG_CONFIG_HOME",
         "The user's checklists: $XDG_CONFIG_HOME/closeacct/checklists/*.toml (~/.config/closeacct/checklists), reached by their id like built-in ones.",
     ),
+    ("COLUMNS", "The width `status` fits its table of runs to (else the terminal's width, else 80)."),
     ("NO_COLOR, CLICOLOR, CLICOLOR_FORCE", "NO_COLOR (any value) turns colour off; CLICOLOR_FORCE forces it."),
     (
         "COMPLETE",

@@ -11,6 +11,7 @@ use crate::cli::{DataFormat, StatusArgs};
 use crate::clock;
 use crate::dates::{self, KeyDate};
 use crate::error::{Error, Result};
+use crate::fit::{self, Column};
 use crate::layout::{REPORT_WIDTH, fill_hanging};
 use crate::progress::{Counts, Progress, Status};
 use crate::session::{ReadRun, Session};
@@ -153,18 +154,13 @@ fn local(ts: Option<Timestamp>, zone: &TimeZone) -> String {
     ts.map_or_else(|| "-".to_owned(), |t| clock::minutes_in(t, zone))
 }
 
-/// One row per run, the columns as wide as their longest value. On a terminal a long next step is
-/// cut so that each run keeps to one line of it; into a file or a pipe every row goes whole.
+/// One row per run, the columns as wide as their longest value, fitted to the output's width
+/// (`fit`): a cell too long for it is cut with `…`, the next step first (its number still names
+/// it), then names; `--account` and `--format json` show everything whole.
 fn render_lines(statuses: &[RunStatus]) -> String {
-    let columns = console::Term::stdout().size_checked().map_or(usize::MAX, |(_, cols)| usize::from(cols));
-    let provider_width = statuses.iter().map(|s| s.provider.len()).max().unwrap_or(0).max("PROVIDER".len());
-    let account_width = statuses.iter().map(|s| s.account.len()).max().unwrap_or(0).max("ACCOUNT".len());
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<provider_width$}  {:<account_width$}  RESOLVED  WAITING  LAST ACTIVITY     NEXT",
-        "PROVIDER", "ACCOUNT"
-    );
+    let width = fit::output_width();
+    let mut rows =
+        vec![["PROVIDER", "ACCOUNT", "RESOLVED", "WAITING", "LAST ACTIVITY", "NEXT"].map(str::to_owned).to_vec()];
     for s in statuses {
         let next = match (&s.next_step, s.complete) {
             (_, true) => "complete".to_owned(),
@@ -172,16 +168,26 @@ fn render_lines(statuses: &[RunStatus]) -> String {
             (None, false) => "-".to_owned(),
         };
         let resolved = format!("{}/{}", s.counts.resolved_applicable(), s.counts.applicable);
-        let row = format!(
-            "{:<provider_width$}  {:<account_width$}  {resolved:>8}  {:>7}  {:<16}  ",
-            s.provider,
-            s.account,
-            s.counts.waiting,
+        rows.push(vec![
+            s.provider.clone(),
+            s.account.clone(),
+            resolved,
+            s.counts.waiting.to_string(),
             local(s.last_activity, &s.tz),
-        );
-        let _ = writeln!(out, "{row}{}", shorten(&next, columns.saturating_sub(row.chars().count())));
+            next,
+        ]);
+    }
+    let columns = [Column::NAME, Column::NAME, Column::COUNT, Column::COUNT, Column::FIXED, Column::TEXT];
+    let lines = fit::table(&rows, &columns, width);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", lines[0]);
+    for (s, line) in statuses.iter().zip(&lines[1..]) {
+        let _ = writeln!(out, "{line}");
         for due in &s.overdue {
-            labelled(&mut out, "  ! ", &due.reminder_line(&s.tz));
+            // Wrapped at spaces; a word longer than the line (a URL) is cut.
+            for reminder in fill_hanging(&due.reminder_line(&s.tz), width.min(REPORT_WIDTH), "  ! ").lines() {
+                let _ = writeln!(out, "{}", fit::cut(reminder, width));
+            }
         }
     }
     out
@@ -190,16 +196,6 @@ fn render_lines(statuses: &[RunStatus]) -> String {
 /// `label` then `text`, wrapped with continuation lines under the text.
 fn labelled(out: &mut String, label: &str, text: &str) {
     let _ = writeln!(out, "{}", fill_hanging(text, REPORT_WIDTH, label));
-}
-
-/// `text` cut to `room` characters, ending in `…` when cut, so a row fits the terminal: the step
-/// number before the id is enough to name the step, and `status --account` shows it whole. Left
-/// whole when there is too little room to keep anything readable.
-fn shorten(text: &str, room: usize) -> String {
-    if text.chars().count() <= room || room < 8 {
-        return text.to_owned();
-    }
-    text.chars().take(room - 1).chain(['…']).collect()
 }
 
 fn render_detail(s: &RunStatus) -> String {
