@@ -9,10 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Walks you safely through closing a cloud account: asks, records and proves every step.
 ///
 /// Each confirmation is written durably before the next step is shown, an interrupted run resumes
-/// where it stopped, and `closeacct report` prints a checklist you can attach to an audit.
+/// where it stopped, and `report` prints a checklist you can attach to an audit.
 #[derive(Debug, Parser)]
 #[command(name = "closeacct", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Start with `closeacct providers`, then `closeacct wizard --provider ID`.")]
+#[command(after_help = "Start with `closeacct providers`, then `closeacct wizard --provider aws`.\n\
+    `closeacct man --help` says how to install the manual pages.")]
 pub(crate) struct Cli {
     /// Say only what must be said: errors, warnings and the requested data
     #[arg(long, short = 'q', global = true)]
@@ -155,6 +156,8 @@ pub(crate) struct ManArgs {
 
 /// `closeacct providers`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct providers --format json")]
 pub(crate) struct ProvidersArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
@@ -165,6 +168,8 @@ pub(crate) struct ProvidersArgs {
 
 /// `closeacct checklist show`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct checklist show aws --format toml > ours.toml   # to adapt it: edit, then validate")]
 pub(crate) struct ChecklistShowArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
@@ -180,6 +185,8 @@ pub(crate) struct ChecklistShowArgs {
 
 /// `closeacct checklist validate`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct checklist validate ours.toml")]
 pub(crate) struct ChecklistValidateArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
@@ -202,6 +209,8 @@ pub(crate) struct WizardArgs {
 
 /// `closeacct start`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct start -p aws -a 111122223333 --fact org_management=no --fact org_member=no")]
 pub(crate) struct StartArgs {
     #[command(flatten)]
     pub(crate) run: RunArgs,
@@ -217,6 +226,8 @@ pub(crate) struct StartArgs {
 
 /// `closeacct answer`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct answer -p aws -a 111122223333 ri_or_savings_plans no")]
 pub(crate) struct AnswerArgs {
     #[command(flatten)]
     pub(crate) run: RunArgs,
@@ -233,12 +244,15 @@ pub(crate) struct AnswerArgs {
 
 /// `closeacct confirm`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct confirm -p aws -a 111122223333 1.1\n  \
+    closeacct confirm -p aws -a 111122223333 back-up-data --evidence \"s3://archive/2026-11\"")]
 pub(crate) struct ConfirmArgs {
     #[command(flatten)]
     pub(crate) run: RunArgs,
     #[command(flatten)]
     pub(crate) operator: OperatorArgs,
-    /// The step's id or number (e.g. `backup-data` or `3.2`)
+    /// The step's id or number, as `checklist show` lists them (e.g. `back-up-data` or `3.1`)
     pub(crate) step: String,
     /// A note to keep with the step
     // Texts may start with `-` (a pasted key block); without this clap would refuse them and
@@ -259,6 +273,8 @@ pub(crate) struct ConfirmArgs {
 
 /// `closeacct skip`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct skip -p aws -a 111122223333 2.1 --reason \"inventory done in CS-4410\"")]
 pub(crate) struct SkipArgs {
     #[command(flatten)]
     pub(crate) run: RunArgs,
@@ -298,6 +314,9 @@ pub(crate) struct WaitArgs {
 
 /// `closeacct status`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct status\n  \
+    closeacct status -p aws -a 111122223333 --check   # exit 3 while steps are open")]
 pub(crate) struct StatusArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
@@ -321,6 +340,8 @@ pub(crate) struct StatusArgs {
 
 /// `closeacct report`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct report -p aws -a 111122223333 --format markdown --output closure.md")]
 pub(crate) struct ReportArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
@@ -341,6 +362,8 @@ pub(crate) struct ReportArgs {
 
 /// `closeacct verify`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct verify -p aws -a 111122223333")]
 pub(crate) struct VerifyArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,

@@ -7,6 +7,7 @@ mod checks;
 mod commands;
 mod common;
 mod completion;
+mod docs;
 mod durability;
 mod man;
 mod reports;
