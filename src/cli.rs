@@ -9,10 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Walks you safely through closing a cloud account: asks, records and proves every step.
 ///
 /// Each confirmation is written durably before the next step is shown, an interrupted run resumes
-/// where it stopped, and `closeacct report` prints a checklist you can attach to an audit.
+/// where it stopped, and `report` prints a checklist you can attach to an audit.
 #[derive(Debug, Parser)]
 #[command(name = "closeacct", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Start with `closeacct providers`, then `closeacct wizard --provider ID`.")]
+#[command(after_help = "Start with `closeacct providers`, then `closeacct wizard --provider aws`.\n\
+    `closeacct man --help` says how to install the manual pages.")]
 pub(crate) struct Cli {
     /// Say only what must be said: errors, warnings and the requested data
     #[arg(long, short = 'q', global = true)]
@@ -56,9 +57,9 @@ pub(crate) enum Command {
     Archive(ArchiveArgs),
     /// Move a run to the state directory's trash, after you type its account (nothing is deleted)
     Remove(RemoveArgs),
-    /// Print shell completions
+    /// Print the script that registers shell completion (of ids, accounts and steps too)
     Completions(CompletionsArgs),
-    /// Print the man page (roff)
+    /// Print the man page (roff), or write one page per command
     Man(ManArgs),
 }
 
@@ -151,13 +152,21 @@ pub(crate) struct ReadOnlyOperator {
 
 /// `closeacct man`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct man --dir ~/.local/share/man/man1   # then `man closeacct-status`")]
 pub(crate) struct ManArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
+    /// Write closeacct.1 and a page per command (closeacct-status.1, closeacct-checklist-show.1)
+    /// into DIR, creating it, instead of printing the main page
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 }
 
 /// `closeacct providers`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct providers --format json")]
 pub(crate) struct ProvidersArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
@@ -168,6 +177,8 @@ pub(crate) struct ProvidersArgs {
 
 /// `closeacct checklist show`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct checklist show aws --format toml > ours.toml   # to adapt it: edit, then validate")]
 pub(crate) struct ChecklistShowArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
@@ -183,6 +194,8 @@ pub(crate) struct ChecklistShowArgs {
 
 /// `closeacct checklist validate`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct checklist validate ours.toml")]
 pub(crate) struct ChecklistValidateArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
@@ -205,6 +218,8 @@ pub(crate) struct WizardArgs {
 
 /// `closeacct start`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct start -p aws -a 111122223333 --fact org_management=no --fact org_member=no")]
 pub(crate) struct StartArgs {
     #[command(flatten)]
     pub(crate) run: RunArgs,
@@ -227,6 +242,8 @@ pub(crate) struct StartArgs {
 
 /// `closeacct answer`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct answer -p aws -a 111122223333 ri_or_savings_plans no")]
 pub(crate) struct AnswerArgs {
     #[command(flatten)]
     pub(crate) run: RunArgs,
@@ -243,12 +260,15 @@ pub(crate) struct AnswerArgs {
 
 /// `closeacct confirm`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct confirm -p aws -a 111122223333 1.1\n  \
+    closeacct confirm -p aws -a 111122223333 back-up-data --evidence \"s3://archive/2026-11\"")]
 pub(crate) struct ConfirmArgs {
     #[command(flatten)]
     pub(crate) run: RunArgs,
     #[command(flatten)]
     pub(crate) operator: OperatorArgs,
-    /// The step's id or number (e.g. `backup-data` or `3.2`)
+    /// The step's id or number, as `checklist show` lists them (e.g. `back-up-data` or `3.1`)
     pub(crate) step: String,
     /// A note to keep with the step
     // Texts may start with `-` (a pasted key block); without this clap would refuse them and
@@ -272,6 +292,8 @@ pub(crate) struct ConfirmArgs {
 
 /// `closeacct skip`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct skip -p aws -a 111122223333 2.1 --reason \"inventory done in CS-4410\"")]
 pub(crate) struct SkipArgs {
     #[command(flatten)]
     pub(crate) run: RunArgs,
@@ -311,6 +333,9 @@ pub(crate) struct WaitArgs {
 
 /// `closeacct status`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct status\n  \
+    closeacct status -p aws -a 111122223333 --check   # exit 3 while steps are open")]
 pub(crate) struct StatusArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
@@ -334,6 +359,8 @@ pub(crate) struct StatusArgs {
 
 /// `closeacct report`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct report -p aws -a 111122223333 --format markdown --output closure.md")]
 pub(crate) struct ReportArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
@@ -360,6 +387,8 @@ pub(crate) struct ReportArgs {
 
 /// `closeacct verify`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    closeacct verify -p aws -a 111122223333")]
 pub(crate) struct VerifyArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
@@ -465,10 +494,12 @@ pub(crate) struct RemoveArgs {
 
 /// `closeacct completions`
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    source <(closeacct completions bash)   # in ~/.bashrc; zsh alike, fish: `| source`")]
 pub(crate) struct CompletionsArgs {
     #[command(flatten)]
     pub(crate) operator: ReadOnlyOperator,
-    /// The shell
+    /// The shell to register completions in
     pub(crate) shell: clap_complete::Shell,
 }
 

@@ -6,6 +6,30 @@
 use std::io;
 use std::path::PathBuf;
 
+/// Every exit code closeacct uses and what it means: the one table that `Error::exit_code`
+/// keeps to, that `closeacct man` prints under EXIT STATUS, and that a test holds the README's
+/// "## Exit codes" table to.
+pub(crate) const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "success; for `wizard`, the checklist is complete"),
+    (1, "unexpected internal error"),
+    (
+        2,
+        "usage error: bad arguments, unknown provider or step, a step out of order or not applicable, wizard without a terminal",
+    ),
+    (3, "the run is saved but not complete (save and quit; `status --check`); a check found work left"),
+    (4, "interrupted (Ctrl-C); everything confirmed before it is kept"),
+    (5, "the checklist changed since the run began (rerun with `--accept-changes`)"),
+    (
+        65,
+        "invalid or duplicated checklist, damaged state file or pinned copy, a head the log no longer holds (`verify --head`), or refused input (e.g. a secret in a note)",
+    ),
+    (66, "no such run or file"),
+    (69, "a program a check needs is not installed, or cannot be run (`EX_UNAVAILABLE`)"),
+    (73, "refused to create an output file (inside the state dir, a symlink, not a regular file)"),
+    (74, "I/O error reading or writing state"),
+    (75, "the run is locked by another closeacct process (the message names its pid)"),
+];
+
 /// Shorthand used across the crate.
 pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -341,7 +365,25 @@ mod tests {
         ];
         for (error, code) in cases {
             assert_eq!(error.exit_code(), code, "{error:?}");
+            assert!(EXIT_CODES.iter().any(|(c, _)| *c == code), "exit code {code} is missing from EXIT_CODES");
         }
+    }
+
+    #[test]
+    fn the_readme_lists_exactly_the_exit_codes_table() {
+        let readme = include_str!("../README.md");
+        let section = &readme[readme.find("\n## Exit codes\n").expect("README has ## Exit codes")..];
+        let rows: Vec<(u8, &str)> = section
+            .lines()
+            .skip_while(|line| !line.starts_with("| code |"))
+            .skip(2)
+            .take_while(|line| line.starts_with('|'))
+            .map(|line| {
+                let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+                (cells[0].parse().expect("a code"), cells[1])
+            })
+            .collect();
+        assert_eq!(rows, EXIT_CODES, "README's ## Exit codes table and error::EXIT_CODES differ");
     }
 
     #[test]

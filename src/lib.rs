@@ -9,9 +9,11 @@ mod checks;
 mod cli;
 mod clock;
 mod commands;
+mod complete;
 mod dates;
 mod digest;
 mod error;
+mod fit;
 mod fleet;
 mod layout;
 mod progress;
@@ -63,6 +65,11 @@ use crate::error::Error;
 /// Parses the arguments, runs the command, prints any error once on stderr, and returns the exit
 /// code from the CONTRACT table.
 pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().collect();
+    // The shell's completion script calls back with COMPLETE set; that is answered and nothing runs.
+    if let Some(code) = complete::answer_request(&args) {
+        return code;
+    }
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::common::moto::Moto;
-use crate::common::{Env, Run};
+use crate::common::{Env, Run, bin};
 use crate::reports::{CHECK, CHECK_COMMAND, CHECK_FOREACH, CHECK_ITEM, CHECK_REF, SCHEMA_VERSION, assert_keys};
 
 // ------------------------------------------------------------------------------------------------
@@ -946,4 +947,67 @@ expect = "success"
         let pid: i32 = std::fs::read_to_string(entry.unwrap().path()).unwrap().trim().parse().unwrap();
         assert!(dies(pid), "{pid} survived the interrupt");
     }
+}
+
+/// The README's "A session against moto", run as written against a `moto_server` on a free port of
+/// 127.0.0.1 (started and stopped here, so the block's own start, endpoint and `kill` lines are
+/// left out): every closeacct in it exits as its comment says, 0 where it says nothing.
+#[test]
+fn the_readmes_session_against_moto_runs_as_written() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme.find("### A session against moto").expect("the README has the section")..];
+    let start = section.find("```sh\n").expect("an sh block") + "```sh\n".len();
+    let block = &section[start..start + section[start..].find("\n```").unwrap()];
+    let mut script = Vec::new();
+    let mut skip_continuation = false;
+    for line in block.lines() {
+        let skip = skip_continuation
+            || line.starts_with("moto_server ")
+            || line.starts_with("kill $MOTO")
+            || line.starts_with("export AWS_ENDPOINT_URL");
+        skip_continuation = skip && line.ends_with('\\');
+        if !skip {
+            script.push(line);
+        }
+    }
+    let expected: Vec<i32> = script
+        .iter()
+        .filter(|line| line.starts_with("closeacct "))
+        .map(|line| line.split_once("(exit ").map_or(0, |(_, rest)| rest[..1].parse().unwrap()))
+        .collect();
+    assert!(expected.len() >= 8, "{script:#?}");
+
+    let env = Env::new();
+    let moto = Moto::start();
+    let shim = env.dir.path().join("shim");
+    std::fs::create_dir_all(&shim).unwrap();
+    let codes = env.dir.path().join("codes");
+    std::fs::write(
+        shim.join("closeacct"),
+        "#!/bin/sh\n\"$TEST_CLOSEACCT\" \"$@\"\ncode=$?\necho $code >> \"$TEST_CODES\"\nexit $code\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(shim.join("closeacct"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut cmd = env.std_cmd("bash");
+    cmd.args(["-c", &script.join("\n")])
+        .env("PATH", format!("{}:{}", shim.display(), std::env::var("PATH").unwrap_or_default()))
+        .env("TEST_CLOSEACCT", bin())
+        .env("TEST_CODES", &codes);
+    for (name, value) in moto.env() {
+        match value {
+            Some(value) => cmd.env(name, value),
+            None => cmd.env_remove(name),
+        };
+    }
+    let out = cmd.output().unwrap();
+    let ran: Vec<i32> = std::fs::read_to_string(&codes).unwrap().lines().map(|c| c.parse().unwrap()).collect();
+    assert_eq!(
+        ran,
+        expected,
+        "exit codes of the block's closeacct lines\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("Check 1 passed"), "the markdown report shows the passing runs: {report}");
 }

@@ -1134,11 +1134,15 @@ fn a_held_lock_names_its_holder_and_a_killed_holder_does_not_block() {
         }
         signal(pid, "STOP");
         let probe = File::open(&lock).unwrap();
-        if holder.try_wait().unwrap().is_some() || !matches!(probe.try_lock(), Err(fs::TryLockError::WouldBlock)) {
-            // Too late: it had already let go. Try again.
+        let exited = holder.try_wait().unwrap().is_some();
+        if exited || !matches!(probe.try_lock(), Err(fs::TryLockError::WouldBlock)) {
+            // Too late: it had already let go. Try again (a holder reaped here has no pid left
+            // to signal).
             drop(probe);
-            signal(pid, "CONT");
-            holder.wait().unwrap();
+            if !exited {
+                signal(pid, "CONT");
+                holder.wait().unwrap();
+            }
             continue;
         }
         drop(probe);

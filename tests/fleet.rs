@@ -181,6 +181,7 @@ fn permissions_enforced(dir: &Path) -> bool {
 /// the good run is still shown, and the exit code is the worst problem's, after everything is
 /// printed. An unreadable run directory never vanishes from the overview.
 #[test]
+#[allow(clippy::too_many_lines)] // one state dir with every kind of bad entry, read by every overview
 fn the_overview_shows_every_entry_and_exits_with_the_worst_problem() {
     let env = Env::new();
     complete(&env, "good");
@@ -209,7 +210,10 @@ fn the_overview_shows_every_entry_and_exits_with_the_worst_problem() {
         let out = run_as_user(&["status", "--check"]);
         fs::set_permissions(&locked_out, fs::Permissions::from_mode(0o700)).unwrap();
         assert_eq!(out.code, Some(74), "{}", out.snapshot());
-        assert!(out.stdout.contains("locked-out  ! unreadable:"), "{}", out.stdout);
+        let row = out.stdout.lines().find(|l| l.contains("locked-out")).unwrap_or_default();
+        assert!(row.contains(" ! ") && row.ends_with("unreadable"), "{}", out.stdout);
+        let words = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains("unreadable ! failed to read"), "{}", out.stdout);
         assert!(out.stdout.contains("good"), "{}", out.stdout);
     }
     fs::rename(&locked_out, runs.join("small/locked-out.moved")).unwrap();
@@ -236,14 +240,33 @@ fn the_overview_shows_every_entry_and_exits_with_the_worst_problem() {
     let out = env.closeacct(&["status"]).status(65);
     insta::assert_snapshot!(out.snapshot(), @"
     PROVIDER  ACCOUNT           RESOLVED  WAITING  LAST ACTIVITY     NEXT
-    README                      ! not-a-run: `$TEST_ENV/state/runs/README` is not a run: a file where the directory of a provider's runs belongs
-    other     orphan            ! unknown-checklist: the run in `$TEST_ENV/state/runs/other/orphan` is pinned to checklist sha256 5b6511373b8e, which is neither built in nor kept in the run's directory (`$TEST_ENV/state/runs/other/orphan/checklist-5b6511373b8ef8a7.toml` is missing)
-    small     damaged           ! damaged: $TEST_ENV/state/runs/small/damaged/events.jsonl: line 5: does not match the hash of line 4 (an earlier line was changed, removed or reordered); nothing was changed
+    README                             !                             not-a-run
+      ! `$TEST_ENV/state/runs/README` is not a run: a file where the directory
+        of a provider's runs belongs
+    other     orphan                   !                             unknown-checkl…
+      ! the run in `$TEST_ENV/state/runs/other/orphan` is pinned to checklist
+        sha256 5b6511373b8e, which is neither built in nor kept in the run's
+        directory
+        (`$TEST_ENV/state/runs/other/orphan/checklist-5b6511373b8ef8a7.toml`
+        is missing)
+    small     damaged                  !                             damaged
+      ! $TEST_ENV/state/runs/small/damaged/events.jsonl: line 5: does not
+        match the hash of line 4 (an earlier line was changed, removed or
+        reordered); nothing was changed
     small     good                   4/4        0  2026-11-24 13:40  complete
-    small     good.bak          ! misplaced: `$TEST_ENV/state/runs/small/good.bak` holds the log of small/good, not of small/good.bak (a copy, or a moved run); nothing was changed
-    small     locked-out.moved  ! misplaced: `$TEST_ENV/state/runs/small/locked-out.moved` holds the log of small/locked-out, not of small/locked-out.moved (a copy, or a moved run); nothing was changed
-    small     no-log            ! not-a-run: `$TEST_ENV/state/runs/small/no-log` is not a run: it has no events.jsonl (a run starts with its log)
-    small     notes.txt         ! not-a-run: `$TEST_ENV/state/runs/small/notes.txt` is not a run: a file where the directory of a run belongs
+    small     good.bak                 !                             misplaced
+      ! `$TEST_ENV/state/runs/small/good.bak` holds the log of small/good, not
+        of small/good.bak (a copy, or a moved run); nothing was changed
+    small     locked-out.moved         !                             misplaced
+      ! `$TEST_ENV/state/runs/small/locked-out.moved` holds the log of
+        small/locked-out, not of small/locked-out.moved (a copy, or a moved run);
+        nothing was changed
+    small     no-log                   !                             not-a-run
+      ! `$TEST_ENV/state/runs/small/no-log` is not a run: it has no
+        events.jsonl (a run starts with its log)
+    small     notes.txt                !                             not-a-run
+      ! `$TEST_ENV/state/runs/small/notes.txt` is not a run: a file where the
+        directory of a run belongs
     ------- stderr -------
     closeacct: 7 of the 8 entries listed could not be read as runs (marked above); the worst: $TEST_ENV/state/runs/small/damaged/events.jsonl: line 5: does not match the hash of line 4 (an earlier line was changed, removed or reordered); nothing was changed
     [exit status: 65]
@@ -280,7 +303,9 @@ fn the_overview_shows_every_entry_and_exits_with_the_worst_problem() {
     let out = env.closeacct(&["status", "--check"]).status(66);
     assert!(out.stderr.contains("4 of the 5 entries listed could not be read as runs"), "{}", out.stderr);
     let out = env.closeacct(&["status", "--provider", "small"]).status(66);
-    assert_eq!(out.stdout.lines().count(), 4, "{}", out.stdout);
+    // A header and three rows; what is wrong with an entry is on indented lines under its row.
+    let rows = out.stdout.lines().filter(|line| !line.starts_with(' ')).count();
+    assert_eq!(rows, 4, "{}", out.stdout);
 }
 
 /// Every path under `dir`.
@@ -583,7 +608,9 @@ fn two_clones_closing_different_accounts_merge_cleanly() {
     git_ok(&env, &b, &["pull", "-q", "--no-rebase", "--no-edit"]);
     assert_eq!(git_ok(&env, &b, &["status", "--porcelain"]), "", "merged with nothing left over");
     let out = env.closeacct(&["runs"]).env("CLOSEACCT_STATE_DIR", &b).status(0);
-    assert_eq!(out.stdout.lines().count(), 4, "{}", out.stdout);
+    // A header and three rows; what is wrong with an entry is on indented lines under its row.
+    let rows = out.stdout.lines().filter(|line| !line.starts_with(' ')).count();
+    assert_eq!(rows, 4, "{}", out.stdout);
     for account in ["1111", "2222", "3333"] {
         small(&env, "verify", account, &[]).env("CLOSEACCT_STATE_DIR", &b).status(0);
     }
@@ -611,7 +638,9 @@ fn the_same_run_extended_in_two_clones_is_a_fork_that_verify_names() {
     assert!(out.stderr.contains("line 3: a git conflict marker"), "{}", out.stderr);
     assert!(out.stderr.contains("the two histories differ from sequence number 3 on"), "{}", out.stderr);
     let overview = env.closeacct(&["status"]).env("CLOSEACCT_STATE_DIR", &b).status(65);
-    assert!(overview.stdout.contains("1111     ! damaged: "), "{}", overview.stdout);
+    let words = overview.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("1111 ! damaged ! "), "{}", overview.stdout);
+    assert!(words.contains("line 3: a git conflict marker"), "{}", overview.stdout);
 
     // Merged line by line instead: both histories, one after the other.
     git_ok(&env, &b, &["reset", "-q", "--hard", "HEAD~1"]);

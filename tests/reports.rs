@@ -758,9 +758,12 @@ fn assert_detected(env: &Env, file: &str, damaged: &[u8], line: usize, why: &str
         if args.len() == 1 {
             // The overview of all runs prints a row for every entry, the damaged run's saying
             // what is wrong with it, and exits with its code once everything is printed.
+            // The row names the damage; what it is follows under it, wrapped.
             let row = stdout.lines().nth(1).unwrap_or_default();
-            assert!(row.contains("acct-1") && row.contains("! damaged: "), "{args:?}: {stdout}");
-            assert!(row.contains(&format!("events.jsonl: line {line}: ")), "{args:?} ({why}): {stdout}");
+            assert!(row.contains("acct-1") && row.ends_with(" damaged"), "{args:?}: {stdout}");
+            let below = stdout.lines().skip(2).map(str::trim).collect::<Vec<_>>().join(" ");
+            assert!(below.starts_with("! "), "{args:?}: {stdout}");
+            assert!(below.contains(&format!("events.jsonl: line {line}: ")), "{args:?} ({why}): {stdout}");
         } else {
             assert_eq!(stdout, "", "{args:?}: nothing is printed from a damaged log");
         }
@@ -871,9 +874,9 @@ fn status_lists_every_run_on_one_line_and_details_one() {
     assert!(rows[2].starts_with("aws") && rows[2].contains("444455556666"), "{overview}");
     assert!(rows[3].starts_with("centurylink") && rows[3].contains("ACME2"), "{overview}");
     assert!(overview.contains("still open since 2026-11-24 13:40"), "the overdue confirmation:\n{overview}");
-    // Into a pipe rows go whole, however long (a terminal cuts them: see wizard_pty); the
-    // reminders under them wrap.
-    assert!(rows[2].ends_with("  6.2 bespin-terminates-link"), "{overview}");
+    // Into a pipe rows fit 80 columns, the next step cut first (a terminal's width: see
+    // wizard_pty); the reminders under them wrap.
+    assert!(rows[2].ends_with("  6.2 bespin-term…") && rows[2].chars().count() == 80, "{overview}");
     let reminders: String = overview.lines().filter(|l| l.starts_with("  ")).flat_map(|l| [l, "\n"]).collect();
     assert_fits(&reminders, "status reminders");
     insta::assert_snapshot!("status_overview", overview);

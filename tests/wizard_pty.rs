@@ -889,10 +889,12 @@ fn on_a_terminal_the_status_overview_keeps_each_run_on_one_line() {
     let run = ["--checklist", small.as_str(), "--account", "a-long-account-name-01"];
     env.closeacct(&[&["start", "--fact", "org=yes"], &run[..]].concat()).status(0);
     env.closeacct(&[&["confirm", "backup"], &run[..]].concat()).status(0);
-    // Piped, the row is whole and longer than 80 columns.
-    let piped = env.closeacct(&["status"]).status(0).stdout;
-    let row = piped.lines().nth(1).expect("a row");
-    assert!(row.ends_with("  1.2 remove-members") && row.chars().count() > 80, "{piped}");
+    // Whole, the row is longer than 80 columns; piped, it is fitted to 80.
+    let wide = env.closeacct(&["status"]).env("COLUMNS", "200").status(0).stdout;
+    let row = wide.lines().nth(1).expect("a row");
+    assert!(row.ends_with("  1.2 remove-members") && row.chars().count() > 80, "{wide}");
+    let piped = env.closeacct(&["status"]).env_remove("COLUMNS").status(0).stdout;
+    let piped = piped.lines().nth(1).expect("a row");
     for cols in [80u16, 100] {
         let mut pty = on_terminal(&env, cols, true, &["status"]);
         pty.expect(r"PROVIDER +ACCOUNT +RESOLVED +WAITING +LAST ACTIVITY +NEXT\n");
@@ -900,6 +902,7 @@ fn on_a_terminal_the_status_overview_keeps_each_run_on_one_line() {
         assert_eq!(pty.wait_exit(), 0);
         if cols == 80 {
             assert!(fitted.ends_with("  1.2 remo…") && fitted.chars().count() == 80, "{fitted:?}");
+            assert_eq!(fitted, piped, "into a pipe as on an 80-column terminal");
         } else {
             assert_eq!(fitted, row, "a wide terminal shows the row whole");
         }

@@ -1,23 +1,16 @@
-//! `closeacct completions SHELL` and `closeacct man`.
+//! `closeacct completions SHELL`: the script that registers completion in a shell. It calls
+//! closeacct back on each <Tab> (see `complete`), so provider ids, accounts and step ids come
+//! from the checklists and runs there are at that moment.
 
-use clap::CommandFactory;
-
-use crate::cli::{Cli, CompletionsArgs};
-use crate::error::{Error, Result};
+use crate::cli::CompletionsArgs;
+use crate::complete;
+use crate::error::Result;
 use crate::ui::Ui;
 
-/// Prints completions for a shell.
+/// Prints the registration script for a shell.
 pub(crate) fn cmd_completions(ui: &Ui, args: &CompletionsArgs) -> Result<()> {
-    let mut buffer = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "closeacct", &mut buffer);
-    ui.stdout(&buffer)
-}
-
-/// Prints the man page.
-pub(crate) fn cmd_man(ui: &Ui) -> Result<()> {
-    let mut buffer = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut buffer)
-        .map_err(|e| Error::Internal { message: format!("cannot render the man page: {e}") })?;
-    ui.stdout(&buffer)
+    // The script calls back the binary as it was invoked, like `COMPLETE=bash closeacct` does.
+    let argv0 = std::env::args_os().next();
+    let completer = complete::completer_path(argv0.as_deref(), std::env::current_dir().ok().as_deref());
+    ui.stdout(&complete::registration(args.shell, &completer))
 }

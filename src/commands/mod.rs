@@ -7,6 +7,7 @@ mod check;
 mod checklist;
 mod completions;
 mod confirm;
+mod man;
 mod providers;
 mod remove;
 mod report;
@@ -41,6 +42,6 @@ pub(crate) fn dispatch(ui: &Ui, command: Command) -> Result<()> {
         Command::Archive(args) => archive::cmd_archive(ui, &args),
         Command::Remove(args) => remove::cmd_remove(ui, &args),
         Command::Completions(args) => completions::cmd_completions(ui, &args),
-        Command::Man(_) => completions::cmd_man(ui),
+        Command::Man(args) => man::cmd_man(ui, &args),
     }
 }

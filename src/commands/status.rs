@@ -11,6 +11,7 @@ use crate::cli::{DataFormat, StatusArgs};
 use crate::clock;
 use crate::dates::{self, KeyDate};
 use crate::error::{Error, Result};
+use crate::fit::{self, Column};
 use crate::fleet::{self, Fleet, Row};
 use crate::layout::{REPORT_WIDTH, fill_hanging};
 use crate::progress::{Counts, Progress, Status};
@@ -183,51 +184,62 @@ fn local(ts: Option<Timestamp>, zone: &TimeZone) -> String {
     ts.map_or_else(|| "-".to_owned(), |t| clock::minutes_in(t, zone))
 }
 
-/// One row per run, the columns as wide as their longest value. On a terminal a long next step is
-/// cut so that each run keeps to one line of it; into a file or a pipe every row goes whole. An
-/// entry that is not a readable run gets a row saying what is wrong with it, never cut.
+/// One row per run (and per entry that is not a readable run, saying what is wrong with it), the
+/// columns as wide as their longest value, fitted to the output's width (`fit`): a cell too long
+/// for it is cut with `…`, the next step first (its number still names it), then names;
+/// `--account` and `--format json` show everything whole.
 fn render_lines(lines: &[Line]) -> String {
-    let columns = console::Term::stdout().size_checked().map_or(usize::MAX, |(_, cols)| usize::from(cols));
-    let names = |line: &Line| match line {
-        Line::Run(s) => (s.provider.len(), s.account.len()),
-        Line::Problem { provider, account, .. } => (provider.len(), account.len()),
-    };
-    let provider_width = lines.iter().map(|l| names(l).0).max().unwrap_or(0).max("PROVIDER".len());
-    let account_width = lines.iter().map(|l| names(l).1).max().unwrap_or(0).max("ACCOUNT".len());
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<provider_width$}  {:<account_width$}  RESOLVED  WAITING  LAST ACTIVITY     NEXT",
-        "PROVIDER", "ACCOUNT"
-    );
+    let width = fit::output_width();
+    let mut rows =
+        vec![["PROVIDER", "ACCOUNT", "RESOLVED", "WAITING", "LAST ACTIVITY", "NEXT"].map(str::to_owned).to_vec()];
     for line in lines {
-        let s = match line {
-            Line::Run(s) => s,
-            Line::Problem { provider, account, problem, .. } => {
-                let _ = writeln!(
-                    out,
-                    "{provider:<provider_width$}  {account:<account_width$}  ! {}: {}",
-                    problem.kind, problem.message
-                );
-                continue;
+        rows.push(match line {
+            Line::Run(s) => {
+                let next = match (&s.next_step, s.complete) {
+                    (_, true) => "complete".to_owned(),
+                    (Some(step), false) => format!("{} {}", step.number, step.id),
+                    (None, false) => "-".to_owned(),
+                };
+                let resolved = format!("{}/{}", s.counts.resolved_applicable(), s.counts.applicable);
+                vec![
+                    s.provider.clone(),
+                    s.account.clone(),
+                    resolved,
+                    s.counts.waiting.to_string(),
+                    local(s.last_activity, &s.tz),
+                    next,
+                ]
             }
-        };
-        let next = match (&s.next_step, s.complete) {
-            (_, true) => "complete".to_owned(),
-            (Some(step), false) => format!("{} {}", step.number, step.id),
-            (None, false) => "-".to_owned(),
-        };
-        let resolved = format!("{}/{}", s.counts.resolved_applicable(), s.counts.applicable);
-        let row = format!(
-            "{:<provider_width$}  {:<account_width$}  {resolved:>8}  {:>7}  {:<16}  ",
-            s.provider,
-            s.account,
-            s.counts.waiting,
-            local(s.last_activity, &s.tz),
-        );
-        let _ = writeln!(out, "{row}{}", shorten(&next, columns.saturating_sub(row.chars().count())));
-        for due in &s.overdue {
-            labelled(&mut out, "  ! ", &due.reminder_line(&s.tz));
+            Line::Problem { provider, account, problem, .. } => vec![
+                provider.clone(),
+                account.clone(),
+                "!".to_owned(),
+                String::new(),
+                String::new(),
+                problem.kind.to_owned(),
+            ],
+        });
+    }
+    let columns = [Column::NAME, Column::NAME, Column::COUNT, Column::COUNT, Column::FIXED, Column::TEXT];
+    let table = fit::table(&rows, &columns, width);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", table[0]);
+    for (line, row) in lines.iter().zip(&table[1..]) {
+        let _ = writeln!(out, "{row}");
+        // Under the row, wrapped at spaces: what is wrong with an entry, whole (a word longer
+        // than the line, such as a path, goes whole too), or the dates that have passed.
+        match line {
+            Line::Problem { problem, .. } => {
+                let _ = writeln!(out, "{}", fill_hanging(&problem.message, width.min(REPORT_WIDTH), "  ! "));
+            }
+            Line::Run(s) => {
+                for due in &s.overdue {
+                    // A word longer than the line (a URL) is cut.
+                    for reminder in fill_hanging(&due.reminder_line(&s.tz), width.min(REPORT_WIDTH), "  ! ").lines() {
+                        let _ = writeln!(out, "{}", fit::cut(reminder, width));
+                    }
+                }
+            }
         }
     }
     out
@@ -236,16 +248,6 @@ fn render_lines(lines: &[Line]) -> String {
 /// `label` then `text`, wrapped with continuation lines under the text.
 fn labelled(out: &mut String, label: &str, text: &str) {
     let _ = writeln!(out, "{}", fill_hanging(text, REPORT_WIDTH, label));
-}
-
-/// `text` cut to `room` characters, ending in `…` when cut, so a row fits the terminal: the step
-/// number before the id is enough to name the step, and `status --account` shows it whole. Left
-/// whole when there is too little room to keep anything readable.
-fn shorten(text: &str, room: usize) -> String {
-    if text.chars().count() <= room || room < 8 {
-        return text.to_owned();
-    }
-    text.chars().take(room - 1).chain(['…']).collect()
 }
 
 fn render_detail(s: &RunStatus) -> String {
