@@ -313,3 +313,39 @@ fn every_checklist_shown_as_toml_validates_unedited() {
         assert!(stdout.starts_with(&format!("mine.toml: ok ({id} v")), "{stdout}");
     }
 }
+
+/// A heading's anchor as GitHub makes it: lower case, punctuation but `-` and `_` dropped,
+/// spaces turned into `-`.
+fn anchor_of(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every `](#anchor)` link in the README leads to one of its headings, so renaming a heading
+/// (or bumping the schema version in one) cannot leave a link pointing nowhere.
+#[test]
+fn every_readme_link_to_a_section_finds_it() {
+    let readme = readme();
+    let mut in_code = false;
+    let mut anchors = BTreeSet::new();
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code && line.starts_with('#') {
+            anchors.insert(anchor_of(line.trim_start_matches('#')));
+        }
+    }
+    let links: Vec<&str> =
+        readme.split("](#").skip(1).map(|rest| rest.split(')').next().unwrap_or_default()).collect();
+    assert!(links.len() > 5, "the README links its sections: {links:?}");
+    let broken: Vec<&&str> = links.iter().filter(|link| !anchors.contains(**link)).collect();
+    assert!(broken.is_empty(), "links to no heading: {broken:?}; headings: {anchors:?}");
+}
