@@ -343,8 +343,7 @@ fn every_readme_link_to_a_section_finds_it() {
             anchors.insert(anchor_of(line.trim_start_matches('#')));
         }
     }
-    let links: Vec<&str> =
-        readme.split("](#").skip(1).map(|rest| rest.split(')').next().unwrap_or_default()).collect();
+    let links: Vec<&str> = readme.split("](#").skip(1).map(|rest| rest.split(')').next().unwrap_or_default()).collect();
     assert!(links.len() > 5, "the README links its sections: {links:?}");
     let broken: Vec<&&str> = links.iter().filter(|link| !anchors.contains(**link)).collect();
     assert!(broken.is_empty(), "links to no heading: {broken:?}; headings: {anchors:?}");

@@ -6,6 +6,7 @@ use crate::checklist::{FactKind, Loaded};
 use crate::checks::display_templates;
 use crate::cli::{ChecklistCommand, ChecklistFormat, ChecklistShowArgs, ChecklistValidateArgs};
 use crate::error::Result;
+use crate::layout;
 use crate::session::Session;
 use crate::ui::Ui;
 
@@ -85,11 +86,17 @@ fn render_text(loaded: &Loaded) -> String {
                 let ids: Vec<&str> = step.requires.iter().map(|r| r.get_ref().as_str()).collect();
                 meta.push(format!("requires {}", ids.join(", ")));
             }
-            for follow_up in &step.follow_up {
-                let after = follow_up.after.as_ref().map_or("undated", |a| a.get_ref().as_str());
-                meta.push(format!("follow-up {after}"));
-            }
             let _ = writeln!(out, "        {}", meta.join(" · "));
+            for follow_up in &step.follow_up {
+                let from = follow_up.from.as_ref().map_or("this step", |f| f.get_ref().as_str());
+                let when = match &follow_up.after {
+                    Some(after) if after.get_ref() == "end-of-month" => format!("at the close of the month of {from}"),
+                    Some(after) => format!("{} after {from}", after.get_ref()),
+                    None => "undated".to_owned(),
+                };
+                let line = format!("follow-up, {when}: {}", follow_up.text);
+                let _ = writeln!(out, "{}", layout::fill(&line, layout::REPORT_WIDTH, "        ", "          "));
+            }
             let step_checks = loaded.checks(step);
             for (n, check) in (1..).zip(step_checks) {
                 let which = if step_checks.len() == 1 { "check".to_owned() } else { format!("check {n}") };
