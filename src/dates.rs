@@ -203,6 +203,7 @@ fn done_at(replay: &Replay, step: &str) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::testing::done;
     use crate::state::{Event, EventKind};
 
     fn ts(text: &str) -> Timestamp {
@@ -279,17 +280,6 @@ mod tests {
             replay.apply(&Event { v: 1, seq: i as u64 + 1, prev: String::new(), at: ts(at), by: "ana".into(), kind });
         }
         replay
-    }
-
-    fn done(step: &str) -> EventKind {
-        EventKind::StepDone {
-            step: step.into(),
-            note: None,
-            evidence: None,
-            attested: None,
-            happened_at: None,
-            checks: Vec::new(),
-        }
     }
 
     #[test]

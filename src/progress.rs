@@ -277,6 +277,7 @@ fn changed_fields(old: &Step, new: &Step) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::testing::done;
     use crate::state::{Event, EventKind};
 
     const CHECKLIST: &str = include_str!("../tests/fixtures/checklists/valid/progress.toml");
@@ -291,17 +292,6 @@ mod tests {
             replay.apply(&event(i as u64 + 1, kind));
         }
         replay
-    }
-
-    fn done(step: &str) -> EventKind {
-        EventKind::StepDone {
-            step: step.into(),
-            note: None,
-            evidence: None,
-            attested: None,
-            happened_at: None,
-            checks: Vec::new(),
-        }
     }
 
     fn fact(value: &str) -> EventKind {

@@ -52,7 +52,7 @@ pub(crate) const GENESIS_HASH: &str = "00000000000000000000000000000000000000000
 pub const EVENTS_FILE: &str = "events.jsonl";
 
 #[cfg(test)]
-mod testing {
+pub(crate) mod testing {
     use jiff::Timestamp;
 
     use super::EventKind;
@@ -71,7 +71,7 @@ mod testing {
         }
     }
 
-    pub(super) fn done(step: &str) -> EventKind {
+    pub(crate) fn done(step: &str) -> EventKind {
         EventKind::StepDone {
             step: step.into(),
             note: None,
