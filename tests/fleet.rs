@@ -381,7 +381,8 @@ fn runs_lists_every_run_newest_first_and_filters_by_state() {
           "events": 3,
           "last_hash": "3a5e434f1644078d3b6c1e7d5fde728eb8ff1d10cf4821aa5cc3e9cc5649f5c8",
           "state_file": "$TEST_ENV/state/runs/small/open-1/events.jsonl",
-          "pending_checklist_changes": []
+          "pending_checklist_changes": [],
+          "zone": "UTC"
         }
       ],
       "problems": []
@@ -534,6 +535,41 @@ fn report_all_has_a_row_per_run_and_totals() {
     assert_eq!(json["runs"][2]["last_by"], "bo");
     env.closeacct(&["report", "--all", "--provider", "nothing-here"]).status(0);
     env.closeacct(&["report", "--all", "--account", "open-1"]).status(2);
+}
+
+/// Every reader of an overview sees the same dates: each run's times and key dates are in the
+/// zone it was started in (as `status` and `report` show them), not the reader's.
+#[test]
+fn overviews_show_each_run_in_its_own_zone_whoever_reads_them() {
+    let env = Env::new();
+    for (account, zone) in [("tokyo-1", "Asia/Tokyo"), ("york-1", "America/New_York")] {
+        small(&env, "start", account, &["--fact", "org=no"]).tz(zone).now("2026-11-30T23:30:00Z").status(0);
+        for step in ["backup", "ticket"] {
+            small(&env, "confirm", account, &[step, "--evidence", "T-1"]).now("2026-11-30T23:30:00Z").status(0);
+        }
+        small(&env, "confirm", account, &["close-account", "--attest", account]).now("2026-11-30T23:30:00Z").status(0);
+        small(&env, "confirm", account, &["confirmation"]).now("2026-11-30T23:40:00Z").status(0);
+    }
+    let read = |args: &[&str], reader: &str| {
+        let out = env.closeacct(args).tz(reader).now("2026-12-01T00:00:00Z").status(0).stdout;
+        out.lines().filter(|l| !l.contains("Generated") && !l.contains("generated_at")).collect::<Vec<_>>().join("\n")
+    };
+    for args in
+        [&["runs"][..], &["runs", "--format", "json"], &["report", "--all"], &["report", "--all", "--format", "json"]]
+    {
+        let in_utc = read(args, "UTC");
+        assert_eq!(in_utc, read(args, "Pacific/Kiritimati"), "{args:?}");
+        assert_eq!(in_utc, read(args, "America/Los_Angeles"), "{args:?}");
+    }
+    let report = read(&["report", "--all"], "UTC");
+    // The closure was at 08:30 on 1 December in Tokyo and 18:30 on 30 November in New York; the
+    // 90-day follow-up lands on each run's own calendar.
+    assert!(report.contains("2027-03-01T08:30:00+09:00 (step 2.2)"), "{report}");
+    assert!(report.contains("2027-02-28T18:30:00-05:00 (step 2.2)"), "{report}");
+    let json: serde_json::Value = serde_json::from_str(&read(&["runs", "--format", "json"], "UTC")).unwrap();
+    let zones: Vec<&str> = json["runs"].as_array().unwrap().iter().map(|r| r["zone"].as_str().unwrap()).collect();
+    assert_eq!(zones.len(), 2);
+    assert!(zones.contains(&"Asia/Tokyo") && zones.contains(&"America/New_York"), "{zones:?}");
 }
 
 /// Runs git in `dir` with a clean environment (no global configuration); returns its output.

@@ -118,7 +118,7 @@ fn report_all(ui: &Ui, args: &ReportArgs) -> Result<()> {
     let mut runs = Vec::new();
     let mut problems = Vec::new();
     let tally = fleet.each_row(provider.as_deref(), true, true, |row| match row {
-        Row::Run(run) => runs.push(Summary::of(run, now, &zone)),
+        Row::Run(run) => runs.push(Summary::of(run, now)),
         Row::Problem(problem) => problems.push(ProblemLine::of(problem)),
     })?;
     let state_dir = fleet.state.root.display().to_string();

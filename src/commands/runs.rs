@@ -40,13 +40,12 @@ pub(crate) fn cmd_runs(ui: &Ui, args: &RunsArgs) -> Result<()> {
         RunsState::All => (true, true),
     };
     let now = clock::now();
-    let zone = clock::local_zone();
     let mut fleet = Fleet::new(state, given);
     let mut runs = Vec::new();
     let mut problems = Vec::new();
     let tally = fleet.each_row(provider.as_deref(), active, archived, |row| match row {
         Row::Run(run) => {
-            let summary = Summary::of(run, now, &zone);
+            let summary = Summary::of(run, now);
             let wanted = match args.state {
                 RunsState::Open => summary.state == RunState::Open,
                 RunsState::Complete => summary.state == RunState::Complete,
@@ -70,15 +69,16 @@ pub(crate) fn cmd_runs(ui: &Ui, args: &RunsArgs) -> Result<()> {
             let listing = Listing { schema_version: SCHEMA_VERSION, generated_at: now, runs, problems };
             serde_json::to_string_pretty(&listing).expect("runs serialise") + "\n"
         }
-        DataFormat::Text => render(&runs, &problems, &zone),
+        DataFormat::Text => render(&runs, &problems),
     };
     ui.stdout(out.as_bytes())?;
     fleet::finish(tally)
 }
 
 /// One row per run, columns as wide as their longest value, then a row per problem.
-fn render(runs: &[Summary], problems: &[ProblemLine], zone: &jiff::tz::TimeZone) -> String {
-    let local = |t: Option<Timestamp>| t.map_or_else(|| "-".to_owned(), |t| clock::minutes_in(t, zone));
+/// Times are each run's own, in the zone it was started in (as `status` shows them).
+fn render(runs: &[Summary], problems: &[ProblemLine]) -> String {
+    let local = |t: Option<Timestamp>, s: &Summary| t.map_or_else(|| "-".to_owned(), |t| clock::minutes_in(t, &s.tz));
     let account = |s: &Summary| match &s.archive {
         Some(stamp) => format!("{}/{stamp}", s.account),
         None => s.account.clone(),
@@ -93,8 +93,8 @@ fn render(runs: &[Summary], problems: &[ProblemLine], zone: &jiff::tz::TimeZone)
                 s.state.as_str().to_owned(),
                 format!("{}/{}", s.counts.resolved_applicable(), s.counts.applicable),
                 if waiting.is_empty() { "-".to_owned() } else { waiting.join(",") },
-                local(s.next_key_date.as_ref().map(|d| d.date)),
-                local(s.last_activity),
+                local(s.next_key_date.as_ref().map(|d| d.date), s),
+                local(s.last_activity, s),
                 s.last_by.clone(),
             ]
         })

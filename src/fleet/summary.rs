@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{FleetRun, Problem};
 use crate::checklist::{Actor, StepRef};
+use crate::clock;
 use crate::dates::{self, KeyDate};
 use crate::progress::{Counts, Progress, Status};
 use crate::state::{EVENTS_FILE, Place};
@@ -62,6 +63,11 @@ pub(crate) struct Summary {
     pub(crate) last_hash: String,
     pub(crate) state_file: String,
     pub(crate) pending_checklist_changes: Vec<String>,
+    /// The time zone the run was started in: its key dates are counted in it, and its times are
+    /// shown in it, so every reader of an overview sees the same dates.
+    pub(crate) zone: String,
+    #[serde(skip)]
+    pub(crate) tz: TimeZone,
 }
 
 /// A step named in a summary.
@@ -104,9 +110,10 @@ impl KeyDateLine {
 }
 
 impl Summary {
-    /// Sums up a run at `now`; key dates are counted in `zone`.
-    pub(crate) fn of(fleet_run: &FleetRun, now: Timestamp, zone: &TimeZone) -> Summary {
+    /// Sums up a run at `now`; key dates are counted in the zone the run recorded.
+    pub(crate) fn of(fleet_run: &FleetRun, now: Timestamp) -> Summary {
         let run = &fleet_run.run;
+        let tz = clock::run_zone(run.replay.zone.as_deref());
         let checklist = &*run.checklist;
         let progress = Progress::new(checklist, &run.replay);
         let complete = progress.is_complete();
@@ -125,7 +132,7 @@ impl Summary {
                 since: run.replay.steps.get(step.id.get_ref()).and_then(|record| record.waiting_since),
             })
             .collect();
-        let key_dates = dates::key_dates(checklist, &run.replay, now, zone);
+        let key_dates = dates::key_dates(checklist, &run.replay, now, &tz);
         let open = |d: &KeyDate| {
             checklist
                 .find(&d.step)
@@ -154,6 +161,8 @@ impl Summary {
             last_hash: run.end.last_hash.clone(),
             state_file: run.dir.join(EVENTS_FILE).display().to_string(),
             pending_checklist_changes: run.pending_changes.clone(),
+            zone: run.replay.zone.clone().unwrap_or_else(|| "UTC".to_owned()),
+            tz,
         }
     }
 }

@@ -78,7 +78,8 @@ impl FleetReport {
     }
 }
 
-/// Writes the fleet report in a format; local times are shown in `zone`.
+/// Writes the fleet report in a format: each run's times in the zone it was started in, the
+/// time the report was made in `zone`.
 pub(crate) fn render(report: &FleetReport, format: Format, zone: &TimeZone, w: &mut impl Write) -> io::Result<()> {
     match format {
         Format::Json => {
@@ -92,7 +93,8 @@ pub(crate) fn render(report: &FleetReport, format: Format, zone: &TimeZone, w: &
 
 /// The cells of a run's row: account, provider, state, progress, waiting on, key dates, last
 /// activity, last hash.
-fn cells(run: &Summary, zone: &TimeZone) -> [String; 8] {
+fn cells(run: &Summary) -> [String; 8] {
+    let zone = &run.tz;
     let account = match &run.archive {
         Some(stamp) => format!("{} (archive {stamp})", run.account),
         None => run.account.clone(),
@@ -145,7 +147,7 @@ fn text(r: &FleetReport, zone: &TimeZone) -> String {
     let _ = writeln!(out, "{title}\n{}", "=".repeat(title.chars().count()));
     let _ = writeln!(out, "State directory  {}", r.state_dir);
     let _ = writeln!(out, "Totals           {}\n", totals_line(&r.totals));
-    let rows: Vec<[String; 8]> = r.runs.iter().map(|run| cells(run, zone)).collect();
+    let rows: Vec<[String; 8]> = r.runs.iter().map(cells).collect();
     let mut widths = HEADER.map(str::len);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -192,7 +194,7 @@ fn markdown(r: &FleetReport, zone: &TimeZone) -> String {
         writeln!(out, "| Account | Provider | State | Progress | Waiting on | Key dates | Last activity | Last hash |");
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for run in &r.runs {
-        let [account, provider, state, progress, waiting, dates, last, hash] = cells(run, zone);
+        let [account, provider, state, progress, waiting, dates, last, hash] = cells(run);
         let _ = writeln!(
             out,
             "| {} | {} | {state} | {progress} | {} | {} | {} | `{hash}` |",
