@@ -1,8 +1,9 @@
 //! Speed and memory figures for the targets in the issues, printed, never asserted: shared
 //! machines are noisy, so the numbers are for people to read and compare.
 //!
-//! `cargo bench --bench figures` (add `-- --quick` for fewer repetitions, `-- --only checks` for
-//! the check figures alone).
+//! `cargo bench --bench figures` (add `-- --quick` for fewer repetitions, `-- --only GROUP` for
+//! one group of figures: `startup`, `checklist`, `status`, `confirm`, `big-log`, `fleet` or
+//! `checks`).
 //!
 //! Heap figures come from a counting allocator around the library call; process figures run the
 //! release binary under GNU time (`/usr/bin/time -f %M`) and read its own peak RSS.
@@ -215,9 +216,15 @@ fn main() {
     if keep {
         eprintln!("keeping the benchmark files in {}", dir.path().display());
     }
-    // `-- --only checks` runs the check figures alone (they need no release binary).
-    let only_checks = std::env::args().collect::<Vec<_>>().windows(2).any(|w| w[0] == "--only" && w[1] == "checks");
-    if only_checks {
+    let only = args.windows(2).find(|w| w[0] == "--only").map(|w| w[1].as_str());
+    const GROUPS: [&str; 7] = ["startup", "checklist", "status", "confirm", "big-log", "fleet", "checks"];
+    if let Some(group) = only.filter(|g| !GROUPS.contains(g)) {
+        eprintln!("figures: unknown group `{group}`; the groups are {}", GROUPS.join(", "));
+        std::process::exit(2);
+    }
+    let wanted = |group: &str| only.is_none_or(|g| g == group);
+    // The check figures need no release binary.
+    if only == Some("checks") {
         check_figures(quick);
         return;
     }
@@ -225,14 +232,28 @@ fn main() {
     println!("closeacct figures ({runs} repetitions each, median)");
 
     let mut table = Table::default();
-    startup_figures(quick, &binary, &mut table);
-    checklist_figures(runs, dir.path(), &binary);
+    if wanted("startup") {
+        startup_figures(quick, &binary, &mut table);
+    }
+    if wanted("checklist") {
+        checklist_figures(runs, dir.path(), &binary);
+    }
     let session = resume_figures(runs, quick, dir.path());
-    status_figures(runs, dir.path(), &binary, &session);
-    confirm_figures(quick, &binary, &session, dir.path(), &mut table);
-    big_log_figures(quick, &binary, &session, dir.path(), &mut table);
-    fleet_figures(quick, &binary, dir.path(), &mut table);
-    check_figures(quick);
+    if wanted("status") {
+        status_figures(runs, dir.path(), &binary, &session);
+    }
+    if wanted("confirm") {
+        confirm_figures(quick, &binary, &session, dir.path(), &mut table);
+    }
+    if wanted("big-log") {
+        big_log_figures(quick, &binary, &session, dir.path(), &mut table);
+    }
+    if wanted("fleet") {
+        fleet_figures(quick, &binary, dir.path(), &mut table);
+    }
+    if wanted("checks") {
+        check_figures(quick);
+    }
     table.print();
     if keep {
         let _ = dir.keep();
