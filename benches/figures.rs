@@ -201,6 +201,9 @@ fn make_run(session: &Session, account: &str, events: usize) -> PathBuf {
     dir.join(EVENTS_FILE)
 }
 
+/// The groups `--only` can choose, in the order a whole run measures them.
+const GROUPS: [&str; 7] = ["startup", "checklist", "status", "confirm", "big-log", "fleet", "checks"];
+
 fn main() {
     // The floor of `status`/`verify`: this binary, started again to hash every line of a log once.
     let args: Vec<String> = std::env::args().collect();
@@ -217,7 +220,6 @@ fn main() {
         eprintln!("keeping the benchmark files in {}", dir.path().display());
     }
     let only = args.windows(2).find(|w| w[0] == "--only").map(|w| w[1].as_str());
-    const GROUPS: [&str; 7] = ["startup", "checklist", "status", "confirm", "big-log", "fleet", "checks"];
     if let Some(group) = only.filter(|g| !GROUPS.contains(g)) {
         eprintln!("figures: unknown group `{group}`; the groups are {}", GROUPS.join(", "));
         std::process::exit(2);
