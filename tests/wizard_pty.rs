@@ -3,7 +3,8 @@
 //! what it records is read back from the log and through the scripted commands.
 //!
 //! Only what needs a terminal is here: one whole run end to end, a kill -9 and the resume,
-//! Ctrl-C at each kind of prompt, no terminal, a second process, narrow terminals and colour.
+//! Ctrl-C at each kind of prompt, no terminal, a second process, narrow terminals and colour, and
+//! the session the README shows (`readme_session.rs`).
 //! The flow itself (every kind of step, save and quit, resume, restart, a complete run) is
 //! tested through a scripted prompter in `src/wizard/tests.rs`.
 
@@ -21,6 +22,9 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::common::{Env, SMALL, Small};
+
+/// The README's "What a session looks like", kept true by a session on a terminal.
+mod readme_session;
 
 /// How long any one expectation may take: generous, the CI machine is small and shared.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -346,12 +350,7 @@ impl Pty {
     /// is tall enough that nothing scrolls away.
     fn screen(&mut self, cols: u16) -> Vec<String> {
         self.pump();
-        let size = |n: u16| std::num::NonZero::new(n).expect("not zero");
-        let mut parser = vt100::Parser::new(size(2000), size(cols), 0);
-        parser.process(&self.raw);
-        let rows: Vec<String> = parser.screen().rows(0, cols).map(|row| row.trim_end().to_owned()).collect();
-        let last = rows.iter().rposition(|row| !row.is_empty()).map_or(0, |i| i + 1);
-        rows[..last].to_vec()
+        render(&self.raw, cols)
     }
 
     /// Waits for the wizard to exit (reading what it writes meanwhile) and returns its exit code.
@@ -394,6 +393,17 @@ impl Pty {
         self.session.get_process_mut().kill(expectrl::process::unix::Signal::SIGKILL).expect("kill -9");
         assert_eq!(self.wait_exit(), 128 + 9, "killed by SIGKILL");
     }
+}
+
+/// `raw` as a terminal `cols` wide and 2000 rows tall shows it (so nothing scrolls away): escape
+/// sequences applied, one string per row, trailing blanks and blank rows at the end cut.
+fn render(raw: &[u8], cols: u16) -> Vec<String> {
+    let size = |n: u16| std::num::NonZero::new(n).expect("not zero");
+    let mut parser = vt100::Parser::new(size(2000), size(cols), 0);
+    parser.process(raw);
+    let rows: Vec<String> = parser.screen().rows(0, cols).map(|row| row.trim_end().to_owned()).collect();
+    let last = rows.iter().rposition(|row| !row.is_empty()).map_or(0, |i| i + 1);
+    rows[..last].to_vec()
 }
 
 /// The events of a run's log, each line parsed; panics on a line that is not JSON.
