@@ -126,5 +126,6 @@ fn date_line(date: &StepDate, zone: &jiff::tz::TimeZone) -> String {
         },
         (_, None) => "no date given".to_owned(),
     };
-    format!("{}: {when}", date.text)
+    // "The vendor deletes the data.: on or after …" would read as a typo.
+    format!("{}: {when}", date.text.trim_end_matches('.'))
 }
