@@ -21,7 +21,7 @@
 //!
 //! **Read-only, as far as can be seen.** Validation refuses commands that visibly change
 //! something for the CLIs it knows (`aws` operations such as `delete-*`, `terminate-*`,
-//! `close-account`; `gcloud`/`az` words such as `delete`, `create`; see [`spec::not_read_only`]).
+//! `close-account`; `gcloud`/`az` words such as `delete`, `create`; see [`read_only::not_read_only`]).
 //! This is a guard against mistakes in a checklist, not a sandbox: a command is run with the
 //! operator's credentials, and the checklist is trusted like any script the operator runs.
 //!
@@ -52,9 +52,11 @@
 //! [`CheckError::Interrupted`], and the caller records nothing.
 
 mod plan;
+mod read_only;
 mod record;
 mod runner;
 pub(crate) mod spec;
+mod template;
 
 use std::ffi::OsString;
 use std::io;
@@ -71,7 +73,8 @@ pub use self::runner::Interrupt;
 pub(crate) use self::runner::WHOLE_LIMIT;
 use self::runner::{Captured, Failure, Finished, Keep};
 pub use self::spec::Check;
-pub use self::spec::{Expect, ExpectSpec, Field, Foreach, SpecError, Template, ValidCheck};
+pub use self::spec::{Expect, ExpectSpec, Field, Foreach, SpecError, ValidCheck};
+pub use self::template::Template;
 
 /// How many commands run at once unless the operator says otherwise.
 pub(crate) const DEFAULT_JOBS: usize = 8;
@@ -752,6 +755,6 @@ mod tests {
             "aws ec2 describe-regions --region-names us-east-1 eu-west-1 --query 'Regions[].RegionName' --output text"
         );
         assert_eq!(plan.run_argv(Some("eu-west-1")), one_region_argv_for_benchmarks("eu-west-1"));
-        assert!(spec::not_read_only(&check.run).is_none());
+        assert!(read_only::not_read_only(&check.run).is_none());
     }
 }
