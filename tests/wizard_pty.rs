@@ -6,7 +6,7 @@
 //! Ctrl-C at each kind of prompt, no terminal, a second process, narrow terminals and colour, and
 //! the session the README shows (`readme_session.rs`).
 //! The flow itself (every kind of step, save and quit, resume, restart, a complete run) is
-//! tested through a scripted prompter in `src/wizard/tests.rs`.
+//! tested through a scripted prompter in `src/wizard/tests/`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::ErrorKind;

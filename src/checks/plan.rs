@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::CheckError;
-use super::spec::{ACCOUNT, Expect, Part, Template, ValidCheck};
+use super::spec::{ACCOUNT, Expect, ValidCheck};
+use super::template::{Part, Template};
 
 /// A check ready to run for one account.
 #[derive(Debug, Clone)]

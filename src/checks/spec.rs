@@ -7,12 +7,14 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
-use std::path::Path;
 use std::time::Duration;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
+
+use super::read_only::not_read_only;
+use super::template::{Template, is_name_char};
 
 /// A command runs for at most this long unless the check says otherwise.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -77,88 +79,6 @@ impl fmt::Display for Expect {
             Expect::FailsWith(re) => write!(f, "fails with /{re}/"),
         }
     }
-}
-
-/// A word of a command line with its `{name}` placeholders found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
-    parts: Vec<Part>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Part {
-    Text(String),
-    Var(String),
-}
-
-impl Template {
-    /// Finds the placeholders in a word: `{` and `}` around 1-64 letters, digits, `_` or `-`.
-    /// Any other brace is text, so a `JMESPath` `{id: InstanceId}` stays as it is.
-    pub(crate) fn parse(word: &str) -> Template {
-        let mut parts = Vec::new();
-        let mut text = String::new();
-        let mut rest = word;
-        while let Some(open) = rest.find('{') {
-            let after = &rest[open + 1..];
-            let name_len = after.find(|c: char| !is_name_char(c)).unwrap_or(after.len());
-            if (1..=64).contains(&name_len) && after[name_len..].starts_with('}') {
-                text.push_str(&rest[..open]);
-                if !text.is_empty() {
-                    parts.push(Part::Text(std::mem::take(&mut text)));
-                }
-                parts.push(Part::Var(after[..name_len].to_owned()));
-                rest = &after[name_len + 1..];
-            } else {
-                text.push_str(&rest[..=open]);
-                rest = after;
-            }
-        }
-        text.push_str(rest);
-        if !text.is_empty() || parts.is_empty() {
-            parts.push(Part::Text(text));
-        }
-        Template { parts }
-    }
-
-    /// The names of its placeholders, in order.
-    pub(crate) fn placeholders(&self) -> impl Iterator<Item = &str> {
-        self.parts.iter().filter_map(|p| match p {
-            Part::Var(name) => Some(name.as_str()),
-            Part::Text(_) => None,
-        })
-    }
-
-    /// The word without placeholders, if it has none.
-    pub(crate) fn literal(&self) -> Option<&str> {
-        match self.parts.as_slice() {
-            [Part::Text(text)] => Some(text),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn parts(&self) -> &[Part] {
-        &self.parts
-    }
-
-    pub(crate) fn from_parts(parts: Vec<Part>) -> Template {
-        Template { parts }
-    }
-}
-
-impl fmt::Display for Template {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for part in &self.parts {
-            match part {
-                Part::Text(text) => f.write_str(text)?,
-                Part::Var(name) => write!(f, "{{{name}}}")?,
-            }
-        }
-        Ok(())
-    }
-}
-
-fn is_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
 
 /// A check that passed validation: placeholders known, the expectation compiled.
@@ -380,97 +300,6 @@ fn command(
     Ok(templates)
 }
 
-/// aws operations that change something: prefixes of the operation name.
-const AWS_WRITE_PREFIXES: &[&str] = &[
-    "delete-",
-    "terminate-",
-    "remove-",
-    "put-",
-    "create-",
-    "stop-",
-    "modify-",
-    "update-",
-    "release-",
-    "deregister-",
-    "disable-",
-    "cancel-",
-    "revoke-",
-    "reboot-",
-    "run-",
-];
-
-/// aws operations that change something, by their whole name.
-const AWS_WRITE_OPERATIONS: &[&str] = &["close-account", "leave-organization"];
-
-/// `aws s3` commands that write.
-const AWS_S3_WRITES: &[&str] = &["rm", "rb", "mv", "cp", "sync", "mb"];
-
-/// aws options before the operation that take a value, so that value is not read as the
-/// service or the operation.
-const AWS_VALUE_OPTIONS: &[&str] = &[
-    "--region",
-    "--profile",
-    "--output",
-    "--endpoint-url",
-    "--query",
-    "--color",
-    "--ca-bundle",
-    "--cli-read-timeout",
-    "--cli-connect-timeout",
-    "--cli-binary-format",
-];
-
-/// gcloud and az words that change something, wherever they appear.
-const GCLOUD_AZ_WRITES: &[&str] = &["delete", "undelete", "cancel", "create", "update"];
-
-/// The index of a word that makes the command visibly not read-only, and why.
-///
-/// This knows a few CLIs (`aws`, `gcloud`, `az`) and catches mistakes, such as a `delete-` where a
-/// `describe-` was meant. It is not a sandbox: `sh -c`, another program, or an aws operation
-/// outside the lists passes. The program, and for aws the service and operation, must be written
-/// out rather than come from a placeholder, so the guard can see them.
-pub(crate) fn not_read_only(argv: &[Template]) -> Option<(usize, String)> {
-    let program = argv.first()?;
-    let Some(program) = program.literal() else {
-        return Some((0, "the program must be written out, not come from a placeholder".into()));
-    };
-    let name = Path::new(program).file_name().and_then(|n| n.to_str()).unwrap_or(program);
-    match name {
-        "aws" => {
-            let mut positional = Vec::new();
-            let mut i = 1;
-            while i < argv.len() && positional.len() < 2 {
-                let word = argv[i].literal();
-                match word {
-                    Some(w) if AWS_VALUE_OPTIONS.contains(&w) => i += 1,
-                    Some(w) if w.starts_with('-') => {}
-                    _ => positional.push(i),
-                }
-                i += 1;
-            }
-            let [service, operation] = positional[..] else { return None };
-            let (Some(service_name), Some(op)) = (argv[service].literal(), argv[operation].literal()) else {
-                let at = if argv[service].literal().is_none() { service } else { operation };
-                return Some((
-                    at,
-                    "the aws service and operation must be written out, not come from a placeholder".into(),
-                ));
-            };
-            let writes = AWS_WRITE_PREFIXES.iter().any(|p| op.starts_with(p))
-                || AWS_WRITE_OPERATIONS.contains(&op)
-                || (service_name == "s3" && AWS_S3_WRITES.contains(&op));
-            writes.then(|| (operation, format!("`aws {service_name} {op}` is not read-only; a check may only look")))
-        }
-        "gcloud" | "az" => argv.iter().enumerate().skip(1).find_map(|(i, word)| {
-            let w = word.literal()?;
-            GCLOUD_AZ_WRITES
-                .contains(&w)
-                .then(|| (i, format!("`{name} … {w}` is not read-only; a check may only look")))
-        }),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,20 +357,6 @@ timeout = "90s"
         let valid =
             parse("summary = \"s\"\nrun = [\"x\"]\nexpect = { fails_with = 'NotInUse' }").validate(&[]).unwrap();
         assert!(matches!(&valid.expect, Expect::FailsWith(re) if re.is_match("AWSOrganizationsNotInUseException")));
-    }
-
-    #[test]
-    fn templates_find_placeholders_and_leave_other_braces() {
-        let t = Template::parse("arn:aws:{region}:{account}");
-        assert_eq!(t.placeholders().collect::<Vec<_>>(), ["region", "account"]);
-        assert_eq!(t.to_string(), "arn:aws:{region}:{account}");
-        assert_eq!(t.literal(), None);
-        for text in ["Reservations[].Instances[].{id: InstanceId}", "{}", "{ a }", "{a", "a}", "{ x}", ""] {
-            let t = Template::parse(text);
-            assert_eq!(t.literal(), Some(text), "{text}");
-        }
-        assert_eq!(Template::parse("{{x}}").placeholders().collect::<Vec<_>>(), ["x"]);
-        assert_eq!(Template::parse("{x}").parts(), [Part::Var("x".into())]);
     }
 
     #[test]
@@ -626,65 +441,6 @@ timeout = "90s"
             assert_eq!((field, at), (Field::Timeout, format!("\"{bad}\"")));
             assert!(reason.contains(wanted), "{bad}: {reason}");
         }
-    }
-
-    fn guard(argv: &[&str]) -> Option<(usize, String)> {
-        not_read_only(&argv.iter().map(|w| Template::parse(w)).collect::<Vec<_>>())
-    }
-
-    #[test]
-    fn aws_operations_that_write_are_refused() {
-        for (argv, at) in [
-            (&["aws", "ec2", "terminate-instances", "--instance-ids", "i-1"][..], 2),
-            (&["aws", "--region", "eu-west-1", "ec2", "delete-volume"][..], 4),
-            (&["aws", "--output=text", "--debug", "ec2", "--region", "x", "create-tags"][..], 6),
-            (&["/usr/local/bin/aws", "organizations", "close-account"][..], 2),
-            (&["aws", "organizations", "leave-organization"][..], 2),
-            (&["aws", "s3", "rb", "s3://bucket"][..], 2),
-            (&["aws", "s3api", "put-bucket-policy"][..], 2),
-            (&["aws", "ec2", "stop-instances"][..], 2),
-            (&["aws", "rds", "modify-db-instance"][..], 2),
-            (&["aws", "iam", "update-user"][..], 2),
-            (&["aws", "ec2", "release-address"][..], 2),
-            (&["aws", "organizations", "remove-account-from-organization"][..], 2),
-        ] {
-            let (index, reason) = guard(argv).unwrap_or_else(|| panic!("{argv:?} passed"));
-            assert_eq!(index, at, "{argv:?}");
-            assert!(reason.ends_with("is not read-only; a check may only look"), "{reason}");
-        }
-    }
-
-    #[test]
-    fn aws_reads_pass() {
-        for argv in [
-            &["aws", "ec2", "describe-instances", "--region", "{region}"][..],
-            &["aws", "--region", "delete-me", "ec2", "describe-volumes"][..],
-            &["aws", "s3api", "list-buckets", "--query", "Buckets[?Name=='delete-x']"][..],
-            &["aws", "s3", "ls"][..],
-            &["aws", "organizations", "describe-organization"][..],
-            &["aws"][..],
-            &["aws", "ec2"][..],
-            &["echo", "delete-everything"][..],
-            &["gcloud", "compute", "instances", "list", "--filter", "status!=deleted"][..],
-        ] {
-            assert_eq!(guard(argv), None, "{argv:?}");
-        }
-    }
-
-    #[test]
-    fn gcloud_and_az_writes_are_refused_anywhere() {
-        assert_eq!(guard(&["gcloud", "compute", "instances", "delete", "vm"]).unwrap().0, 3);
-        assert_eq!(guard(&["gcloud", "projects", "undelete", "p"]).unwrap().0, 2);
-        assert_eq!(guard(&["az", "vm", "update"]).unwrap().0, 2);
-        assert_eq!(guard(&["az", "group", "create"]).unwrap().0, 2);
-        assert_eq!(guard(&["gcloud", "billing", "accounts", "cancel"]).unwrap().0, 3);
-    }
-
-    #[test]
-    fn placeholders_may_not_hide_the_program_or_the_aws_operation() {
-        assert_eq!(guard(&["{tool}", "list"]).unwrap().0, 0);
-        assert_eq!(guard(&["aws", "ec2", "{op}"]).unwrap().0, 2);
-        assert_eq!(guard(&["aws", "{service}", "describe-x"]).unwrap().0, 1);
     }
 
     #[test]

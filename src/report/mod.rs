@@ -4,12 +4,12 @@
 //! `Report` struct itself through serde, so it carries exactly what the text and markdown show.
 //! Its shape is versioned by [`SCHEMA_VERSION`] and described in the README.
 
+mod build;
 pub(crate) mod fleet;
 mod markdown;
 mod text;
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -18,14 +18,16 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::checklist::{Actor, Checklist, FactKind, Step, StepKind, StepRef};
+use crate::checklist::{Actor, StepKind};
 use crate::checks::{CheckRecord, CommandRecord, quote_line};
-use crate::dates::{self, KeyDate};
-use crate::progress::{Counts, Progress, Status};
+use crate::dates::KeyDate;
+use crate::progress::{Counts, Status};
 use crate::session::ReadRun;
-use crate::state::{CheckRef, CheckRun, EVENTS_FILE, Entry, LineAt, LogLines, RecordedStatus, StepRecord};
+use crate::state::{CheckRef, CheckRun, Entry, LineAt, LogLines, StepRecord};
 use crate::visible::VisibleWriter;
 pub(crate) use crate::visible::{visible, visible_line};
+
+pub(crate) use self::build::build;
 
 /// The version of the JSON report's shape; bumped when a field changes meaning or goes away.
 pub(crate) const SCHEMA_VERSION: u32 = 2;
@@ -218,11 +220,6 @@ impl<'a> CheckReport<'a> {
     }
 }
 
-/// Every recorded run of a step's checks, oldest first.
-fn check_reports<'a>(run: &'a ReadRun, step: &str) -> Vec<CheckReport<'a>> {
-    run.replay.checks.get(step).into_iter().flatten().filter_map(CheckReport::of).collect()
-}
-
 /// `exit 0 · 0.4 s · stdout 29 bytes, sha256 …`: how a command ended and what it printed.
 pub(crate) fn command_outcome(command: &CommandRecord) -> String {
     let ended = match (command.exit_code, command.signal) {
@@ -370,235 +367,6 @@ pub(crate) struct AcceptedChange {
     pub(crate) at: Timestamp,
     pub(crate) by: String,
     pub(crate) changes: Vec<String>,
-}
-
-/// Builds the report of a run at `now`; dates are computed in `zone`.
-pub(crate) fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Report<'a> {
-    let checklist = &run.checklist;
-    let c = &checklist.checklist;
-    let replay = &run.replay;
-    let progress = Progress::new(checklist, replay);
-    Report {
-        schema_version: SCHEMA_VERSION,
-        generated_at: now,
-        provider: run.provider.clone(),
-        account: run.account.clone(),
-        checklist: ChecklistInfo {
-            id: checklist.id().to_owned(),
-            name: c.name.clone(),
-            version: c.version,
-            sha256: checklist.sha256.clone(),
-            sources: source_infos(c),
-        },
-        run: RunInfo {
-            started_at: replay.started_at,
-            started_by: replay.started_by.clone(),
-            completed_at: replay.completed_at,
-            complete: progress.is_complete(),
-            reopened_at: replay.reopened_at,
-            zone: replay.zone.clone().unwrap_or_else(|| "UTC".to_owned()),
-            operators: replay.operators.iter().map(ToString::to_string).collect(),
-            last_activity: replay.last_at,
-            state_file: run.dir.join(EVENTS_FILE).display().to_string(),
-            events: run.end.count,
-            last_hash: run.end.last_hash.clone(),
-            head: format!("{}:{}", run.end.count, run.end.last_hash),
-        },
-        counts: progress.counts(),
-        facts: fact_reports(run),
-        stages: stage_reports(run, &progress),
-        unlisted_steps: unlisted_steps(run),
-        key_dates: dates::key_dates(checklist, replay, now, zone),
-        checklist_changes: replay
-            .accepted_changes
-            .iter()
-            .map(|(at, by, changes)| AcceptedChange { at: *at, by: by.clone(), changes: changes.clone() })
-            .collect(),
-        pending_checklist_changes: run.pending_changes.clone(),
-    }
-}
-
-/// The checklist's sources: its `[[sources]]`, or its single `[source]`.
-fn source_infos(c: &Checklist) -> Vec<SourceInfo> {
-    let listed = c.sources.iter().map(|s| SourceInfo {
-        id: Some(s.id.get_ref().clone()),
-        title: s.title.clone(),
-        publisher: s.publisher.clone(),
-        url: s.url.clone(),
-        date: s.read.clone(),
-        reference: None,
-    });
-    let single = c.source.iter().map(|s| SourceInfo {
-        id: None,
-        title: s.title.clone(),
-        publisher: s.publisher.clone(),
-        url: s.url.clone(),
-        date: s.date.clone(),
-        reference: s.reference.clone(),
-    });
-    single.chain(listed).collect()
-}
-
-/// Every event recorded for a step, with its texts, in order.
-fn history_items<'a>(run: &'a ReadRun, record: &'a StepRecord) -> Vec<HistoryItem<'a>> {
-    let notes = Entries::of(run, Some(record), false);
-    let evidence = Entries::of(run, Some(record), true);
-    record
-        .history
-        .iter()
-        .map(|h| HistoryItem {
-            seq: h.seq,
-            event: match h.what {
-                RecordedStatus::Noted => "note",
-                other => other.as_str(),
-            },
-            at: h.at,
-            happened_at: h.happened_at,
-            by: &h.by,
-            note: h.note.map(|index| EntryText { entries: notes, index }),
-            evidence: h.evidence.map(|index| EntryText { entries: evidence, index }),
-            reason: h.reason.as_deref(),
-            attested: h.attested.as_deref(),
-            on: h.on.as_deref(),
-        })
-        .collect()
-}
-
-/// Every fact with its latest answer and the earlier ones.
-fn fact_reports(run: &ReadRun) -> Vec<FactReport> {
-    let replay = &run.replay;
-    run.checklist
-        .checklist
-        .facts
-        .iter()
-        .map(|fact| {
-            let id = fact.id.get_ref();
-            let mut history: Vec<Entry> = replay
-                .fact_history
-                .iter()
-                .filter(|(f, ..)| f == id)
-                .map(|(_, value, at, by)| Entry { at: *at, by: by.as_str().into(), text: value.clone() })
-                .collect();
-            let latest = history.pop();
-            let answer_label = match (fact.kind, &latest) {
-                (FactKind::Choice, Some(latest)) => fact
-                    .choices
-                    .iter()
-                    .find(|choice| *choice.id.get_ref() == latest.text)
-                    .map(|choice| choice.label.clone()),
-                _ => None,
-            };
-            FactReport {
-                id: id.clone(),
-                question: fact.question.replace("{account}", &run.account),
-                answer: latest.as_ref().map(|e| e.text.clone()),
-                answer_label,
-                answered_at: latest.as_ref().map(|e| e.at),
-                answered_by: latest.map(|e| e.by.to_string()),
-                earlier_answers: history,
-            }
-        })
-        .collect()
-}
-
-/// Every stage, with each of its steps and what was recorded for it.
-fn stage_reports<'a>(run: &'a ReadRun, progress: &Progress<'_>) -> Vec<StageReport<'a>> {
-    let checklist = &run.checklist;
-    checklist
-        .checklist
-        .stages
-        .iter()
-        .enumerate()
-        .map(|(s, stage)| StageReport {
-            number: s + 1,
-            id: stage.id.get_ref().clone(),
-            title: stage.title.clone(),
-            steps: checklist
-                .steps()
-                .filter(|(r, _)| r.stage == s)
-                .map(|(r, step)| step_report(run, progress, r, step))
-                .collect(),
-        })
-        .collect()
-}
-
-fn step_report<'a>(run: &'a ReadRun, progress: &Progress<'_>, r: StepRef, step: &Step) -> StepReport<'a> {
-    let record = run.replay.steps.get(step.id.get_ref());
-    let status = progress.status(step);
-    let (at, happened_at, by) = match (status, record) {
-        (Status::Done | Status::Skipped, Some(record)) => {
-            (Some(record.at), record.happened_at, Some(record.by.clone()))
-        }
-        (Status::Waiting, Some(record)) => (record.waiting_since, None, Some(record.by.clone())),
-        _ => (None, None, None),
-    };
-    StepReport {
-        number: r.number(),
-        id: step.id.get_ref().clone(),
-        title: step.title.clone(),
-        actor: step.actor,
-        kind: step.kind,
-        status,
-        when: step.when.as_ref().map(|w| w.get_ref().clone()),
-        sources: step.sources.iter().map(|s| s.get_ref().clone()).collect(),
-        at,
-        happened_at,
-        by,
-        skip_reason: record.filter(|_| status == Status::Skipped).and_then(|r| r.reason.clone()),
-        attested: record.and_then(|r| r.attested.clone()),
-        waiting_on: record.filter(|_| status == Status::Waiting).and_then(|r| r.waiting_on.clone()),
-        notes: Entries::of(run, record, false),
-        evidence: Entries::of(run, record, true),
-        history: record.map(|r| history_items(run, r)).unwrap_or_default(),
-        checks: check_reports(run, step.id.get_ref()),
-        confirmed_with_checks: record.map(|r| r.confirmed_with.as_slice()).unwrap_or_default(),
-    }
-}
-
-/// What was recorded for steps the checklist no longer lists, oldest first. A step of which only
-/// checks were recorded is `checked`.
-fn unlisted_steps(run: &ReadRun) -> Vec<UnlistedStep<'_>> {
-    let listed: HashSet<&str> = run.checklist.steps().map(|(_, step)| step.id.get_ref().as_str()).collect();
-    let mut unlisted: Vec<UnlistedStep<'_>> = run
-        .replay
-        .steps
-        .iter()
-        .filter(|(id, _)| !listed.contains(id.as_str()))
-        .map(|(id, record)| UnlistedStep {
-            id: id.clone(),
-            status: record.status.as_str(),
-            at: record.at,
-            by: record.by.clone(),
-            skip_reason: record.reason.clone(),
-            attested: record.attested.clone(),
-            notes: Entries::of(run, Some(record), false),
-            evidence: Entries::of(run, Some(record), true),
-            history: history_items(run, record),
-            checks: check_reports(run, id),
-            confirmed_with_checks: &record.confirmed_with,
-        })
-        .collect();
-    for (id, runs) in &run.replay.checks {
-        if listed.contains(id.as_str()) || run.replay.steps.contains_key(id) {
-            continue;
-        }
-        let Some(first) = runs.first() else { continue };
-        unlisted.push(UnlistedStep {
-            id: id.clone(),
-            status: "checked",
-            at: first.at,
-            by: first.by.to_string(),
-            skip_reason: None,
-            attested: None,
-            notes: Entries::Held(&[]),
-            evidence: Entries::Held(&[]),
-            history: Vec::new(),
-            checks: check_reports(run, id),
-            confirmed_with_checks: &[],
-        });
-    }
-    unlisted.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-    unlisted
 }
 
 /// Writes a report in a format; local times are shown in `zone`.

@@ -22,7 +22,7 @@
 //!   `user:password`; `Bearer` tokens; a private key wrapped in base64 once more (a kubeconfig's
 //!   `client-key-data`); and a bare 40-character base64 string mixing upper case, lower case and
 //!   digits (an AWS secret access key, unless it reads as a path or a `CamelCase` name).
-//! * **Assignments** (`assignment.rs`): a secret-named field followed by a value: `password=…`,
+//! * **Assignments** (`assignment/`): a secret-named field followed by a value: `password=…`,
 //!   `"passwd": "…"`, `DB_PASSWORD: …`, `api-key=…`, `client_secret …`, `token: …`,
 //!   `--password …`, `-storepass …`, `<Password>…</Password>`, `define('DB_PASSWORD', '…')`,
 //!   `machine … login … password …` (`.netrc`), MFA recovery codes and TOTP seeds, a value written

@@ -1,26 +1,28 @@
 //! Opening runs: where they live, which account is meant, the lock, and the checklist a run is
 //! pinned to. Commands and the wizard go through here so the rules are the same for both.
 
+mod checks;
+mod write;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use jiff::Timestamp;
-
-use crate::checklist::{Catalog, Loaded, StepKind, StepRef};
-use crate::checks::{self, CheckError, CheckRecord, Plan, Progress as CheckProgress};
+use crate::checklist::{Catalog, Loaded};
 use crate::cli::{ChecklistArgs, OperatorArgs, RunArgs};
 use crate::clock;
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
-use crate::progress::{Applies, Progress, Status, diff_checklists};
+use crate::progress::diff_checklists;
 use crate::state::{
-    self, Appender, CheckRef, Detail, Event, EventKind, LogEnd, LogLines, Replay, RunLock, StateDir,
-    create_private_dir, pin_checklist, remove_stale_temps,
+    self, Appender, Detail, EventKind, LogEnd, LogLines, Replay, RunLock, StateDir, create_private_dir, pin_checklist,
+    remove_stale_temps,
 };
 use crate::visible::first_unsafe;
 
-/// Notes, evidence and reasons longer than this are refused: a note is not a file dump.
-pub(crate) const MAX_TEXT_CHARS: usize = 4000;
+use self::write::screen_text;
+
+pub(crate) use self::checks::run_check;
+pub(crate) use self::write::{Confirmation, Confirmed};
 
 /// The resolved settings every run command shares.
 pub struct Session {
@@ -80,57 +82,6 @@ pub(crate) struct ReadRun {
     pub(crate) lines: Option<LogLines>,
 }
 
-/// What `confirm` (or the wizard) gives besides the step: each blank text counts as none.
-#[derive(Debug, Default)]
-pub(crate) struct Confirmation {
-    pub(crate) note: Option<String>,
-    pub(crate) evidence: Option<String>,
-    /// The account, typed again: required for an irreversible (`attest`) step.
-    pub(crate) attest: Option<String>,
-    /// When it happened, if it is recorded afterwards (`--at`).
-    pub(crate) happened_at: Option<Timestamp>,
-    /// Confirm with the step's checks as evidence: the latest run of each must have passed.
-    pub(crate) with_check: bool,
-}
-
-/// What confirming a step did.
-#[derive(Debug)]
-pub(crate) enum Confirmed {
-    /// The step is recorded done (or, already done, the new note or evidence is added).
-    Recorded(Box<Event>),
-    /// The step was already done and nothing new was given.
-    NothingNew,
-}
-
-/// The most a check's record may take in the log: a line holds at most 1 MiB, and JSON may
-/// escape a byte of output to six.
-pub(crate) const MAX_CHECK_RECORD_BYTES: usize = 512 * 1024;
-
-/// Runs one check with the operator's environment as it is, at most `jobs` commands at once;
-/// everything taken from the commands' output is redacted ([`crate::secrets::redact`]). Ctrl-C
-/// stops it through [`checks::kill_running`]; it then returns [`Error::Interrupted`].
-pub(crate) fn run_check(
-    plan: &Plan,
-    jobs: usize,
-    progress: &(dyn Fn(&CheckProgress<'_>) + Sync),
-) -> Result<CheckRecord> {
-    let options = checks::Options { jobs, ..checks::Options::default() };
-    checks::run(plan, &options, progress, &|text| crate::secrets::redact(text).into_owned())
-        .map_err(|e| check_error(&e))
-}
-
-/// What a check that could not produce a record means for the command: a program that cannot be
-/// run is exit 69, an interruption exit 4, a value that cannot go into a command exit 2.
-fn check_error(error: &CheckError) -> Error {
-    match error {
-        CheckError::MissingProgram { program } | CheckError::Spawn { program, .. } => {
-            Error::Unavailable { program: program.clone(), message: error.to_string() }
-        }
-        CheckError::Interrupted => Error::Interrupted,
-        CheckError::BadWord { .. } | CheckError::UnansweredFact { .. } => Error::refused(error.to_string()),
-    }
-}
-
 /// Checks an account argument: `[A-Za-z0-9][A-Za-z0-9._@-]{0,63}`.
 pub(crate) fn validate_account(account: &str) -> Result<()> {
     let bytes = account.as_bytes();
@@ -139,34 +90,6 @@ pub(crate) fn validate_account(account: &str) -> Result<()> {
         && bytes[0].is_ascii_alphanumeric()
         && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'@' | b'-'));
     if ok { Ok(()) } else { Err(Error::InvalidAccount { account: account.escape_debug().to_string() }) }
-}
-
-/// Refuses a note, evidence or reason that is too long or looks like a secret, before anything is
-/// written. `what` names the field for the message (`the note for step 3.2`).
-pub(crate) fn screen_text(what: &str, text: &str) -> Result<()> {
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(Error::RefusedInput {
-            message: format!("refusing to record {what}: it is longer than {MAX_TEXT_CHARS} characters"),
-        });
-    }
-    // Line breaks and tabs are text; escape sequences, carriage returns and bidirectional
-    // overrides would make a screen or a report show something else than what was recorded.
-    if let Some(c) = first_unsafe(text, true) {
-        return Err(Error::RefusedInput {
-            message: format!(
-                "refusing to record {what}: it contains the control character U+{:04X}; type the text without it",
-                u32::from(c)
-            ),
-        });
-    }
-    if let Some(kind) = crate::secrets::find_secret(text) {
-        return Err(Error::RefusedInput {
-            message: format!(
-                "refusing to record {what}: it contains what looks like {kind}; record where the secret is kept, not the secret"
-            ),
-        });
-    }
-    Ok(())
 }
 
 /// `None` for a missing or blank text, else the text trimmed.
@@ -280,228 +203,9 @@ impl Session {
         self.complete_if_done(&mut run)?;
         Ok(run)
     }
+}
 
-    /// Records a step done, enforcing what its kind needs: an irreversible step needs the
-    /// account typed exactly, an evidence step needs evidence. A step already done takes a new
-    /// note or evidence as a further event; nothing earlier changes. The wizard and `confirm`
-    /// both come through here.
-    pub(crate) fn confirm(&self, run: &mut ActiveRun, r: StepRef, given: Confirmation) -> Result<Confirmed> {
-        let step = self.checklist.step(r);
-        let id = step.id.get_ref().clone();
-        let number = r.number();
-        let progress = Progress::new(&self.checklist, &run.replay);
-        let already_done = progress.status(step) == Status::Done;
-        let note = non_empty(given.note.as_deref());
-        let evidence = non_empty(given.evidence.as_deref());
-        let checks = if given.with_check { self.passed_checks(run, r)? } else { Vec::new() };
-        if already_done {
-            if given.happened_at.is_some() {
-                return Err(Error::refused(format!(
-                    "step {number} `{id}` is already done; --at cannot change when it happened (add a --note to correct the record)"
-                )));
-            }
-            if note.is_none() && evidence.is_none() && checks.is_empty() {
-                return Ok(Confirmed::NothingNew);
-            }
-        } else {
-            progress.check_can_record(r)?;
-            match step.kind {
-                StepKind::Attest => match given.attest.as_deref() {
-                    Some(typed) if typed == run.account => {}
-                    Some(_) => {
-                        return Err(Error::refused(format!(
-                            "step {number} `{id}` cannot be undone; --attest must be exactly the account `{}`",
-                            run.account
-                        )));
-                    }
-                    None => {
-                        return Err(Error::refused(format!(
-                            "step {number} `{id}` cannot be undone; confirm it with --attest {}",
-                            run.account
-                        )));
-                    }
-                },
-                // The checks a step is confirmed with are its evidence.
-                StepKind::Evidence if evidence.is_none() && checks.is_empty() => {
-                    let what = step.evidence.as_deref().unwrap_or("the evidence");
-                    return Err(Error::refused(format!("step {number} `{id}` needs evidence: --evidence \"{what}\"")));
-                }
-                _ => {}
-            }
-        }
-        let attested = if already_done || step.kind != StepKind::Attest { None } else { given.attest };
-        let event = run.record(
-            &self.operator,
-            EventKind::StepDone { step: id, note, evidence, attested, happened_at: given.happened_at, checks },
-        )?;
-        Ok(Confirmed::Recorded(Box::new(event)))
-    }
-
-    /// Records a fact's answer. On a complete run an answer that changes a fact could change
-    /// which steps apply, so it is refused unless `reopen`; then the run is recorded as reopened
-    /// first, and the report says so.
-    pub(crate) fn answer(&self, run: &mut ActiveRun, fact: &str, value: String, reopen: bool) -> Result<Event> {
-        let current = run.replay.facts.get(fact);
-        if current.is_some_and(|c| *c != value) && Progress::new(&self.checklist, &run.replay).is_complete() {
-            if !reopen {
-                return Err(Error::refused(format!(
-                    "the run {}/{} is complete; answering `{fact}` {value} instead of {} could change which steps apply. To change it, reopen the run: add --reopen (the report will say the run was reopened)",
-                    run.provider,
-                    run.account,
-                    current.map_or("", String::as_str)
-                )));
-            }
-            run.record(&self.operator, EventKind::RunReopened {})?;
-        }
-        run.record(&self.operator, EventKind::FactAnswered { fact: fact.to_owned(), value })
-    }
-
-    /// Records that a `wait` step is waiting on someone (`on`), with an optional note; a step
-    /// already waiting takes the new word as a further event. `confirm` closes it.
-    pub(crate) fn wait(
-        &self,
-        run: &mut ActiveRun,
-        r: StepRef,
-        on: Option<String>,
-        note: Option<String>,
-        happened_at: Option<Timestamp>,
-    ) -> Result<Event> {
-        let step = self.checklist.step(r);
-        let id = step.id.get_ref().clone();
-        if step.kind != StepKind::Wait {
-            return Err(Error::refused(format!(
-                "step {} `{id}` is not a wait step (its kind is {}); only a step someone else acts on can be waiting",
-                r.number(),
-                step.kind
-            )));
-        }
-        let progress = Progress::new(&self.checklist, &run.replay);
-        match progress.status(step) {
-            Status::Done | Status::Skipped => {
-                return Err(Error::refused(format!(
-                    "step {} `{id}` is already resolved; nothing is waiting",
-                    r.number()
-                )));
-            }
-            _ => progress.check_can_record(r)?,
-        }
-        run.record(&self.operator, EventKind::StepWaiting { step: id, note, on, happened_at })
-    }
-
-    /// The latest run of each of a step's checks, for `confirm --with-check`: every check of the
-    /// step must have run, the latest run of each must have passed, and it must be a run of the
-    /// check as the checklist has it now, with the answers given now (after a change, run it
-    /// again): its recorded fingerprint is the current plan's.
-    fn passed_checks(&self, run: &ActiveRun, r: StepRef) -> Result<Vec<CheckRef>> {
-        let step = self.checklist.step(r);
-        let id = step.id.get_ref();
-        let number = r.number();
-        let checks = self.checklist.checks(step);
-        if checks.is_empty() {
-            return Err(Error::refused(format!("step {number} `{id}` has no check; confirm it without --with-check")));
-        }
-        let rerun = format!("closeacct check {} {id} --yes", self.run_args(&run.account));
-        let latest = run.replay.latest_checks(id);
-        let mut passed = Vec::with_capacity(checks.len());
-        let plans = self.check_plans(run, r)?;
-        for (n, plan) in (1u32..).zip(&plans) {
-            let which = if checks.len() == 1 { "its check".to_owned() } else { format!("its check {n}") };
-            let reason = match latest.get(&n) {
-                None => format!("{which} has not run yet"),
-                Some(ran) if ran.check_sha256 != plan.fingerprint() => format!(
-                    "{which} is not the one that ran (seq {}): the checklist or an answer it reads changed since",
-                    ran.seq
-                ),
-                Some(ran) if !ran.passed => format!("the latest run of {which} (seq {}) failed", ran.seq),
-                Some(ran) => {
-                    let sha256 = ran.line_sha256.clone().ok_or_else(|| Error::Internal {
-                        message: format!("the hash of line {} is not known", ran.seq),
-                    })?;
-                    passed.push(CheckRef { seq: ran.seq, sha256 });
-                    continue;
-                }
-            };
-            return Err(Error::refused(format!(
-                "step {number} `{id}` cannot be confirmed with its checks: {reason}; run it with `{rerun}`"
-            )));
-        }
-        Ok(passed)
-    }
-
-    /// A step's checks, resolved for the run: `{account}` and the facts filled in. Refused (exit
-    /// 2) for a step without checks, a step that does not apply (or whose `when` reads a fact
-    /// not answered yet), and a check that reads a fact not answered yet.
-    pub(crate) fn check_plans(&self, run: &ActiveRun, r: StepRef) -> Result<Vec<Plan>> {
-        let step = self.checklist.step(r);
-        let id = step.id.get_ref();
-        let checks = self.checklist.checks(step);
-        if checks.is_empty() {
-            return Err(Error::refused(format!("step {} `{id}` has no check", r.number())));
-        }
-        let progress = Progress::new(&self.checklist, &run.replay);
-        if progress.applies(step) != Applies::Yes {
-            // Says why: ruled out by the facts, or waiting for one.
-            progress.check_can_record(r)?;
-        }
-        checks
-            .iter()
-            .map(|check| {
-                Plan::resolve(check, &run.account, &run.replay.facts).map_err(|e| match e {
-                    CheckError::UnansweredFact { fact } => Error::refused(format!(
-                        "the check of step {} `{id}` needs fact `{fact}`, which is not answered yet; answer it first: closeacct answer --provider {} --account {} {fact} VALUE",
-                        r.number(),
-                        run.provider,
-                        run.account
-                    )),
-                    other => check_error(&other),
-                })
-            })
-            .collect()
-    }
-
-    /// Records one of a step's checks that ran (`check` 1 for the first) as one `check_ran`
-    /// event, written and fsynced before this returns. A record too long for a log line first
-    /// loses excerpts (see [`CheckRecord::fit`]).
-    pub(crate) fn record_check(
-        &self,
-        run: &mut ActiveRun,
-        r: StepRef,
-        check: u32,
-        mut result: CheckRecord,
-    ) -> Result<Event> {
-        let step = self.checklist.step(r).id.get_ref().clone();
-        if !result.fit(MAX_CHECK_RECORD_BYTES) {
-            return Err(Error::RefusedInput {
-                message: format!(
-                    "refusing to record check {check} of step `{step}`: its commands alone take more than {} KiB, more than a log line may hold",
-                    MAX_CHECK_RECORD_BYTES / 1024
-                ),
-            });
-        }
-        run.record(&self.operator, EventKind::CheckRan { step, check, result: Box::new(result) })
-    }
-
-    /// Records a step skipped, with the reason. A step already done cannot be skipped.
-    pub(crate) fn skip(
-        &self,
-        run: &mut ActiveRun,
-        r: StepRef,
-        reason: String,
-        happened_at: Option<Timestamp>,
-    ) -> Result<Event> {
-        let step = self.checklist.step(r);
-        let id = step.id.get_ref().clone();
-        let progress = Progress::new(&self.checklist, &run.replay);
-        if progress.status(step) == Status::Done {
-            return Err(Error::refused(format!(
-                "step {} `{id}` is already done; a done step cannot be skipped",
-                r.number()
-            )));
-        }
-        progress.check_can_record(r)?;
-        run.record(&self.operator, EventKind::StepSkipped { step: id, reason, happened_at })
-    }
-
+impl Session {
     /// `--provider P --account A`, and `--checklist FILE` when the id alone does not name the
     /// checklist (neither built in nor the user's): for the commands a message suggests.
     pub(crate) fn run_args(&self, account: &str) -> String {
@@ -660,19 +364,6 @@ impl Session {
         Ok(LockedRun { provider, account: account.to_owned(), replay, _lock: lock })
     }
 
-    /// Records `run_completed` once every step is resolved (and not already recorded); returns
-    /// whether the run is complete. The wizard and the scripted commands both end a step here.
-    pub(crate) fn complete_if_done(&self, run: &mut ActiveRun) -> Result<bool> {
-        let complete = Progress::new(&self.checklist, &run.replay).is_complete();
-        if complete && run.replay.completed_at.is_none() {
-            run.record(&self.operator, EventKind::RunCompleted {}).map_err(|e| match e {
-                Error::Io { path, source, .. } => Error::CompletionNotRecorded { path, source },
-                other => other,
-            })?;
-        }
-        Ok(complete)
-    }
-
     /// Opens a run for reading, keeping `detail`: no lock, nothing written, a torn tail ignored.
     /// The session's checklist moves into the run rather than being copied.
     pub(crate) fn read(self, account: &str, detail: Detail) -> Result<ReadRun> {
@@ -784,33 +475,6 @@ fn short(hash: &str) -> &str {
 }
 
 impl ActiveRun {
-    /// When something happened, from `--at` (or the wizard's question): read in the run's zone,
-    /// and refused when it is in the future or before the run started.
-    pub(crate) fn happened_at(&self, text: Option<&str>) -> Result<Option<Timestamp>> {
-        let Some(text) = text else { return Ok(None) };
-        let zone = clock::run_zone(self.replay.zone.as_deref());
-        let now = clock::now();
-        let at = clock::parse_happened(text, now, &zone).map_err(Error::usage)?;
-        if at > now {
-            return Err(Error::refused(format!(
-                "{} is in the future (it is now {}); record what has happened",
-                clock::minutes_in(at, &zone),
-                clock::minutes_in(now, &zone)
-            )));
-        }
-        if let Some(started) = self.replay.started_at
-            && at < Timestamp::from_second(started.as_second() - started.as_second().rem_euclid(60)).unwrap_or(started)
-        {
-            return Err(Error::refused(format!(
-                "{} is before the run started ({}); a run records only what happens during it",
-                clock::minutes_in(at, &zone),
-                clock::minutes_in(started, &zone)
-            )));
-        }
-        // Now, given in words, is the time of recording: nothing to add.
-        Ok((at != now).then_some(at))
-    }
-
     /// What to tell the operator when a torn last line was set aside on opening, if one was.
     pub(crate) fn torn_notice(&self) -> Option<String> {
         if self.newline_added {
@@ -826,40 +490,6 @@ impl ActiveRun {
             )
         })
     }
-
-    /// Writes one event durably, then folds it into the replay. Every text in it is screened
-    /// first, so nothing that looks like a secret reaches the log whatever the caller.
-    pub fn record(&mut self, operator: &str, kind: EventKind) -> Result<Event> {
-        for (what, text) in texts(&kind) {
-            screen_text(&what, text)?;
-        }
-        let event = self.appender.append(clock::now(), operator, kind)?;
-        self.replay.apply(&event);
-        self.replay.last_line_hashed(self.appender.last_hash());
-        Ok(event)
-    }
-}
-
-/// The free texts of an event, each with a phrase naming it for messages.
-fn texts(kind: &EventKind) -> Vec<(String, &str)> {
-    let mut texts = Vec::new();
-    match kind {
-        EventKind::StepDone { step, note, evidence, attested, .. } => {
-            texts.extend(note.as_deref().map(|t| (format!("the note for step `{step}`"), t)));
-            texts.extend(evidence.as_deref().map(|t| (format!("the evidence for step `{step}`"), t)));
-            texts.extend(attested.as_deref().map(|t| (format!("the attestation for step `{step}`"), t)));
-        }
-        EventKind::StepSkipped { step, reason, .. } => {
-            texts.push((format!("the reason for skipping step `{step}`"), reason));
-        }
-        EventKind::StepWaiting { step, note, on, .. } => {
-            texts.extend(note.as_deref().map(|t| (format!("the note for step `{step}`"), t)));
-            texts.extend(on.as_deref().map(|t| (format!("who step `{step}` waits on"), t)));
-        }
-        EventKind::NoteAdded { step, note } => texts.push((format!("the note for step `{step}`"), note)),
-        _ => {}
-    }
-    texts
 }
 
 /// The copy of the checklist a run in `dir` is pinned to (`sha256`, as its log records it);
