@@ -12,6 +12,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 use jiff::{SignedDuration, Timestamp};
+use regex::Regex;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -400,6 +401,28 @@ fn aws_complete_run_reports() {
     insta::assert_snapshot!("aws_complete_text", text);
     insta::assert_snapshot!("aws_complete_markdown", markdown);
     insta::assert_snapshot!("aws_complete_json", report);
+}
+
+/// An archived run's report (like any run's whose log is over 4 MiB) reads its notes, evidence
+/// and every event of each step's history back from the log by place rather than holding them:
+/// it must say exactly what the held report says, in every format.
+#[test]
+fn a_report_read_back_by_place_says_exactly_what_a_held_one_says() {
+    let env = Env::new();
+    drive(&env, &AWS_COMPLETE);
+    let account = AWS_COMPLETE.account;
+    let held = reports(&env, "aws", account, AWS_COMPLETE_AT);
+    assert!(held.2.contains("\"history\"") && held.0.contains("skipped by"), "the run has a history to read back");
+    env.closeacct(&["archive", "--provider", "aws", "--account", account]).now(AWS_COMPLETE_AT).status(0);
+    let archived = |format: &str| {
+        let args = ["report", "--provider", "aws", "--account", account, "--archived", "--format", format];
+        let out = env.closeacct(&args).now(AWS_COMPLETE_AT).status(0).stdout;
+        let stamp = Regex::new(r"archive/aws/(\d+)/\d{8}T\d{6}Z/").unwrap();
+        stamp.replace_all(&redact(&out, env.dir.path()), "runs/aws/$1/").into_owned()
+    };
+    assert_eq!(archived("text"), held.0);
+    assert_eq!(archived("markdown"), held.1);
+    assert_eq!(archived("json"), held.2);
 }
 
 #[test]

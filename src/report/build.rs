@@ -7,14 +7,14 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::{
-    AcceptedChange, CheckReport, ChecklistInfo, Entries, EntryText, FactReport, HistoryItem, Report, RunInfo,
-    SCHEMA_VERSION, SourceInfo, StageReport, StepReport, UnlistedStep,
+    AcceptedChange, CheckReport, ChecklistInfo, Entries, FactReport, History, Report, RunInfo, SCHEMA_VERSION,
+    SourceInfo, StageReport, StepReport, UnlistedStep,
 };
 use crate::checklist::{Checklist, FactKind, Step, StepRef};
 use crate::dates;
 use crate::progress::{Progress, Status};
 use crate::session::ReadRun;
-use crate::state::{EVENTS_FILE, Entry, RecordedStatus, StepRecord};
+use crate::state::{EVENTS_FILE, Entry};
 
 /// Every recorded run of a step's checks, oldest first.
 fn check_reports<'a>(run: &'a ReadRun, step: &str) -> Vec<CheckReport<'a>> {
@@ -86,31 +86,6 @@ fn source_infos(c: &Checklist) -> Vec<SourceInfo> {
         reference: s.reference.clone(),
     });
     single.chain(listed).collect()
-}
-
-/// Every event recorded for a step, with its texts, in order.
-fn history_items<'a>(run: &'a ReadRun, record: &'a StepRecord) -> Vec<HistoryItem<'a>> {
-    let notes = Entries::of(run, Some(record), false);
-    let evidence = Entries::of(run, Some(record), true);
-    record
-        .history
-        .iter()
-        .map(|h| HistoryItem {
-            seq: h.seq,
-            event: match h.what {
-                RecordedStatus::Noted => "note",
-                other => other.as_str(),
-            },
-            at: h.at,
-            happened_at: h.happened_at,
-            by: &h.by,
-            note: h.note.map(|index| EntryText { entries: notes, index }),
-            evidence: h.evidence.map(|index| EntryText { entries: evidence, index }),
-            reason: h.reason.as_deref(),
-            attested: h.attested.as_deref(),
-            on: h.on.as_deref(),
-        })
-        .collect()
 }
 
 /// Every fact with its latest answer and the earlier ones.
@@ -198,7 +173,7 @@ fn step_report<'a>(run: &'a ReadRun, progress: &Progress<'_>, r: StepRef, step: 
         waiting_on: record.filter(|_| status == Status::Waiting).and_then(|r| r.waiting_on.clone()),
         notes: Entries::of(run, record, false),
         evidence: Entries::of(run, record, true),
-        history: record.map(|r| history_items(run, r)).unwrap_or_default(),
+        history: record.map_or_else(History::none, |r| History::of(run, r)),
         checks: check_reports(run, step.id.get_ref()),
         confirmed_with_checks: record.map(|r| r.confirmed_with.as_slice()).unwrap_or_default(),
     }
@@ -222,7 +197,7 @@ fn unlisted_steps(run: &ReadRun) -> Vec<UnlistedStep<'_>> {
             attested: record.attested.clone(),
             notes: Entries::of(run, Some(record), false),
             evidence: Entries::of(run, Some(record), true),
-            history: history_items(run, record),
+            history: History::of(run, record),
             checks: check_reports(run, id),
             confirmed_with_checks: &record.confirmed_with,
         })
@@ -241,7 +216,7 @@ fn unlisted_steps(run: &ReadRun) -> Vec<UnlistedStep<'_>> {
             attested: None,
             notes: Entries::Held(&[]),
             evidence: Entries::Held(&[]),
-            history: Vec::new(),
+            history: History::none(),
             checks: check_reports(run, id),
             confirmed_with_checks: &[],
         });

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use jiff::tz::TimeZone;
 
 use super::{
-    CheckReport, HistoryItem, Report, command_outcome, confirmed_with_line, key_date_passed, key_date_when,
-    source_line, time, visible, visible_line,
+    CheckReport, History, Report, command_outcome, confirmed_with_line, key_date_passed, key_date_when, source_line,
+    time, visible, visible_line,
 };
 use crate::progress::Status;
 use crate::state::CheckRef;
@@ -31,12 +31,13 @@ pub(super) fn cell(text: &str) -> String {
 
 /// Every event recorded for a step, one table-cell line each: when, what, who, and what came with
 /// it.
-fn history_cells(history: &[HistoryItem<'_>], zone: &TimeZone) -> io::Result<Vec<String>> {
+fn history_cells(history: History<'_>, zone: &TimeZone) -> io::Result<Vec<String>> {
     history
-        .iter()
+        .items()
         .map(|item| {
+            let item = item?;
             let details: Vec<String> =
-                item.details()?.iter().map(|(label, text)| format!("{label}: {}", cell(text))).collect();
+                item.details().iter().map(|(label, text)| format!("{label}: {}", cell(text))).collect();
             let headline = cell(&item.headline(zone));
             Ok(if details.is_empty() { headline } else { format!("{headline}: {}", details.join("; ")) })
         })
@@ -197,7 +198,7 @@ fn stages(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> 
             if !step.sources.is_empty() {
                 record.push(format!("from {}", cell(&step.sources.join(", "))));
             }
-            record.extend(history_cells(&step.history, zone)?);
+            record.extend(history_cells(step.history, zone)?);
             record.extend(check_cells(step.confirmed_with_checks, &step.checks));
             writeln!(
                 w,
@@ -223,7 +224,7 @@ fn unlisted(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()
         writeln!(w, "| Step | Status | Record |")?;
         writeln!(w, "|---|---|---|")?;
         for step in &r.unlisted_steps {
-            let mut record = history_cells(&step.history, zone)?;
+            let mut record = history_cells(step.history, zone)?;
             record.extend(check_cells(step.confirmed_with_checks, &step.checks));
             writeln!(w, "| {} | {} | {} |", cell(&step.id), step.status, record.join("<br>"))?;
         }

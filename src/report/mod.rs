@@ -23,7 +23,7 @@ use crate::checks::{CheckRecord, CommandRecord, quote_line};
 use crate::dates::KeyDate;
 use crate::progress::{Counts, Status};
 use crate::session::ReadRun;
-use crate::state::{CheckRef, CheckRun, Entry, LineAt, LogLines, StepRecord};
+use crate::state::{CheckRef, CheckRun, Entry, HistoryEntry, LineAt, LogLines, RecordedStatus, StepRecord};
 use crate::visible::VisibleWriter;
 pub(crate) use crate::visible::{visible, visible_line};
 
@@ -165,7 +165,7 @@ pub(crate) struct StepReport<'a> {
     pub(crate) notes: Entries<'a>,
     pub(crate) evidence: Entries<'a>,
     /// Every event recorded for the step, in order.
-    pub(crate) history: Vec<HistoryItem<'a>>,
+    pub(crate) history: History<'a>,
     /// Every run of the step's checks, oldest first.
     pub(crate) checks: Vec<CheckReport<'a>>,
     /// The check runs the step was confirmed with (`confirm --with-check`).
@@ -300,30 +300,6 @@ impl Serialize for Entries<'_> {
     }
 }
 
-/// One note or piece of evidence of a step's history: the text, held or read back when it is
-/// written out.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct EntryText<'a> {
-    entries: Entries<'a>,
-    index: usize,
-}
-
-impl<'a> EntryText<'a> {
-    pub(crate) fn text(self) -> io::Result<Cow<'a, str>> {
-        Ok(match self.entries.get(self.index)? {
-            Cow::Borrowed(entry) => Cow::Borrowed(entry.text.as_str()),
-            Cow::Owned(entry) => Cow::Owned(entry.text),
-        })
-    }
-}
-
-impl Serialize for EntryText<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::Error as _;
-        serializer.serialize_str(&self.text().map_err(S::Error::custom)?)
-    }
-}
-
 /// The record of a step the run's checklist no longer lists.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct UnlistedStep<'a> {
@@ -337,9 +313,89 @@ pub(crate) struct UnlistedStep<'a> {
     pub(crate) attested: Option<String>,
     pub(crate) notes: Entries<'a>,
     pub(crate) evidence: Entries<'a>,
-    pub(crate) history: Vec<HistoryItem<'a>>,
+    pub(crate) history: History<'a>,
     pub(crate) checks: Vec<CheckReport<'a>>,
     pub(crate) confirmed_with_checks: &'a [CheckRef],
+}
+
+/// Every event recorded for a step, in order: held by the replay, or read back from the log by
+/// place, one at a time, as the report is written (a run replayed with `Detail::Lines`), so a long
+/// run's report does not hold its whole history.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum History<'a> {
+    Held { entries: &'a [HistoryEntry], notes: &'a [Entry], evidence: &'a [Entry] },
+    Lines { lines: &'a [LineAt], log: &'a LogLines, operators: &'a [Arc<str>] },
+}
+
+impl<'a> History<'a> {
+    /// The history of a step's record in a run.
+    fn of(run: &'a ReadRun, record: &'a StepRecord) -> History<'a> {
+        match &run.lines {
+            Some(log) => History::Lines { lines: &record.history_lines, log, operators: &run.replay.operators },
+            None => History::Held { entries: &record.history, notes: &record.notes, evidence: &record.evidence },
+        }
+    }
+
+    /// No history: a step of which nothing but checks was recorded.
+    fn none() -> History<'a> {
+        History::Held { entries: &[], notes: &[], evidence: &[] }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            History::Held { entries, .. } => entries.len(),
+            History::Lines { lines, .. } => lines.len(),
+        }
+    }
+
+    /// Each event in order, read back from the log as it is reached.
+    pub(crate) fn items(self) -> impl Iterator<Item = io::Result<HistoryItem<'a>>> + 'a {
+        (0..self.len()).map(move |i| match self {
+            History::Held { entries, notes, evidence } => {
+                let h = &entries[i];
+                Ok(HistoryItem::of(h, Cow::Borrowed(&*h.by), |index| &notes[index].text, |index| &evidence[index].text))
+            }
+            History::Lines { lines, log, operators } => {
+                let read = log.history(lines[i], operators)?;
+                let by = operators
+                    .iter()
+                    .find(|o| **o == read.entry.by)
+                    .map_or_else(|| Cow::Owned(read.entry.by.to_string()), |shared| Cow::Borrowed(&**shared));
+                let h = read.entry;
+                Ok(HistoryItem {
+                    seq: h.seq,
+                    event: event_word(h.what),
+                    at: h.at,
+                    happened_at: h.happened_at,
+                    by,
+                    note: read.note.map(Cow::Owned),
+                    evidence: read.evidence.map(Cow::Owned),
+                    reason: h.reason.map(Cow::Owned),
+                    attested: h.attested.map(Cow::Owned),
+                    on: h.on.map(Cow::Owned),
+                })
+            }
+        })
+    }
+}
+
+impl Serialize for History<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
+        for item in self.items() {
+            seq.serialize_element(&item.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+/// The word for an event of a step's history: `done`, `skipped`, `waiting` or `note`.
+fn event_word(what: RecordedStatus) -> &'static str {
+    match what {
+        RecordedStatus::Noted => "note",
+        other => other.as_str(),
+    }
 }
 
 /// One event recorded for a step.
@@ -352,13 +408,13 @@ pub(crate) struct HistoryItem<'a> {
     pub(crate) at: Timestamp,
     /// When it happened, if recorded afterwards (`--at`).
     pub(crate) happened_at: Option<Timestamp>,
-    pub(crate) by: &'a str,
-    pub(crate) note: Option<EntryText<'a>>,
-    pub(crate) evidence: Option<EntryText<'a>>,
-    pub(crate) reason: Option<&'a str>,
-    pub(crate) attested: Option<&'a str>,
+    pub(crate) by: Cow<'a, str>,
+    pub(crate) note: Option<Cow<'a, str>>,
+    pub(crate) evidence: Option<Cow<'a, str>>,
+    pub(crate) reason: Option<Cow<'a, str>>,
+    pub(crate) attested: Option<Cow<'a, str>>,
     /// Who the step waits on (for `waiting`).
-    pub(crate) on: Option<&'a str>,
+    pub(crate) on: Option<Cow<'a, str>>,
 }
 
 /// A changed checklist accepted during the run.
@@ -386,27 +442,44 @@ pub(crate) fn time(at: Timestamp, zone: &TimeZone) -> String {
     at.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
-impl HistoryItem<'_> {
+impl<'a> HistoryItem<'a> {
+    /// The item of a history entry held by the replay, its texts found by `note` and `evidence`
+    /// (by their index among the step's notes and evidence).
+    fn of(
+        h: &'a HistoryEntry,
+        by: Cow<'a, str>,
+        note: impl Fn(usize) -> &'a str,
+        evidence: impl Fn(usize) -> &'a str,
+    ) -> HistoryItem<'a> {
+        HistoryItem {
+            seq: h.seq,
+            event: event_word(h.what),
+            at: h.at,
+            happened_at: h.happened_at,
+            by,
+            note: h.note.map(|index| Cow::Borrowed(note(index))),
+            evidence: h.evidence.map(|index| Cow::Borrowed(evidence(index))),
+            reason: h.reason.as_deref().map(Cow::Borrowed),
+            attested: h.attested.as_deref().map(Cow::Borrowed),
+            on: h.on.as_deref().map(Cow::Borrowed),
+        }
+    }
+
     /// `2026-11-24T14:02:11+01:00 done by ana (happened 2026-11-23T16:10:00+01:00)`.
     pub(crate) fn headline(&self, zone: &TimeZone) -> String {
         let happened = self.happened_at.map_or_else(String::new, |h| format!(" (happened {})", time(h, zone)));
         format!("{} {} by {}{happened}", time(self.at, zone), self.event, self.by)
     }
 
-    /// What came with the event, labelled: `("reason", "…")`, `("note", "…")`… A note or
-    /// evidence not held is read back from the log here, one event's at a time.
-    pub(crate) fn details(&self) -> io::Result<Vec<(&'static str, String)>> {
+    /// What came with the event, labelled: `("reason", "…")`, `("note", "…")`…
+    pub(crate) fn details(&self) -> Vec<(&'static str, String)> {
         let mut details = Vec::new();
-        details.extend(self.reason.map(|t| ("reason", t.to_owned())));
-        details.extend(self.attested.map(|t| ("attested", format!("typed the account {t}"))));
-        details.extend(self.on.map(|t| ("waiting on", t.to_owned())));
-        if let Some(evidence) = self.evidence {
-            details.push(("evidence", evidence.text()?.into_owned()));
-        }
-        if let Some(note) = self.note {
-            details.push(("note", note.text()?.into_owned()));
-        }
-        Ok(details)
+        details.extend(self.reason.as_deref().map(|t| ("reason", t.to_owned())));
+        details.extend(self.attested.as_deref().map(|t| ("attested", format!("typed the account {t}"))));
+        details.extend(self.on.as_deref().map(|t| ("waiting on", t.to_owned())));
+        details.extend(self.evidence.as_deref().map(|t| ("evidence", t.to_owned())));
+        details.extend(self.note.as_deref().map(|t| ("note", t.to_owned())));
+        details
     }
 }
 

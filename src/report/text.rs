@@ -7,8 +7,8 @@ use std::io::{self, Write};
 use jiff::tz::TimeZone;
 
 use super::{
-    CheckReport, HistoryItem, Report, command_outcome, confirmed_with_line, key_date_passed, key_date_when,
-    source_line, time, visible, visible_line,
+    CheckReport, History, Report, command_outcome, confirmed_with_line, key_date_passed, key_date_when, source_line,
+    time, visible, visible_line,
 };
 use crate::layout::{REPORT_WIDTH, fill, fill_hanging};
 use crate::progress::Status;
@@ -32,10 +32,11 @@ fn wrapped_hanging(w: &mut dyn Write, first: &str, text: &str) -> io::Result<()>
 
 /// Every event recorded for a step: a headline (when, what, who), then what came with it, each
 /// text wrapped under its label; a line break in a note is kept.
-fn history_lines(w: &mut dyn Write, history: &[HistoryItem<'_>], zone: &TimeZone) -> io::Result<()> {
-    for item in history {
+fn history_lines(w: &mut dyn Write, history: History<'_>, zone: &TimeZone) -> io::Result<()> {
+    for item in history.items() {
+        let item = item?;
         wrapped_hanging(w, DETAIL, &item.headline(zone))?;
-        for (label, text) in item.details()? {
+        for (label, text) in item.details() {
             let first = format!("{DETAIL}  {label}: ");
             let mut lines = text.lines();
             wrapped_hanging(w, &first, lines.next().unwrap_or_default())?;
@@ -195,7 +196,7 @@ fn stages(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> 
             if let (Status::Waiting, Some(on)) = (step.status, &step.waiting_on) {
                 wrapped_hanging(w, DETAIL, &format!("waiting on {on}"))?;
             }
-            history_lines(w, &step.history, zone)?;
+            history_lines(w, step.history, zone)?;
             checks_lines(w, step.confirmed_with_checks, &step.checks, zone)?;
         }
     }
@@ -209,7 +210,7 @@ fn unlisted(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()
     writeln!(w, "\nRecorded for steps no longer in the checklist")?;
     for step in &r.unlisted_steps {
         writeln!(w, "  {} [{}]", step.id, step.status)?;
-        history_lines(w, &step.history, zone)?;
+        history_lines(w, step.history, zone)?;
         checks_lines(w, step.confirmed_with_checks, &step.checks, zone)?;
     }
     Ok(())

@@ -142,7 +142,7 @@ impl Replay {
                 if c.keeps_history() {
                     let mut h = c.history(RecordedStatus::Noted, None);
                     h.note = Some(record.add_text(&c, note.as_ref(), false));
-                    record.history.push(h);
+                    record.add_history(&c, h);
                 }
             }
             EventKind::ChecklistAccepted { checklist_sha256, changes, .. } => {
@@ -197,7 +197,7 @@ impl Replay {
             h.attested = attested.map(str::to_owned);
             h.note = note.map(|note| record.add_text(c, note, false));
             h.evidence = evidence.map(|evidence| record.add_text(c, evidence, true));
-            record.history.push(h);
+            record.add_history(c, h);
         }
         set(self.last_step.get_or_insert_with(String::new), step);
     }
@@ -212,7 +212,7 @@ impl Replay {
         if c.keeps_history() {
             let mut h = c.history(RecordedStatus::Skipped, happened_at);
             h.reason = Some(reason.to_owned());
-            record.history.push(h);
+            record.add_history(c, h);
         }
         set(self.last_step.get_or_insert_with(String::new), step);
     }
@@ -240,7 +240,7 @@ impl Replay {
             let mut h = c.history(RecordedStatus::Waiting, happened_at);
             h.on = on.map(str::to_owned);
             h.note = note.map(|note| record.add_text(c, note, false));
-            record.history.push(h);
+            record.add_history(c, h);
         }
         set(self.last_step.get_or_insert_with(String::new), step);
     }

@@ -47,8 +47,13 @@ pub struct StepRecord {
     pub waiting_since: Option<Timestamp>,
     /// Who the step waits on, as last recorded.
     pub waiting_on: Option<String>,
-    /// Every event recorded for the step, in order. Empty with [`Detail::Summary`](super::Detail::Summary).
+    /// Every event recorded for the step, in order, with [`Detail::Full`](super::Detail::Full)
+    /// (else empty).
     pub history: Vec<HistoryEntry>,
+    /// Where the line of every event recorded for the step is, in order, with
+    /// [`Detail::Lines`](super::Detail::Lines) (else empty): a long run's report reads its history
+    /// back as it writes it rather than holding it.
+    pub history_lines: Vec<LineAt>,
     /// The checks it was confirmed with, in every confirmation, oldest first.
     pub confirmed_with: Vec<CheckRef>,
     /// Where the notes and the evidence are in the log, with [`Detail::Lines`](super::Detail::Lines) (else empty).
@@ -68,6 +73,15 @@ impl StepRecord {
             let entries = if evidence { &mut self.evidence } else { &mut self.notes };
             entries.push(c.entry(text));
             entries.len() - 1
+        }
+    }
+
+    /// Keeps an event of the step's history: the entry with [`Detail::Full`](super::Detail::Full),
+    /// where its line is with [`Detail::Lines`](super::Detail::Lines).
+    pub(super) fn add_history(&mut self, c: &Recording, entry: HistoryEntry) {
+        match c.line.filter(|_| !c.keep) {
+            Some(line) => self.history_lines.push(line),
+            None => self.history.push(entry),
         }
     }
 
@@ -174,6 +188,7 @@ impl StepRecord {
             waiting_since: None,
             waiting_on: None,
             history: Vec::new(),
+            history_lines: Vec::new(),
             confirmed_with: Vec::new(),
             note_lines: Vec::new(),
             evidence_lines: Vec::new(),
