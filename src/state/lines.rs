@@ -1,6 +1,6 @@
-//! Reading back, by their place in the log, the notes and evidence a report shows.
+//! Reading back, by their place in the log, the notes, evidence and history events a report shows.
 //!
-//! A report of a long run used to hold every note and piece of evidence ever recorded while it
+//! A report of a long run used to hold every note, piece of evidence and history event while it
 //! was written, several times the memory of `status` on the same run. Replayed with
 //! [`Detail::Lines`](super::Detail::Lines), a run keeps only where each of them is (one word
 //! each); the report reads them back a step at a time as it writes that step, with one
