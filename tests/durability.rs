@@ -557,6 +557,77 @@ fn damage_before_the_last_line_is_refused_at_every_offset_and_nothing_is_rewritt
     );
 }
 
+/// A log of over 1 MiB is read on two threads (one reads and hashes, the other checks and
+/// replays): through the binary it reads as a short one does, and damage in it is refused the
+/// same way, naming the line, by every reader and writer, with the file left byte-identical.
+#[test]
+fn a_log_long_enough_for_two_threads_is_checked_as_a_short_one_is() {
+    struct Unsynced(File);
+    impl Sink for Unsynced {
+        fn append(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+            std::io::Write::write_all(&mut self.0, bytes)
+        }
+        fn sync(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn truncate(&mut self, len: u64) -> std::io::Result<()> {
+            self.0.set_len(len)
+        }
+    }
+    let env = Env::new();
+    let file = small_run(&env);
+    let log = env.log("small", "acct-1");
+    let end = read_log(&log, |_| Ok(())).unwrap();
+    let sink = Unsynced(OpenOptions::new().append(true).open(&log).unwrap());
+    let mut appender = Appender::new(Box::new(sink), log.clone(), &end);
+    for i in 0..9000 {
+        let note = format!("note {i}: checked region ap-northeast-2 again, ticket CS-2026-11-{i:04}, nothing left");
+        appender.append(now(), "ana", EventKind::NoteAdded { step: "backup".into(), note }).unwrap();
+    }
+    drop(appender);
+    let whole = fs::read(&log).unwrap();
+    assert!(whole.len() > (1 << 20) + (1 << 19), "well over 1 MiB: {} bytes", whole.len());
+    let events = line_starts(&whole).len() - 1;
+    let run = |command: &[&str]| {
+        let mut args = vec![command[0], "--checklist", &file, "--account", "acct-1"];
+        args.extend_from_slice(&command[1..]);
+        env.closeacct(&args)
+    };
+    let verified = run(&["verify"]).status(0).stdout;
+    assert!(verified.contains(&format!("{events} events, sequence 1..{events} unbroken")), "{verified}");
+    let report = run(&["report", "--format", "json"]).status(0).stdout;
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["run"]["events"], events);
+    let backup = &report["stages"][0]["steps"][0];
+    assert_eq!(backup["id"], "backup");
+    assert_eq!(backup["notes"].as_array().unwrap().len(), 9002);
+    assert_eq!(
+        backup["notes"][9001]["text"],
+        "note 8999: checked region ap-northeast-2 again, ticket CS-2026-11-8999, nothing left"
+    );
+
+    let starts = line_starts(&whole);
+    for line in [2, events / 3, events / 2 + 1, events - 1] {
+        let (start, end) = (starts[line - 1], starts[line]);
+        let mut flipped = whole.clone();
+        flipped[usize::midpoint(start, end)] ^= 0x01;
+        let cut = [&whole[..start], &whole[end..]].concat();
+        for damaged in [flipped, cut] {
+            fs::write(&log, &damaged).unwrap();
+            for command in [&["verify"][..], &["status"], &["report"], &["confirm", "ticket", "--note", "x"]] {
+                let Output { stdout, stderr, .. } = run(command).status(65);
+                assert!(stdout.is_empty(), "{stdout}");
+                assert_eq!(stderr.lines().count(), 1, "{stderr}");
+                assert!(stderr.contains(&format!("line {line}")), "{command:?} at line {line}: {stderr}");
+                assert_eq!(fs::read(&log).unwrap(), damaged, "{command:?} changed the file");
+            }
+        }
+    }
+    fs::write(&log, &whole).unwrap();
+    run(&["confirm", "ticket", "--note", "the long log goes on"]).status(0);
+    run(&["verify"]).status(0);
+}
+
 /// The faults a sink can inject.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Fault {

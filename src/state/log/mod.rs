@@ -46,7 +46,7 @@ pub(crate) fn read_log_hashed(
     path: &Path,
     mut visit: impl FnMut(&EventRef<'_>, &[u8; 32]) -> Result<()>,
 ) -> Result<LogEnd> {
-    check_log(open_log(path)?, path, None, |event, _, digest| visit(event, digest))
+    read_checked(path, |event, _, digest| visit(event, digest))
 }
 
 /// Where a line is in the log: its offset and length in bytes (without its newline), in one word.
@@ -77,11 +77,27 @@ pub(crate) fn read_log_at(
     path: &Path,
     visit: impl FnMut(&EventRef<'_>, LineAt, &[u8; 32]) -> Result<()>,
 ) -> Result<LogEnd> {
-    check_log(open_log(path)?, path, None, visit)
+    read_checked(path, visit)
 }
 
-/// Opens a log to read: a regular file, never through a symbolic link.
-fn open_log(path: &Path) -> Result<File> {
+/// Logs at least this long are read on two threads, when there are two: one reads each chunk and
+/// hashes its lines while the other parses and replays the chunk before it. A shorter log is done
+/// before a thread would be.
+const PIPELINE_FROM_BYTES: u64 = 1024 * 1024;
+
+/// Reads and checks a log, on two threads if it is long.
+fn read_checked(path: &Path, visit: impl FnMut(&EventRef<'_>, LineAt, &[u8; 32]) -> Result<()>) -> Result<LogEnd> {
+    let (file, len) = open_log(path)?;
+    let two_cores = || std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if len >= PIPELINE_FROM_BYTES && two_cores() {
+        check_log_pipelined(file, path, visit)
+    } else {
+        check_log(file, path, None, visit)
+    }
+}
+
+/// Opens a log to read: a regular file, never through a symbolic link; with its length.
+fn open_log(path: &Path) -> Result<(File, u64)> {
     refuse_symlink(path)?;
     let file = File::open(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => Error::NoSuchFile { path: path.to_owned() },
@@ -91,7 +107,7 @@ fn open_log(path: &Path) -> Result<File> {
     if !meta.is_file() {
         return Err(Error::DamagedFile { path: path.to_owned(), reason: "it is not a regular file".to_owned() });
     }
-    Ok(file)
+    Ok((file, meta.len()))
 }
 
 /// `read_log` over bytes already in memory (fuzzing, tests); `path` only names them in errors.
@@ -119,7 +135,7 @@ pub(crate) fn read_log_trusting(
     trust: &mut Trust,
     mut visit: impl FnMut(&EventRef<'_>) -> Result<()>,
 ) -> Result<LogEnd> {
-    check_log(open_log(path)?, path, Some(trust), |event, _, _| visit(event))
+    check_log(open_log(path)?.0, path, Some(trust), |event, _, _| visit(event))
 }
 
 /// How much of a log is read at a time.
@@ -152,6 +168,10 @@ struct Chunks<R> {
 const FIRST_READ_BYTES: usize = 16 * 1024;
 
 impl<R: Read> Chunks<R> {
+    fn new(reader: R) -> Chunks<R> {
+        Chunks { reader, carry: Vec::new(), want: FIRST_READ_BYTES }
+    }
+
     /// Replaces `lines` with the next whole lines.
     fn next_into(&mut self, lines: &mut Vec<u8>) -> io::Result<Chunk> {
         lines.clear();
@@ -200,6 +220,63 @@ impl<R: Read> Chunks<R> {
 fn check_log(
     reader: impl Read,
     path: &Path,
+    trust: Option<&mut Trust>,
+    visit: impl FnMut(&EventRef<'_>, LineAt, &[u8; 32]) -> Result<()>,
+) -> Result<LogEnd> {
+    let mut chunks = Chunks::new(reader);
+    check_chunks(|lines, _| chunks.next_into(lines), path, trust, visit)
+}
+
+/// [`check_log`] on two threads: a reader thread reads each chunk and hashes its lines while this
+/// one checks and visits the chunk before, with the digests made there. The checks, their order
+/// and so every error are those of `check_log`; only where the hashing happens differs.
+fn check_log_pipelined(
+    reader: impl Read + Send,
+    path: &Path,
+    visit: impl FnMut(&EventRef<'_>, LineAt, &[u8; 32]) -> Result<()>,
+) -> Result<LogEnd> {
+    type Hashed = (Chunk, Vec<u8>, Vec<[u8; 32]>);
+    std::thread::scope(|scope| {
+        // One chunk hashed ahead, at most: the memory stays that of a few chunks.
+        let (hashed_tx, hashed_rx) = std::sync::mpsc::sync_channel::<io::Result<Hashed>>(1);
+        let (spent_tx, spent_rx) = std::sync::mpsc::channel::<(Vec<u8>, Vec<[u8; 32]>)>();
+        scope.spawn(move || {
+            let mut chunks = Chunks::new(reader);
+            loop {
+                let (mut lines, mut digests) = spent_rx.try_recv().unwrap_or_default();
+                digests.clear();
+                let chunk = chunks.next_into(&mut lines);
+                let more = matches!(chunk, Ok(Chunk::Lines));
+                if more {
+                    let mut start = 0;
+                    for newline in memchr::memchr_iter(b'\n', &lines) {
+                        digests.push(sha256(&lines[start..newline]));
+                        start = newline + 1;
+                    }
+                }
+                // Sending fails once the checking side has stopped (damage found): so does this.
+                if hashed_tx.send(chunk.map(|chunk| (chunk, lines, digests))).is_err() || !more {
+                    return;
+                }
+            }
+        });
+        // Moved in, so the channels close when the check ends, however it ends.
+        let next = move |lines: &mut Vec<u8>, digests: &mut Vec<[u8; 32]>| {
+            let (chunk, read, hashed) =
+                hashed_rx.recv().map_err(|_| io::Error::other("the reading thread stopped"))??;
+            let spent = (std::mem::replace(lines, read), std::mem::replace(digests, hashed));
+            let _ = spent_tx.send(spent);
+            Ok(chunk)
+        };
+        check_chunks(next, path, None, visit)
+    })
+}
+
+/// The check of [`check_log`] over chunks from `next`, which fills `lines` with the next whole
+/// lines and, if it hashed them, `digests` with their sha256 in order (else leaves it empty).
+fn check_chunks(
+    mut next: impl FnMut(&mut Vec<u8>, &mut Vec<[u8; 32]>) -> io::Result<Chunk>,
+    path: &Path,
     mut trust: Option<&mut Trust>,
     mut visit: impl FnMut(&EventRef<'_>, LineAt, &[u8; 32]) -> Result<()>,
 ) -> Result<LogEnd> {
@@ -214,10 +291,10 @@ fn check_log(
         line: usize::try_from(line).unwrap_or(usize::MAX),
         reason,
     };
-    let mut chunks = Chunks { reader, carry: Vec::new(), want: FIRST_READ_BYTES };
     let mut lines = Vec::new();
+    let mut digests = Vec::new();
     loop {
-        match chunks.next_into(&mut lines).map_err(|e| Error::io("read", path, e))? {
+        match next(&mut lines, &mut digests).map_err(|e| Error::io("read", path, e))? {
             Chunk::Lines => {}
             Chunk::End => break,
             Chunk::Torn(bytes) => {
@@ -238,7 +315,7 @@ fn check_log(
             }
         }
         let mut start = 0;
-        for newline in memchr::memchr_iter(b'\n', &lines) {
+        for (index, newline) in memchr::memchr_iter(b'\n', &lines).enumerate() {
             let number = end.count + 1;
             let body = &lines[start..newline];
             if body.len() > MAX_LINE_BYTES {
@@ -253,7 +330,7 @@ fn check_log(
             let event = parse_line(body, number, &last_digest, !trusted).map_err(|reason| damaged(number, reason))?;
             // A line trusted to the checkpoint is not hashed (but the checkpoint's own).
             if !trusted || line_end == trusted_len {
-                last_digest = sha256(body);
+                last_digest = digests.get(index).copied().unwrap_or_else(|| sha256(body));
             }
             visit(&event, LineAt::new(end.len, body.len()), &last_digest)?;
             if let Some(trust) = trust.as_deref_mut() {
@@ -401,167 +478,4 @@ fn hex_matches(hex: &str, digest: &[u8; 32]) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::fs;
-
-    use super::*;
-    use crate::digest::sha256_hex;
-    use crate::state::testing::{done, started, ts};
-    use crate::state::{Detail, EVENTS_FILE, EventKind, create_log, replay};
-
-    /// A log of `events` lines, long enough to span several read chunks, and its lines.
-    fn long_log(events: usize) -> (Vec<u8>, Vec<Vec<u8>>) {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
-        for i in 1..events {
-            // Lines of varying length, so chunk ends fall at different places within them.
-            let note = format!("note {i} {}", "x".repeat(i % 97));
-            log.append(ts("2026-11-24T10:01:00Z"), "ana", EventKind::NoteAdded { step: "a".into(), note }).unwrap();
-        }
-        let bytes = fs::read(dir.path().join(EVENTS_FILE)).unwrap();
-        let lines = bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
-        (bytes, lines)
-    }
-
-    /// Hands out at most a few bytes per read, with interruptions, as a slow pipe might.
-    struct Trickle<'a> {
-        bytes: &'a [u8],
-        calls: usize,
-    }
-
-    impl Read for Trickle<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            self.calls += 1;
-            if self.calls.is_multiple_of(5) {
-                return Err(io::ErrorKind::Interrupted.into());
-            }
-            let n = buf.len().min(self.calls % 7 + 1).min(self.bytes.len());
-            buf[..n].copy_from_slice(&self.bytes[..n]);
-            self.bytes = &self.bytes[n..];
-            Ok(n)
-        }
-    }
-
-    #[test]
-    fn lines_across_read_chunks_are_read_whole_and_in_order() {
-        let (bytes, lines) = long_log(3000);
-        assert!(bytes.len() > 3 * CHUNK_BYTES, "the log spans several chunks");
-        let expected_head = sha256_hex(lines.last().unwrap());
-        let mut seen = Vec::new();
-        let end = parse_log(&bytes, Path::new("log"), |e| {
-            seen.push(e.seq);
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(seen, (1..=3000).collect::<Vec<u64>>());
-        assert_eq!(
-            (end.count, end.len, end.torn, end.last_hash.as_str()),
-            (3000, bytes.len() as u64, None, &*expected_head)
-        );
-
-        let trickled =
-            check_log(Trickle { bytes: &bytes, calls: 0 }, Path::new("log"), None, |_, _, _| Ok(())).unwrap();
-        assert_eq!(trickled, parse_log(&bytes, Path::new("log"), |_| Ok(())).unwrap());
-
-        // A torn tail after several chunks is the tail alone.
-        let torn = [&bytes[..], b"{\"v\":1,\"se"].concat();
-        let end = parse_log(&torn, Path::new("log"), |_| Ok(())).unwrap();
-        assert_eq!((end.count, end.torn.as_deref()), (3000, Some(&b"{\"v\":1,\"se"[..])));
-    }
-
-    #[test]
-    fn an_overlong_line_is_damage_wherever_it_falls() {
-        let (bytes, lines) = long_log(1500);
-        let line_of = |n: usize| lines[..n].iter().map(|l| l.len() + 1).sum::<usize>();
-        let overlong = vec![b'x'; MAX_LINE_BYTES + 1];
-        for (at, with_newline) in [(700, true), (700, false), (1500, true), (1500, false)] {
-            let damaged =
-                [&bytes[..line_of(at)], &overlong, if with_newline { b"\n" } else { b"" }, &bytes[line_of(at)..]]
-                    .concat();
-            let Err(Error::DamagedState { line, reason, .. }) = parse_log(&damaged, Path::new("log"), |_| Ok(()))
-            else {
-                panic!("an overlong line at {at} is refused");
-            };
-            assert_eq!((line, reason.as_str()), (at + 1, &*format!("line is longer than {MAX_LINE_BYTES} bytes")));
-        }
-        // A line of exactly the limit is a line (here not an event), not an overlong one.
-        let at_limit = [&bytes[..line_of(700)], &vec![b'x'; MAX_LINE_BYTES], b"\n"].concat();
-        let Err(Error::DamagedState { line: 701, reason, .. }) = parse_log(&at_limit, Path::new("log"), |_| Ok(()))
-        else {
-            panic!("the line at the limit is read");
-        };
-        assert!(reason.starts_with("not a valid event"), "{reason}");
-    }
-
-    #[test]
-    fn damage_names_the_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
-        for step in ["a", "b", "c"] {
-            log.append(ts("2026-11-24T10:01:00Z"), "ana", done(step)).unwrap();
-        }
-        let path = dir.path().join(EVENTS_FILE);
-        let original = fs::read_to_string(&path).unwrap();
-        let lines: Vec<&str> = original.lines().collect();
-
-        let edited = original.replacen("\"a\"", "\"x\"", 1);
-        fs::write(&path, &edited).unwrap();
-        assert!(matches!(replay(dir.path(), Detail::Full), Err(Error::DamagedState { line: 3, .. })));
-
-        let dropped = format!("{}\n{}\n{}\n", lines[0], lines[2], lines[3]);
-        fs::write(&path, &dropped).unwrap();
-        assert!(matches!(replay(dir.path(), Detail::Full), Err(Error::DamagedState { line: 2, .. })));
-
-        let swapped = format!("{}\n{}\n{}\n{}\n", lines[0], lines[2], lines[1], lines[3]);
-        fs::write(&path, &swapped).unwrap();
-        assert!(matches!(replay(dir.path(), Detail::Full), Err(Error::DamagedState { line: 2, .. })));
-
-        let doubled = format!("{}\n{}\n{}\n{}\n{}\n", lines[0], lines[1], lines[1], lines[2], lines[3]);
-        fs::write(&path, &doubled).unwrap();
-        let Err(Error::DamagedState { line: 3, reason, .. }) = replay(dir.path(), Detail::Full) else {
-            panic!("a doubled line is refused")
-        };
-        assert_eq!(reason, "this line repeats line 2 (a doubled line)");
-
-        let future = original.replacen("{\"v\":1,", "{\"v\":2,", 1);
-        fs::write(&path, &future).unwrap();
-        let Err(Error::DamagedState { line: 1, reason, .. }) = replay(dir.path(), Detail::Full) else {
-            panic!("version not refused")
-        };
-        assert_eq!(reason, "unsupported state version (got 2, supports 1)");
-    }
-
-    /// Two clones extend the same run from line 2: line 3 differs. Merged as git's union merge
-    /// writes it (ours, then theirs) or committed with its conflict markers, the log is refused
-    /// as a fork naming sequence number 3.
-    #[test]
-    fn two_histories_merged_into_one_log_are_a_fork_at_the_first_differing_sequence() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut log, _) = create_log(dir.path(), ts("2026-11-24T10:00:00Z"), "ana", started()).unwrap();
-        log.append(ts("2026-11-24T10:01:00Z"), "ana", done("a")).unwrap();
-        drop(log);
-        let path = dir.path().join(EVENTS_FILE);
-        let common = fs::read(&path).unwrap();
-        let extend = |by: &str, steps: &[&str]| {
-            fs::write(&path, &common).unwrap();
-            let (_, end) = replay(dir.path(), Detail::Summary).unwrap();
-            let mut log = crate::state::open_log_for_append(dir.path(), &end).unwrap();
-            for step in steps {
-                log.append(ts("2026-11-24T11:00:00Z"), by, done(step)).unwrap();
-            }
-            fs::read(&path).unwrap()[common.len()..].to_vec()
-        };
-        let ours = extend("ana", &["b", "c"]);
-        let theirs = extend("bo", &["d"]);
-        let union = [&common[..], &ours, &theirs].concat();
-        let Err(Error::DamagedState { line: 5, reason, .. }) = parse_log(&union, &path, |_| Ok(())) else {
-            panic!("a union merge is refused")
-        };
-        assert!(reason.contains("a fork") && reason.ends_with("the first differing sequence number is 3"), "{reason}");
-        let conflicted = [&common[..], b"<<<<<<< HEAD\n", &ours, b"=======\n", &theirs, b">>>>>>> other\n"].concat();
-        let Err(Error::DamagedState { line: 3, reason, .. }) = parse_log(&conflicted, &path, |_| Ok(())) else {
-            panic!("conflict markers are refused")
-        };
-        assert!(reason.contains("the two histories differ from sequence number 3 on"), "{reason}");
-    }
-}
+mod tests;
