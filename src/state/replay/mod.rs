@@ -49,7 +49,7 @@ pub struct Replay {
     pub facts: BTreeMap<String, String>,
     /// Every answer per fact, in order (for the record).
     pub fact_history: Vec<(String, String, Timestamp, String)>,
-    pub steps: HashMap<String, StepRecord>,
+    pub steps: HashMap<String, StepRecord, foldhash::fast::RandomState>,
     pub accepted_changes: Vec<(Timestamp, String, Vec<String>)>,
     pub completed_at: Option<Timestamp>,
     /// When the run was last reopened after it was complete (`--reopen`).
@@ -61,7 +61,7 @@ pub struct Replay {
     pub events: u64,
     /// The checks run for each step, oldest first. A summary replay keeps only the latest run of
     /// each of a step's checks, without its result.
-    pub checks: HashMap<String, Vec<CheckRun>>,
+    pub checks: HashMap<String, Vec<CheckRun>, foldhash::fast::RandomState>,
     /// The last event read was a `check_ran` (this step's, at this index in its runs), whose
     /// line hash comes with the next line's `prev` or the end of the log.
     pub check_awaiting_hash: Option<(String, usize)>,
