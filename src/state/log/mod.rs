@@ -86,14 +86,17 @@ pub(crate) fn read_log_at(
 const PIPELINE_FROM_BYTES: u64 = 1024 * 1024;
 
 /// Reads and checks a log, on two threads if it is long.
-fn read_checked(path: &Path, visit: impl FnMut(&EventRef<'_>, LineAt, &[u8; 32]) -> Result<()>) -> Result<LogEnd> {
+fn read_checked(path: &Path, mut visit: impl FnMut(&EventRef<'_>, LineAt, &[u8; 32]) -> Result<()>) -> Result<LogEnd> {
     let (file, len) = open_log(path)?;
     let two_cores = || std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     if len >= PIPELINE_FROM_BYTES && two_cores() {
-        check_log_pipelined(file, path, visit)
-    } else {
-        check_log(file, path, None, visit)
+        // No thread to be had (a process limit): read it on this one, from the start.
+        if let Some(read) = check_log_pipelined(file, path, &mut visit) {
+            return read;
+        }
+        return check_log(open_log(path)?.0, path, None, visit);
     }
+    check_log(file, path, None, visit)
 }
 
 /// Opens a log to read: a regular file, never through a symbolic link; with its length.
@@ -229,18 +232,19 @@ fn check_log(
 
 /// [`check_log`] on two threads: a reader thread reads each chunk and hashes its lines while this
 /// one checks and visits the chunk before, with the digests made there. The checks, their order
-/// and so every error are those of `check_log`; only where the hashing happens differs.
+/// and so every error are those of `check_log`; only where the hashing happens differs. `None`
+/// when no thread could be started (nothing was read or visited).
 fn check_log_pipelined(
     reader: impl Read + Send,
     path: &Path,
     visit: impl FnMut(&EventRef<'_>, LineAt, &[u8; 32]) -> Result<()>,
-) -> Result<LogEnd> {
+) -> Option<Result<LogEnd>> {
     type Hashed = (Chunk, Vec<u8>, Vec<[u8; 32]>);
     std::thread::scope(|scope| {
         // One chunk hashed ahead, at most: the memory stays that of a few chunks.
         let (hashed_tx, hashed_rx) = std::sync::mpsc::sync_channel::<io::Result<Hashed>>(1);
         let (spent_tx, spent_rx) = std::sync::mpsc::channel::<(Vec<u8>, Vec<[u8; 32]>)>();
-        scope.spawn(move || {
+        let reading = std::thread::Builder::new().name("log reader".to_owned()).spawn_scoped(scope, move || {
             let mut chunks = Chunks::new(reader);
             loop {
                 let (mut lines, mut digests) = spent_rx.try_recv().unwrap_or_default();
@@ -260,6 +264,9 @@ fn check_log_pipelined(
                 }
             }
         });
+        if reading.is_err() {
+            return None;
+        }
         // Moved in, so the channels close when the check ends, however it ends.
         let next = move |lines: &mut Vec<u8>, digests: &mut Vec<[u8; 32]>| {
             let (chunk, read, hashed) =
@@ -268,7 +275,7 @@ fn check_log_pipelined(
             let _ = spent_tx.send(spent);
             Ok(chunk)
         };
-        check_chunks(next, path, None, visit)
+        Some(check_chunks(next, path, None, visit))
     })
 }
 

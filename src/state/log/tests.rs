@@ -56,7 +56,11 @@ fn read_both_ways(bytes: &[u8], pipelined: bool, stop_at: u64) -> (std::result::
         Ok(())
     };
     let path = Path::new("log");
-    let end = if pipelined { check_log_pipelined(bytes, path, visit) } else { check_log(bytes, path, None, visit) };
+    let end = if pipelined {
+        check_log_pipelined(bytes, path, visit).expect("a thread")
+    } else {
+        check_log(bytes, path, None, visit)
+    };
     (end.map_err(|e| e.to_string()), seen)
 }
 
