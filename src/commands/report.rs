@@ -29,20 +29,9 @@ pub(crate) fn cmd_report(ui: &Ui, args: &ReportArgs) -> Result<()> {
             let log = session.state.run_dir(session.provider(), &account).join(EVENTS_FILE);
             session.read(&account, detail_for(&log))?
         }
-        Some(stamp) => {
-            let Some(account) = &args.run.account else {
-                return Err(Error::usage("--archived needs --account ACCOUNT"));
-            };
-            let provider = session.provider().to_owned();
-            // An archived run's log is read back by place whatever its size: its size is only
-            // known once the archive is found.
-            Fleet::new(session.state, Some(session.checklist)).read_archived(
-                &provider,
-                account,
-                stamp,
-                Detail::Lines,
-            )?
-        }
+        // An archived run's log is read back by place whatever its size: its size is only known
+        // once the archive is found.
+        Some(stamp) => Fleet::archived_of(session, args.run.account.as_deref(), stamp, Detail::Lines)?,
     };
     if !run.pending_changes.is_empty() {
         ui.warning(format_args!(

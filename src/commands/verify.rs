@@ -20,18 +20,7 @@ pub(crate) fn cmd_verify(ui: &Ui, args: &VerifyArgs) -> Result<()> {
             let account = session.require_account(args.run.account.as_deref())?;
             session.read(&account, Detail::Summary)?
         }
-        Some(stamp) => {
-            let Some(account) = &args.run.account else {
-                return Err(Error::usage("--archived needs --account ACCOUNT"));
-            };
-            let provider = session.provider().to_owned();
-            Fleet::new(session.state, Some(session.checklist)).read_archived(
-                &provider,
-                account,
-                stamp,
-                Detail::Summary,
-            )?
-        }
+        Some(stamp) => Fleet::archived_of(session, args.run.account.as_deref(), stamp, Detail::Summary)?,
     };
     let path = run.dir.join(EVENTS_FILE);
     let mut out = format!(

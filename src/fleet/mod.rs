@@ -22,7 +22,7 @@ use crate::checklist::Loaded;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::session::{ReadRun, validate_account};
+use crate::session::{ReadRun, Session, validate_account};
 use crate::state::{self, Detail, EVENTS_FILE, Found, Place, Replay, RunLock, StateDir};
 
 /// An overview's view of the state directory: where runs are and the checklists read so far.
@@ -174,6 +174,16 @@ impl Fleet {
 }
 
 impl Fleet {
+    /// The archived run of `session`'s provider that `--archived STAMP` names (`latest`: the
+    /// newest); `account` is `--account`, which an archived run needs.
+    pub(crate) fn archived_of(session: Session, account: Option<&str>, stamp: &str, detail: Detail) -> Result<ReadRun> {
+        let Some(account) = account else {
+            return Err(Error::usage("--archived needs --account ACCOUNT"));
+        };
+        let provider = session.provider().to_owned();
+        Fleet::new(session.state, Some(session.checklist)).read_archived(&provider, account, stamp, detail)
+    }
+
     /// Reads an archived run, keeping `detail`: the latest archive of the account, or the one of
     /// `stamp` (`latest` for the latest).
     pub(crate) fn read_archived(
