@@ -582,8 +582,19 @@ fn changing_a_fact_on_a_complete_run_needs_reopen_and_is_reported() {
     ");
     assert_eq!(s.log(), before, "nothing written");
     s.closeacct("start", &["--fact", "org=yes"]).status(2);
-    // The same answer again changes nothing and is fine.
-    s.closeacct("answer", &["org", "no"]).status(0);
+    // The same answer again changes nothing and is fine: the run stays complete since it was,
+    // with no second completion (through `answer` or `start --fact`).
+    let completed = |s: &Small| {
+        let json = s.closeacct("report", &["--format", "json"]).status(0).stdout;
+        serde_json::from_str::<serde_json::Value>(&json).unwrap()["run"]["completed_at"].clone()
+    };
+    let first = completed(&s);
+    assert!(first.is_string(), "{first}");
+    s.closeacct("answer", &["org", "no"]).now("2026-11-24T15:00:00Z").status(0);
+    s.closeacct("start", &["--fact", "org=no"]).now("2026-11-24T15:05:00Z").status(0);
+    assert_eq!(completed(&s), first);
+    assert_eq!(s.log().matches("\"event\":\"run_completed\"").count(), 1, "{}", s.log());
+    assert!(s.closeacct("report", &[]).status(0).stdout.contains("Completed    2026-11-24T13:40:00+00:00"));
     s.closeacct("answer", &["org", "yes", "--reopen"]).now("2026-11-25T09:00:00Z").status(0);
     assert!(s.log().contains("\"event\":\"run_reopened\""));
     s.closeacct("status", &["--check"]).status(3);

@@ -116,9 +116,13 @@ impl Replay {
                 self.zone = zone.as_ref().map(own);
             }
             EventKind::FactAnswered { fact, value } => {
+                // The same answer again changes nothing a completion rests on.
+                let changed = self.facts.get(fact.as_ref()).is_none_or(|old| old != value.as_ref());
                 self.facts.insert(own(fact), own(value));
                 self.fact_history.push((own(fact), own(value), at, by.to_owned()));
-                self.completed_at = None;
+                if changed {
+                    self.completed_at = None;
+                }
             }
             EventKind::StepDone { step, note, evidence, attested, happened_at, checks } => {
                 self.step_done(
