@@ -141,6 +141,33 @@ fn a_whole_last_line_missing_only_its_newline_is_kept_and_its_seq_not_reused() {
     assert_eq!(seqs, [1, 2, 3, 4]);
 }
 
+/// A last line cut part-way after it was confirmed is not a crash's torn line: the writer's
+/// checkpoint says it was recorded whole, so a writer refuses to set it aside (which would reuse
+/// its sequence number) and changes nothing; a line torn by a crash, past the checkpoint, is still
+/// set aside as before.
+#[test]
+fn a_confirmed_last_line_cut_short_is_damage_not_a_torn_line() {
+    let s = Small::new();
+    s.closeacct("start", &["--fact", "org=no"]).status(0);
+    s.closeacct("confirm", &["backup", "--note", "copied"]).status(0);
+    let log = s.env.log("small", "acct-1");
+    let whole = fs::read(&log).unwrap();
+    let cut = &whole[..whole.len() - 40];
+    fs::write(&log, cut).unwrap();
+    let out = s.closeacct("confirm", &["ticket", "--evidence", "T-1"]).output();
+    assert_eq!(out.code, Some(65), "{}", out.snapshot());
+    assert!(out.stderr.contains("line 3") && out.stderr.contains("recorded whole"), "{}", out.stderr);
+    assert_eq!(fs::read(&log).unwrap(), cut, "nothing changed");
+    assert!(!s.env.run_dir("small", "acct-1").join("events.jsonl.torn").exists());
+
+    // Torn by a crash: bytes past the last confirmed line are set aside as ever.
+    let torn = [&whole[..], b"{\"v\":1,\"seq\":4,\"pr"].concat();
+    fs::write(&log, &torn).unwrap();
+    s.closeacct("confirm", &["ticket", "--evidence", "T-1"]).status(0);
+    assert!(s.env.run_dir("small", "acct-1").join("events.jsonl.torn").exists());
+    assert!(fs::read(&log).unwrap().starts_with(&whole));
+}
+
 /// Every file the tool reads is checked first and read with a bound: a device, a huge file, a
 /// `TZ` naming `/dev/zero`, a symbolic link planted for a checklist copy each end at once.
 #[test]

@@ -24,7 +24,7 @@ use super::append::{Appender, open_log_for_append};
 use super::dir::refuse_symlink;
 use super::log::{LogEnd, Trust, read_log_trusting};
 use super::replay::{Detail, Replay};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The checkpoint's file name in a run directory.
 pub(crate) const CHECKPOINT_FILE: &str = "checkpoint";
@@ -103,7 +103,8 @@ pub(crate) fn open_for_write(dir: &Path) -> Result<(Replay, LogEnd, Appender)> {
         });
         (replay, end, trust)
     };
-    let trusted = Checkpoint::read(dir).map(|checkpoint| read(Some(checkpoint)));
+    let checkpoint = Checkpoint::read(dir);
+    let trusted = checkpoint.clone().map(|checkpoint| read(Some(checkpoint)));
     // Anything amiss with the checkpoint (or the log) and the whole chain is checked, which
     // names any damage as every reader does.
     let (replay, end, trust) = match trusted {
@@ -113,6 +114,19 @@ pub(crate) fn open_for_write(dir: &Path) -> Result<(Replay, LogEnd, Appender)> {
             (replay, end?, trust)
         }
     };
+    if let Some(checkpoint) = checkpoint.filter(|c| end.torn.is_some() && c.seq > end.count && c.len > end.len) {
+        // A crash tears only a line that was never confirmed; this one was, whole and fsynced,
+        // before the checkpoint named it: the file was cut afterwards. Setting it aside would
+        // reuse its sequence number for something else.
+        return Err(Error::DamagedState {
+            path,
+            line: usize::try_from(end.count + 1).unwrap_or(usize::MAX),
+            reason: format!(
+                "the log ends part-way through this line, but event {} was recorded whole, up to byte {} (as `checkpoint` in the run directory says): the file was cut after it was written, not torn by a crash (if that checkpoint is not this log's, remove it)",
+                checkpoint.seq, checkpoint.len
+            ),
+        });
+    }
     let mut appender = open_log_for_append(dir, &end)?;
     appender.keep_checkpoint(dir, trust.crc);
     Ok((replay, end, appender))
