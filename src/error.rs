@@ -25,7 +25,7 @@ pub(crate) const EXIT_CODES: &[(u8, &str)] = &[
     ),
     (66, "no such run or file"),
     (69, "a program a check needs is not installed, or cannot be run (`EX_UNAVAILABLE`)"),
-    (73, "refused to create an output file (inside the state dir, a symlink, not a regular file)"),
+    (73, "refused to create an output file (inside the state dir, a symlink, not a regular file, no such directory)"),
     (74, "I/O error reading or writing state"),
     (75, "the run is locked by another closeacct process (the message names its pid)"),
 ];

@@ -418,6 +418,8 @@ fn report_output_refuses_the_state_dir_links_and_devices_with_exit_73() {
         link.clone(),
         "/dev/null".into(),
         s.env.dir.path().to_path_buf(),
+        s.env.dir.path().join("no-such-dir/report.md"),
+        outside.join("report.md"),
     ] {
         let out = s.closeacct("report", &["--output", target.to_str().unwrap()]).output();
         assert_eq!(out.code, Some(73), "{}: {}", target.display(), out.snapshot());
@@ -491,6 +493,30 @@ fn a_signed_report_verifies_with_stock_ssh_keygen_and_a_forged_one_does_not() {
         .output()
         .unwrap();
     assert!(!other.status.success());
+    // The programme report is signed the same way.
+    let all = s.env.dir.path().join("all.md");
+    s.env
+        .closeacct(&[
+            "report",
+            "--all",
+            "--format",
+            "markdown",
+            "--output",
+            all.to_str().unwrap(),
+            "--sign",
+            key.to_str().unwrap(),
+        ])
+        .status(0);
+    let all_sig = s.env.dir.path().join("all.md.sig");
+    let checked = std::process::Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-n", "closeacct", "-I", "ops@example.com", "-f"])
+        .arg(&signers)
+        .arg("-s")
+        .arg(&all_sig)
+        .stdin(fs::File::open(&all).unwrap())
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
     // No key, a key that is not one, and --sign without --output: clear errors.
     let missing = s.closeacct("report", &["--output", report.to_str().unwrap(), "--sign", "/no/such/key"]).output();
     assert_eq!(missing.code, Some(66), "{}", missing.snapshot());

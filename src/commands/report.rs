@@ -18,11 +18,7 @@ pub(crate) fn cmd_report(ui: &Ui, args: &ReportArgs) -> Result<()> {
         return report_all(ui, args);
     }
     let session = Session::from_args(&args.run, None)?;
-    // Refused before anything is read or written: the report must never overwrite the record.
-    let signature_path = args.output.as_ref().map(|path| signature_path(path));
-    for path in args.output.iter().chain(signature_path.iter().filter(|_| args.sign.is_some())) {
-        check_output_path(&session.state.root, path)?;
-    }
+    check_outputs(&session.state.root, args)?;
     let run = match &args.archived {
         None => {
             let account = session.require_account(args.run.account.as_deref())?;
@@ -42,7 +38,7 @@ pub(crate) fn cmd_report(ui: &Ui, args: &ReportArgs) -> Result<()> {
     // Times and key dates in the zone the run recorded: every reader gets the same dates.
     let zone = clock::run_zone(run.replay.zone.as_deref());
     let built = report::build(&run, clock::now(), &zone);
-    let (Some(path), Some(signature_path)) = (&args.output, signature_path) else {
+    let Some(path) = &args.output else {
         // Streamed: a report is about as long as the log, and holding it whole doubled the
         // memory a long run's report takes.
         return ui.stdout_with(|mut w| report::render(&built, args.format, &zone, &mut w));
@@ -52,10 +48,27 @@ pub(crate) fn cmd_report(ui: &Ui, args: &ReportArgs) -> Result<()> {
     let mut buffer = Vec::with_capacity(usize::try_from(run.end.len).unwrap_or(0));
     report::render(&built, args.format, &zone, &mut buffer)
         .map_err(|e| Error::Internal { message: format!("cannot render the report: {e}") })?;
-    let signature = args.sign.as_deref().map(|key| sign::sign(&buffer, key)).transpose()?;
-    write_atomic(path, &buffer, 0o600)?;
+    write_out(ui, path, args.sign.as_deref(), &buffer)
+}
+
+/// Refuses, before anything is read or written, an `--output` (or, with `--sign`, its
+/// signature's path) that could overwrite the record or anything but a regular file.
+fn check_outputs(state_root: &Path, args: &ReportArgs) -> Result<()> {
+    let Some(path) = &args.output else { return Ok(()) };
+    check_output_path(state_root, path)?;
+    if args.sign.is_some() {
+        check_output_path(state_root, &signature_path(path))?;
+    }
+    Ok(())
+}
+
+/// Writes a rendered report to `path` atomically and, with a `key`, its SSH signature beside it.
+fn write_out(ui: &Ui, path: &Path, key: Option<&Path>, report: &[u8]) -> Result<()> {
+    let signature = key.map(|key| sign::sign(report, key)).transpose()?;
+    write_atomic(path, report, 0o600)?;
     ui.status(format_args!("Report written to {}", path.display()));
     if let Some(signature) = signature {
+        let signature_path = signature_path(path);
         write_atomic(&signature_path, signature.as_bytes(), 0o644)?;
         ui.status(format_args!(
             "Signature written to {} (check it: ssh-keygen -Y verify -n {} -f ALLOWED_SIGNERS -I WHO -s {} < {})",
@@ -93,9 +106,7 @@ fn detail_for(log: &std::path::Path) -> Detail {
 /// readable run; the exit code is the worst problem's, once the report is out.
 fn report_all(ui: &Ui, args: &ReportArgs) -> Result<()> {
     let state = StateDir::resolve(args.run.state.state_dir.as_deref())?;
-    if let Some(path) = &args.output {
-        check_output_path(&state.root, path)?;
-    }
+    check_outputs(&state.root, args)?;
     let given = match &args.run.checklist.checklist {
         Some(_) => Some(Session::load_checklist(args.run.provider.as_deref(), &args.run.checklist)?),
         None => None,
@@ -117,10 +128,7 @@ fn report_all(ui: &Ui, args: &ReportArgs) -> Result<()> {
         .map_err(|e| Error::Internal { message: format!("cannot render the report: {e}") })?;
     match &args.output {
         None => ui.stdout(&buffer)?,
-        Some(path) => {
-            write_atomic(path, &buffer, 0o600)?;
-            ui.status(format_args!("Report written to {}", path.display()));
-        }
+        Some(path) => write_out(ui, path, args.sign.as_deref(), &buffer)?,
     }
     fleet::finish(tally)
 }

@@ -216,14 +216,25 @@ pub(crate) fn check_output_path(root: &Path, path: &Path) -> Result<()> {
         Ok(meta) if !meta.is_file() => return refuse("it exists and is not a regular file".to_owned()),
         Ok(_) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+            return refuse("a part of its path is not a directory".to_owned());
+        }
         Err(e) => return Err(Error::io("inspect", path, e)),
     }
     let absolute = std::path::absolute(path).map_err(|e| Error::io("resolve", path, e))?;
     let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name()) else {
         return refuse("it names no file".to_owned());
     };
-    // A parent that does not exist cannot be inside the state directory; writing reports it.
-    let (Ok(parent), Ok(root)) = (fs::canonicalize(parent), fs::canonicalize(root)) else { return Ok(()) };
+    let parent = match fs::canonicalize(parent) {
+        Ok(parent) if parent.is_dir() => parent,
+        Ok(_) => return refuse(format!("`{}` is not a directory", parent.display())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return refuse(format!("its directory `{}` does not exist", parent.display()));
+        }
+        Err(e) => return Err(Error::io("inspect", parent, e)),
+    };
+    // A state directory that does not exist holds nothing to overwrite.
+    let Ok(root) = fs::canonicalize(root) else { return Ok(()) };
     if parent.join(name).starts_with(&root) {
         return refuse(format!(
             "it is inside the state directory `{}`, whose files only closeacct writes",
