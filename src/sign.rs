@@ -32,6 +32,13 @@ pub(crate) fn sign(message: &[u8], key: &Path) -> Result<String> {
     })?;
     let key =
         PrivateKey::from_openssh(&bytes).map_err(|e| bad_key(format!("it is not an OpenSSH private key ({e})")))?;
+    if key.algorithm().is_rsa() {
+        // ssh-key 0.6 fails to sign with RSA keys that stock ssh-keygen makes (RustCrypto/SSH#387).
+        return Err(bad_key(
+            "it is an RSA key, which closeacct cannot sign with yet; use an ed25519 or ECDSA (P-256, P-384) key, or sign the report with `ssh-keygen -Y sign -n closeacct -f KEY FILE`"
+                .to_owned(),
+        ));
+    }
     if key.is_encrypted() {
         return Err(bad_key(
             "it is protected by a passphrase; use a key without one, or sign the report with `ssh-keygen -Y sign -n closeacct -f KEY FILE`"

@@ -517,6 +517,19 @@ fn a_signed_report_verifies_with_stock_ssh_keygen_and_a_forged_one_does_not() {
         .output()
         .unwrap();
     assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    // An RSA key is refused with what to do instead, and nothing is written.
+    let rsa = s.env.dir.path().join("id_rsa");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f"])
+        .arg(&rsa)
+        .status();
+    assert!(made.unwrap().success());
+    let unsigned = s.env.dir.path().join("unsigned.md");
+    let out =
+        s.closeacct("report", &["--output", unsigned.to_str().unwrap(), "--sign", rsa.to_str().unwrap()]).output();
+    assert_eq!(out.code, Some(2), "{}", out.snapshot());
+    assert!(out.stderr.contains("RSA key") && out.stderr.contains("ssh-keygen -Y sign"), "{}", out.stderr);
+    assert!(!unsigned.exists());
     // No key, a key that is not one, and --sign without --output: clear errors.
     let missing = s.closeacct("report", &["--output", report.to_str().unwrap(), "--sign", "/no/such/key"]).output();
     assert_eq!(missing.code, Some(66), "{}", missing.snapshot());
