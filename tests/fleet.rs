@@ -533,8 +533,29 @@ fn report_all_has_a_row_per_run_and_totals() {
     assert_eq!(json["runs"][0]["state"], "archived");
     assert_eq!(json["runs"][0]["archive"], "20261124T134000Z");
     assert_eq!(json["runs"][2]["last_by"], "bo");
-    env.closeacct(&["report", "--all", "--provider", "nothing-here"]).status(0);
+    // A provider nothing is filed under and no checklist has is a mistyped one (see below).
+    env.closeacct(&["report", "--all", "--provider", "nothing-here"]).status(2);
     env.closeacct(&["report", "--all", "--account", "open-1"]).status(2);
+}
+
+/// A mistyped `--provider` in an overview is a usage error with the nearest ids, never an empty
+/// list that looks like "no runs"; a provider known only from the runs filed under it (a checklist
+/// file the catalog does not hold) is still listed.
+#[test]
+fn an_overview_of_an_unknown_provider_says_so() {
+    let env = Env::new();
+    env.closeacct(&["start", "--provider", "aws", "--account", "111122223333", "--fact", "org_management=no"])
+        .status(0);
+    for overview in [&["status"][..], &["runs"], &["report", "--all"]] {
+        let out = env.closeacct(overview).args(&["--provider", "gcp"]).status(2);
+        assert!(out.stderr.contains("did you mean `gcp-billing` or `gcp-project`?"), "{overview:?}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+    }
+    small(&env, "start", "open-1", &[]).status(0);
+    for overview in [&["status"][..], &["runs"], &["report", "--all"]] {
+        let out = env.closeacct(overview).args(&["--provider", "small"]).status(0);
+        assert!(out.stdout.contains("open-1"), "{overview:?}: {}", out.stdout);
+    }
 }
 
 /// Every reader of an overview sees the same dates: each run's times and key dates are in the

@@ -980,21 +980,25 @@ fn report_output_that_cannot_be_written_exits_74_and_leaves_nothing() {
     let run = ["--checklist", file.as_str(), "--account", "acct-1"];
     let dir = env.dir.path();
     let a_file = env.write("a-file", "x");
-    std::fs::create_dir(dir.join("a-dir")).unwrap();
-    // (An existing directory is refused before anything is tried: `trust.rs`, exit 73.)
-    let targets = [dir.join("no-such-dir/report.txt"), a_file.join("report.txt")];
-    for target in &targets {
+    // A directory that does not exist, or a file where one should be, is refused before anything
+    // is tried (exit 73, as for an existing directory: `trust.rs`).
+    for target in [dir.join("no-such-dir/report.txt"), a_file.join("report.txt")] {
         let target_arg = target.display().to_string();
         let Output { stdout, stderr, .. } =
-            env.closeacct(&[&["report", "--output", &target_arg], &run[..]].concat()).status(74);
+            env.closeacct(&[&["report", "--output", &target_arg], &run[..]].concat()).status(73);
         assert_eq!(stdout, "");
         assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
-        assert!(stderr.starts_with("closeacct: failed to "), "{stderr}");
-        assert!(stderr.contains(&target.parent().unwrap().display().to_string()), "names where: {stderr}");
+        assert!(stderr.starts_with("closeacct: refusing to write "), "{stderr}");
+        assert!(stderr.contains("nothing was changed"), "{stderr}");
     }
+    // A directory where nothing can be created, whoever runs the test: the write fails (exit 74).
+    let Output { stdout, stderr, .. } =
+        env.closeacct(&[&["report", "--output", "/proc/closeacct-report.txt"], &run[..]].concat()).status(74);
+    assert_eq!(stdout, "");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("closeacct: failed to ") && stderr.contains("/proc"), "names where: {stderr}");
     assert!(!dir.join("no-such-dir").exists());
     assert_eq!(std::fs::read(&a_file).unwrap(), b"x");
-    assert_eq!(std::fs::read_dir(dir.join("a-dir")).unwrap().count(), 0, "no partial file in the directory");
     assert_eq!(leftovers(dir), Vec::<String>::new());
 }
 

@@ -139,6 +139,14 @@ impl Catalog {
         builtin.chain(user).collect()
     }
 
+    /// Refuses (exit 2, with the nearest ids) an id no checklist has, built in or the user's.
+    pub(crate) fn require_known(&self, id: &str) -> Result<()> {
+        if self.definitions(id).is_empty() {
+            return Err(Error::UnknownProvider { provider: id.to_owned(), available: self.ids() });
+        }
+        Ok(())
+    }
+
     /// The checklist with this id: exit 2 if none has it, 65 if it is defined twice or its file
     /// does not load.
     pub(crate) fn resolve(&self, id: &str) -> Result<Loaded> {

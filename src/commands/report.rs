@@ -111,6 +111,9 @@ fn report_all(ui: &Ui, args: &ReportArgs) -> Result<()> {
         Some(_) => Some(Session::load_checklist(args.run.provider.as_deref(), &args.run.checklist)?),
         None => None,
     };
+    if let (Some(provider), None) = (&args.run.provider, &given) {
+        fleet::require_provider(&state, provider)?;
+    }
     let provider = args.run.provider.clone().or_else(|| given.as_ref().map(|g| g.id().to_owned()));
     let now = clock::now();
     let zone = clock::local_zone();

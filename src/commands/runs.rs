@@ -33,6 +33,9 @@ pub(crate) fn cmd_runs(ui: &Ui, args: &RunsArgs) -> Result<()> {
         Some(_) => Some(Session::load_checklist(args.provider.as_deref(), &args.checklist)?),
         None => None,
     };
+    if let (Some(provider), None) = (&args.provider, &given) {
+        fleet::require_provider(&state, provider)?;
+    }
     let provider = args.provider.clone().or_else(|| given.as_ref().map(|g| g.id().to_owned()));
     let (active, archived) = match args.state {
         RunsState::Open | RunsState::Complete | RunsState::Active => (true, false),

@@ -100,6 +100,9 @@ fn status_all(ui: &Ui, args: &StatusArgs, state: StateDir, now: Timestamp) -> Re
         Some(_) => Some(Session::load_checklist(args.provider.as_deref(), &args.checklist)?),
         None => None,
     };
+    if let (Some(provider), None) = (&args.provider, &given) {
+        fleet::require_provider(&state, provider)?;
+    }
     let provider = args.provider.clone().or_else(|| given.as_ref().map(|g| g.id().to_owned()));
     let mut fleet = Fleet::new(state, given);
     let mut lines = Vec::new();

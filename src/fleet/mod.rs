@@ -18,7 +18,7 @@ pub(crate) use accounts::AccountList;
 pub(crate) use checklists::Checklists;
 pub(crate) use summary::{ProblemLine, RunState, Summary};
 
-use crate::checklist::Loaded;
+use crate::checklist::{Catalog, Loaded};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -305,6 +305,16 @@ pub(crate) struct Tally {
 
 /// After every row is printed: `Ok` when every entry was a run, else the error that carries the
 /// worst problem's exit code.
+/// Refuses, for an overview's `--provider`, an id that no checklist has and no run of the state
+/// directory is filed under (a run of a checklist file the catalog no longer holds still is):
+/// a mistyped id is a usage error with the nearest ids, not an empty list.
+pub(crate) fn require_provider(state: &StateDir, provider: &str) -> Result<()> {
+    let filed = ["runs", "archive"]
+        .iter()
+        .any(|place| std::fs::symlink_metadata(state.root.join(place).join(provider)).is_ok());
+    if filed { Ok(()) } else { Catalog::get().require_known(provider) }
+}
+
 pub(crate) fn finish(tally: Tally) -> Result<()> {
     let Tally { entries, problems } = tally;
     let count = problems.len();
