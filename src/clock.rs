@@ -153,6 +153,14 @@ fn zone_linked_from(link: &Path) -> Option<TimeZone> {
     TimeZone::tzif(name, &bounded::read(link, MAX_ZONE_FILE, true).ok()?).ok()
 }
 
+/// `+01:00`: an offset as RFC 3339 writes it.
+fn offset_text(offset: jiff::tz::Offset) -> String {
+    let seconds = offset.seconds();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
 /// When something happened, as an operator writes it: an RFC 3339 time with its offset
 /// (`2026-11-20T16:10+01:00`), a date and time in `zone` (`2026-11-20 16:10`, `2026-11-20T16:10`),
 /// or `today 16:10`, `yesterday 16:10`, `16:10` (today) and `now`. The result is to the second;
@@ -161,9 +169,29 @@ pub(crate) fn parse_happened(text: &str, now: Timestamp, zone: &TimeZone) -> Res
     let text = text.trim();
     let lower = text.to_ascii_lowercase();
     let today = now.to_zoned_datetime(zone.clone()).date();
-    let civil = |date: jiff::civil::Date, time: &str| -> Option<Timestamp> {
+    // A wall-clock time the clocks skipped, or showed twice, names no one moment: refused, with
+    // what to write instead, rather than shifted or guessed.
+    let mut unclear = None;
+    let mut local = |at: jiff::civil::DateTime| -> Option<Timestamp> {
+        let ambiguous = zone.to_ambiguous_timestamp(at);
+        let (clocks, before, after) = match ambiguous.offset() {
+            jiff::tz::AmbiguousOffset::Gap { before, after } => ("skipped (the clocks went forward)", before, after),
+            jiff::tz::AmbiguousOffset::Fold { before, after } => ("came twice (the clocks went back)", before, after),
+            jiff::tz::AmbiguousOffset::Unambiguous { .. } => return ambiguous.unambiguous().ok(),
+        };
+        let wall = at.strftime("%Y-%m-%dT%H:%M");
+        unclear = Some(format!(
+            "{} {clocks} in {}; give the offset: {wall}{} or {wall}{}",
+            at.strftime("%Y-%m-%d %H:%M"),
+            zone.iana_name().unwrap_or("the run's time zone"),
+            offset_text(before),
+            offset_text(after),
+        ));
+        None
+    };
+    let mut civil = |date: jiff::civil::Date, time: &str| -> Option<Timestamp> {
         let time: jiff::civil::Time = time.trim().parse().ok()?;
-        zone.to_timestamp(date.to_datetime(time)).ok()
+        local(date.to_datetime(time))
     };
     let parsed = if lower == "now" {
         Some(now)
@@ -177,10 +205,13 @@ pub(crate) fn parse_happened(text: &str, now: Timestamp, zone: &TimeZone) -> Res
     } else if let Ok(at) = text.parse::<Timestamp>() {
         Some(at)
     } else if let Ok(at) = text.replacen(' ', "T", 1).parse::<jiff::civil::DateTime>() {
-        zone.to_timestamp(at).ok()
+        local(at)
     } else {
         civil(today, text)
     };
+    if let Some(unclear) = unclear {
+        return Err(unclear);
+    }
     let at = parsed.ok_or_else(|| {
         format!(
             "`{}` is not a time; write 2026-11-20T16:10+01:00, 2026-11-20 16:10, yesterday 16:10 or 16:10",
@@ -232,5 +263,16 @@ mod tests {
             let err = at(bad).unwrap_err();
             assert!(err.contains("is not a time"), "{bad}: {err}");
         }
+        // The hour the clocks skip, and the one they show twice, name no one moment in Paris;
+        // with the offset each is one.
+        assert_eq!(
+            at("2026-03-29 02:30").unwrap_err(),
+            "2026-03-29 02:30 skipped (the clocks went forward) in Europe/Paris; give the offset: 2026-03-29T02:30+01:00 or 2026-03-29T02:30+02:00"
+        );
+        assert_eq!(
+            at("2026-10-25 02:30").unwrap_err(),
+            "2026-10-25 02:30 came twice (the clocks went back) in Europe/Paris; give the offset: 2026-10-25T02:30+02:00 or 2026-10-25T02:30+01:00"
+        );
+        assert_eq!(at("2026-10-25T02:30+01:00").unwrap(), "2026-10-25T01:30:00Z");
     }
 }
