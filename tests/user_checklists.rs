@@ -142,6 +142,15 @@ fn an_id_defined_twice_is_refused_naming_both_files() {
     );
     let listed = env.closeacct(&["providers"]).status(0);
     assert!(listed.stdout.lines().any(|l| l.starts_with("aws ") && l.contains("(invalid)")), "{}", listed.stdout);
+    // Each problem is said once, though the id it names is a row per file.
+    let said: Vec<&str> = listed.stderr.lines().collect();
+    let mut once = said.clone();
+    once.dedup();
+    assert_eq!(said, once, "{}", listed.stderr);
+    for id in ["`aws`", "`small`"] {
+        let lines = said.iter().filter(|l| l.contains(&format!("{id} is defined twice"))).count();
+        assert_eq!(lines, 1, "{id}: {}", listed.stderr);
+    }
 }
 
 #[test]

@@ -65,7 +65,9 @@ pub(crate) fn cmd_providers(ui: &Ui, args: &ProvidersArgs) -> Result<()> {
     let entries = catalog.entries();
     let rows = entries.iter().map(row).collect::<Result<Vec<_>>>()?;
     if args.format == DataFormat::Text {
-        for problem in rows.iter().filter_map(|r| r.problem.as_deref()) {
+        // An id defined twice is a row per file, each with the one problem: said once.
+        let mut said = std::collections::HashSet::new();
+        for problem in rows.iter().filter_map(|r| r.problem.as_deref()).filter(|p| said.insert(*p)) {
             ui.warning(problem);
         }
     }
