@@ -313,6 +313,16 @@ fn at_records_when_a_step_happened_beside_when_it_was_recorded() {
     assert!(out.stderr.contains("already done; --at cannot change when it happened"), "{}", out.stderr);
     s.closeacct("skip", &["ticket", "--reason", "by phone", "--at", "2026-11-24T09:00:00Z"]).status(0);
     at("close-account", &["--attest", "acct-1"], "2026-11-22T16:10+01:00").status(0);
+    // Nothing happens before what it requires: the confirmation cannot predate the closure.
+    let before = s.log();
+    for command in ["confirm", "wait"] {
+        let rest: &[&str] = if command == "wait" { &["--on", "the vendor"] } else { &[] };
+        let out =
+            s.closeacct(command, &["confirmation", "--at", "2026-11-22 10:00"]).args(rest).tz("Europe/Paris").status(2);
+        let says = "step 2.3 `confirmation` cannot have happened at 2026-11-22 10:00: it requires step 2.2 `close-account`, done at 2026-11-22 16:10";
+        assert!(out.stderr.contains(says), "{command}: {}", out.stderr);
+    }
+    assert_eq!(s.log(), before, "nothing is written");
 
     let events: Vec<serde_json::Value> = s.log().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(events[2]["happened_at"], "2026-11-23T09:00:00Z");

@@ -8,7 +8,7 @@ use crate::checklist::{StepKind, StepRef};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::progress::{Progress, Status};
-use crate::state::{Event, EventKind};
+use crate::state::{Event, EventKind, RecordedStatus};
 use crate::visible::first_unsafe;
 
 /// Notes, evidence and reasons longer than this are refused: a note is not a file dump.
@@ -88,6 +88,7 @@ impl Session {
             }
         } else {
             progress.check_can_record(r)?;
+            self.check_after_requirements(run, r, given.happened_at)?;
             match step.kind {
                 StepKind::Attest => match given.attest.as_deref() {
                     Some(typed) if typed == run.account => {}
@@ -168,7 +169,31 @@ impl Session {
             }
             _ => progress.check_can_record(r)?,
         }
+        self.check_after_requirements(run, r, happened_at)?;
         run.record(&self.operator, EventKind::StepWaiting { step: id, note, on, happened_at })
+    }
+
+    /// Refuses a time given with `--at` that is before a step this one requires was done: the
+    /// record would show the second thing happening before the first.
+    fn check_after_requirements(&self, run: &ActiveRun, r: StepRef, happened_at: Option<Timestamp>) -> Result<()> {
+        let Some(at) = happened_at else { return Ok(()) };
+        let step = self.checklist.step(r);
+        for required in &step.requires {
+            let required = required.get_ref();
+            let Some(record) = run.replay.steps.get(required.as_str()) else { continue };
+            if record.status == RecordedStatus::Done && record.happened() > at {
+                let zone = clock::run_zone(run.replay.zone.as_deref());
+                let number = self.checklist.find(required).map(StepRef::number).unwrap_or_default();
+                return Err(Error::refused(format!(
+                    "step {} `{}` cannot have happened at {}: it requires step {number} `{required}`, done at {}",
+                    r.number(),
+                    step.id.get_ref(),
+                    clock::minutes_in(at, &zone),
+                    clock::minutes_in(record.happened(), &zone)
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Records a step skipped, with the reason. A step already done cannot be skipped.
