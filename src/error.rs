@@ -298,6 +298,8 @@ impl Error {
 /// `gcp-project`), and a candidate containing what was typed is close. A candidate that shares
 /// nothing with what was typed (as far from it as its length) is no suggestion.
 pub(crate) fn closest<'a>(given: &str, candidates: &'a [String]) -> Vec<&'a str> {
+    // Ids are lower case: `AWS` means `aws`.
+    let given = &given.to_lowercase();
     let typed = given.chars().count();
     let distance = |c: &str| {
         let whole = strsim::levenshtein(given, c);

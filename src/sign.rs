@@ -30,6 +30,9 @@ pub(crate) fn sign(message: &[u8], key: &Path) -> Result<String> {
         Unreadable::NotFound => Error::NoSuchFile { path: key.to_owned() },
         other => bad_key(other.reason()),
     })?;
+    if bytes.starts_with(b"ssh-") || bytes.starts_with(b"ecdsa-") {
+        return Err(bad_key("it is a public key; --sign takes the private key (the file without `.pub`)".to_owned()));
+    }
     let key =
         PrivateKey::from_openssh(&bytes).map_err(|e| bad_key(format!("it is not an OpenSSH private key ({e})")))?;
     if key.algorithm().is_rsa() {

@@ -118,6 +118,9 @@ fn unknown_provider_exits_2_and_lists_the_known_ones() {
     hint: did you mean `aws` or `aws-org-member` or `aws-root`? `closeacct providers` lists them
     [exit status: 2]
     ");
+    // Ids are lower case; one typed in capitals is suggested as it is written.
+    let out = env.closeacct(&["checklist", "show", "AWS"]).status(2);
+    assert!(out.stderr.contains("did you mean `aws`"), "{}", out.stderr);
 }
 
 #[test]

@@ -517,6 +517,12 @@ fn a_signed_report_verifies_with_stock_ssh_keygen_and_a_forged_one_does_not() {
         .output()
         .unwrap();
     assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    // The public half is not a key to sign with, and says so.
+    let public_key = key.with_extension("pub");
+    let out =
+        s.closeacct("report", &["--output", report.to_str().unwrap(), "--sign", public_key.to_str().unwrap()]).output();
+    assert_eq!(out.code, Some(2), "{}", out.snapshot());
+    assert!(out.stderr.contains("it is a public key"), "{}", out.stderr);
     // An RSA key is refused with what to do instead, and nothing is written.
     let rsa = s.env.dir.path().join("id_rsa");
     let made = std::process::Command::new("ssh-keygen")

@@ -75,7 +75,7 @@ fn check_head(path: &std::path::Path, head: &Head, events: u64) -> Result<()> {
         found => Err(Error::HeadMismatch {
             path: path.to_owned(),
             reason: format!(
-                "event {} has hash {}, not {} as the head given says: the log was rewritten after that head was taken",
+                "event {} has hash {}, not {} as the head given says: the log was rewritten after that head was taken (or the head is another run's)",
                 head.seq,
                 found.unwrap_or_default(),
                 head.hash
