@@ -1077,6 +1077,7 @@ const RUN: &[&str] = &[
     "events",
     "last_hash",
     "head",
+    "torn_bytes",
 ];
 const COUNTS: &[&str] = &["total", "applicable", "done", "skipped", "waiting", "pending", "not_applicable"];
 const FACT: &[&str] = &["id", "question", "answer", "answer_label", "answered_at", "answered_by", "earlier_answers"];

@@ -163,7 +163,17 @@ fn a_confirmed_last_line_cut_short_is_damage_not_a_torn_line() {
     // Torn by a crash: bytes past the last confirmed line are set aside as ever.
     let torn = [&whole[..], b"{\"v\":1,\"seq\":4,\"pr"].concat();
     fs::write(&log, &torn).unwrap();
+    // Until then, status and every report say it is there and not part of the record.
+    let status = s.closeacct("status", &[]).status(0);
+    assert!(status.stderr.contains("18 bytes of a line cut short by a crash"), "{}", status.stderr);
+    assert!(s.closeacct("report", &[]).status(0).stdout.contains("Torn         18 bytes after the last line"));
+    let markdown = s.closeacct("report", &["--format", "markdown"]).status(0).stdout;
+    assert!(markdown.contains("- Torn: 18 bytes after the last line"), "{markdown}");
+    let json = s.closeacct("report", &["--format", "json"]).status(0).stdout;
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap()["run"]["torn_bytes"], 18);
     s.closeacct("confirm", &["ticket", "--evidence", "T-1"]).status(0);
+    let json = s.closeacct("report", &["--format", "json"]).status(0).stdout;
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap()["run"]["torn_bytes"], serde_json::Value::Null);
     assert!(s.env.run_dir("small", "acct-1").join("events.jsonl.torn").exists());
     assert!(fs::read(&log).unwrap().starts_with(&whole));
 }

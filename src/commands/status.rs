@@ -79,7 +79,14 @@ pub(crate) fn cmd_status(ui: &Ui, args: &StatusArgs) -> Result<()> {
         Err(Error::UnknownProvider { provider, .. }) => (provider, None),
         Err(e) => return Err(e),
     };
-    let status = run_status(&read_run(&state, &provider, account, args, loaded)?, now);
+    let run = read_run(&state, &provider, account, args, loaded)?;
+    if let Some(torn) = &run.end.torn {
+        ui.warning(format_args!(
+            "the log ends with {} bytes of a line cut short by a crash, never confirmed and not counted here; the next command that records sets them aside",
+            torn.len()
+        ));
+    }
+    let status = run_status(&run, now);
     match args.format {
         DataFormat::Json => {
             ui.stdout((serde_json::to_string_pretty(&status).expect("status serialises") + "\n").as_bytes())?;

@@ -52,6 +52,7 @@ pub(crate) fn build<'a>(run: &'a ReadRun, now: Timestamp, zone: &TimeZone) -> Re
             events: run.end.count,
             last_hash: run.end.last_hash.clone(),
             head: format!("{}:{}", run.end.count, run.end.last_hash),
+            torn_bytes: run.end.torn.as_ref().map(Vec::len),
         },
         counts: progress.counts(),
         facts: fact_reports(run),

@@ -278,6 +278,12 @@ fn record(r: &Report<'_>, zone: &TimeZone, w: &mut dyn Write) -> io::Result<()> 
     writeln!(w, "\n## Record\n")?;
     writeln!(w, "- State file: `{}` ({} events)", r.run.state_file, r.run.events)?;
     writeln!(w, "- Head: `{}` (prove the log still holds it: `closeacct verify --head {}`)", r.run.head, r.run.head)?;
+    if let Some(bytes) = r.run.torn_bytes {
+        writeln!(
+            w,
+            "- Torn: {bytes} bytes after the last line, a line cut short by a crash, never confirmed and not part of this report (the next command that records sets it aside)"
+        )?;
+    }
     writeln!(w, "- Checklist sha256: `{}`", r.checklist.sha256)?;
     writeln!(w, "- Generated: {}", time(r.generated_at, zone))?;
     Ok(())

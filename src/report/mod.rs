@@ -107,6 +107,9 @@ pub(crate) struct RunInfo {
     pub(crate) last_hash: String,
     /// `EVENTS:LAST_HASH`, as `closeacct verify --head` takes it.
     pub(crate) head: String,
+    /// Bytes after the last whole line: a line torn by a crash, never confirmed and not part of
+    /// the record (the next command that records sets it aside); `null` when there are none.
+    pub(crate) torn_bytes: Option<usize>,
 }
 
 /// A fact and its answer.
