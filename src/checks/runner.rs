@@ -76,16 +76,19 @@ impl Interrupt {
         self.groups.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Registers a group; false if interrupted already (the caller kills it). The flag is read
-    /// under the lock `interrupt` holds, so a group is either registered before the kill or sees
-    /// the flag.
-    fn register(&self, group: i32) -> bool {
+    /// Starts `command` in a group of its own and registers the group, under the lock
+    /// `interrupt` holds: a command is either started and registered before the kill, or not
+    /// started at all (`None`). Registering after the start instead left a window in which
+    /// Ctrl-C killed the others and the process exited before the new one was known.
+    fn spawn_registered(&self, command: &mut Command) -> io::Result<Option<(Child, i32)>> {
         let mut groups = self.lock();
         if self.is_interrupted() {
-            return false;
+            return Ok(None);
         }
+        let child = command.spawn()?;
+        let group = i32::try_from(child.id()).expect("pids fit in i32");
         groups.insert(group);
-        true
+        Ok(Some((child, group)))
     }
 
     /// Reaps the group's first process and forgets the group, under the lock, so `interrupt`
@@ -263,13 +266,9 @@ pub(crate) fn run_command(
     }
 
     let start = Instant::now();
-    let mut child = command.spawn().map_err(Failure::Spawn)?;
-    let group = i32::try_from(child.id()).expect("pids fit in i32");
-    if !interrupt.register(group) {
-        kill_group(group);
-        let _ = child.wait();
+    let Some((mut child, group)) = interrupt.spawn_registered(&mut command).map_err(Failure::Spawn)? else {
         return Err(Failure::Interrupted);
-    }
+    };
 
     let (done_tx, done_rx) = mpsc::channel();
     let stdout = Arc::new(Mutex::new(Capture::new(keep.stdout)));
