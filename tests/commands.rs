@@ -368,6 +368,20 @@ fn wait_marks_a_wait_step_waiting_on_someone_and_confirm_closes_it() {
     let status = s.closeacct("status", &["--format", "json"]).status(0);
     let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
     assert_eq!(status["counts"]["waiting"], 1, "{status}");
+    // Whom it waits on, as the operator named them, in every overview.
+    let waiting = &status["waiting"][0];
+    assert_eq!(
+        (&waiting["id"], &waiting["on"], &waiting["waiting_on"]),
+        (&"confirmation".into(), &"provider".into(), &"Provider support".into())
+    );
+    assert!(waiting["since"].is_string(), "{status}");
+    let text = s.closeacct("status", &[]).status(0).stdout;
+    assert!(text.contains("(Provider support,") && text.contains("since 2026-11-24 13:40)"), "{text}");
+    let runs = s.env.closeacct(&["runs", "--format", "json"]).status(0).stdout;
+    let runs: serde_json::Value = serde_json::from_str(&runs).unwrap();
+    assert_eq!(runs["runs"][0]["waiting"][0]["waiting_on"], "Provider support");
+    let all = s.env.closeacct(&["report", "--all"]).status(0).stdout;
+    assert!(all.contains("2.3 (Provider support)"), "{all}");
     s.closeacct("confirm", &["confirmation"]).status(0);
     s.closeacct("status", &["--check"]).status(0);
     let out = s.closeacct("wait", &["confirmation", "--on", "support"]).status(2);

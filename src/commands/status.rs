@@ -12,9 +12,9 @@ use crate::clock;
 use crate::dates::{self, KeyDate};
 use crate::error::{Error, Result};
 use crate::fit::{self, Column};
-use crate::fleet::{self, Fleet, Row};
+use crate::fleet::{self, Fleet, Row, Waiting};
 use crate::layout::{REPORT_WIDTH, fill_hanging};
-use crate::progress::{Counts, Progress, Status};
+use crate::progress::{Counts, Progress};
 use crate::session::{ReadRun, Session};
 use crate::state::{Detail, StateDir};
 use crate::ui::Ui;
@@ -27,7 +27,7 @@ struct RunStatus {
     complete: bool,
     counts: Counts,
     next_step: Option<StepLine>,
-    waiting: Vec<StepLine>,
+    waiting: Vec<Waiting>,
     overdue: Vec<KeyDate>,
     started_at: Option<Timestamp>,
     last_activity: Option<Timestamp>,
@@ -174,12 +174,7 @@ fn run_status(run: &ReadRun, now: Timestamp) -> RunStatus {
         complete: progress.is_complete(),
         counts: progress.counts(),
         next_step: progress.first_open().map(line),
-        waiting: run
-            .checklist
-            .steps()
-            .filter(|(_, s)| progress.status(s) == Status::Waiting)
-            .map(|(r, _)| line(r))
-            .collect(),
+        waiting: Waiting::of_run(run, &progress),
         overdue: dates::due_reminders(&run.checklist, &run.replay, now, &tz),
         started_at: run.replay.started_at,
         last_activity: run.replay.last_at,
@@ -284,7 +279,8 @@ fn render_detail(s: &RunStatus) -> String {
         labelled(&mut out, "  next           ", &format!("{} {} — {}", next.number, next.id, next.title));
     }
     for w in &s.waiting {
-        labelled(&mut out, "  waiting        ", &format!("{} {} — {}", w.number, w.id, w.title));
+        let since = w.since.map_or_else(String::new, |t| format!(", since {}", clock::minutes_in(t, &s.tz)));
+        labelled(&mut out, "  waiting        ", &format!("{} {} — {} ({}{since})", w.number, w.id, w.title, w.who()));
     }
     for due in &s.overdue {
         labelled(&mut out, "  ! ", &due.reminder_line(&s.tz));

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 pub(crate) use accounts::AccountList;
 pub(crate) use checklists::Checklists;
-pub(crate) use summary::{ProblemLine, RunState, Summary};
+pub(crate) use summary::{ProblemLine, RunState, Summary, Waiting};
 
 use crate::checklist::{Catalog, Loaded};
 use crate::clock;

@@ -11,6 +11,7 @@ use crate::checklist::{Actor, StepRef};
 use crate::clock;
 use crate::dates::{self, KeyDate};
 use crate::progress::{Counts, Progress, Status};
+use crate::session::ReadRun;
 use crate::state::{EVENTS_FILE, Place};
 
 /// Where a run is in its life.
@@ -87,6 +88,36 @@ pub(crate) struct Waiting {
     /// Who acts: `partner`, `provider` (or `customer`).
     pub(crate) on: Actor,
     pub(crate) since: Option<Timestamp>,
+    /// Who it waits on, as the operator named them (`wait --on`), if they did: `waiting_on`, as
+    /// the report's steps call it.
+    #[allow(clippy::struct_field_names)]
+    pub(crate) waiting_on: Option<String>,
+}
+
+impl Waiting {
+    /// The waiting steps of a run, in checklist order.
+    pub(crate) fn of_run(run: &ReadRun, progress: &Progress<'_>) -> Vec<Waiting> {
+        run.checklist
+            .steps()
+            .filter(|(_, s)| progress.status(s) == Status::Waiting)
+            .map(|(r, step)| {
+                let record = run.replay.steps.get(step.id.get_ref());
+                Waiting {
+                    number: r.number(),
+                    id: step.id.get_ref().clone(),
+                    title: step.title.clone(),
+                    on: step.actor,
+                    since: record.and_then(|record| record.waiting_since),
+                    waiting_on: record.and_then(|record| record.waiting_on.clone()),
+                }
+            })
+            .collect()
+    }
+
+    /// `Bespin Global` as the operator named them, else who acts (`partner`).
+    pub(crate) fn who(&self) -> String {
+        self.waiting_on.clone().unwrap_or_else(|| self.on.to_string())
+    }
 }
 
 /// A key date in a summary.
@@ -121,17 +152,7 @@ impl Summary {
             let step = checklist.step(r);
             StepLine { number: r.number(), id: step.id.get_ref().clone(), title: step.title.clone() }
         };
-        let waiting = checklist
-            .steps()
-            .filter(|(_, s)| progress.status(s) == Status::Waiting)
-            .map(|(r, step)| Waiting {
-                number: r.number(),
-                id: step.id.get_ref().clone(),
-                title: step.title.clone(),
-                on: step.actor,
-                since: run.replay.steps.get(step.id.get_ref()).and_then(|record| record.waiting_since),
-            })
-            .collect();
+        let waiting = Waiting::of_run(run, &progress);
         let key_dates = dates::key_dates(checklist, &run.replay, now, &tz);
         let open = |d: &KeyDate| {
             checklist

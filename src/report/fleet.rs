@@ -99,7 +99,7 @@ fn cells(run: &Summary) -> [String; 8] {
         Some(stamp) => format!("{} (archive {stamp})", run.account),
         None => run.account.clone(),
     };
-    let waiting: Vec<String> = run.waiting.iter().map(|w| format!("{} ({})", w.number, w.on)).collect();
+    let waiting: Vec<String> = run.waiting.iter().map(|w| format!("{} ({})", w.number, w.who())).collect();
     let mut dates = run
         .next_key_date
         .as_ref()
