@@ -107,14 +107,7 @@ fn detail_for(log: &std::path::Path) -> Detail {
 fn report_all(ui: &Ui, args: &ReportArgs) -> Result<()> {
     let state = StateDir::resolve(args.run.state.state_dir.as_deref())?;
     check_outputs(&state.root, args)?;
-    let given = match &args.run.checklist.checklist {
-        Some(_) => Some(Session::load_checklist(args.run.provider.as_deref(), &args.run.checklist)?),
-        None => None,
-    };
-    if let (Some(provider), None) = (&args.run.provider, &given) {
-        fleet::require_provider(&state, provider)?;
-    }
-    let provider = args.run.provider.clone().or_else(|| given.as_ref().map(|g| g.id().to_owned()));
+    let (given, provider) = fleet::overview_scope(&state, args.run.provider.as_deref(), &args.run.checklist)?;
     let now = clock::now();
     let zone = clock::local_zone();
     let mut fleet = Fleet::new(state, given);

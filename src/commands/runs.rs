@@ -10,7 +10,6 @@ use crate::cli::{DataFormat, RunsArgs, RunsState};
 use crate::clock;
 use crate::error::Result;
 use crate::fleet::{self, Fleet, ProblemLine, Row, RunState, Summary};
-use crate::session::Session;
 use crate::state::StateDir;
 use crate::ui::Ui;
 
@@ -29,14 +28,7 @@ struct Listing {
 /// Lists runs; exits with the worst problem's code once everything is printed.
 pub(crate) fn cmd_runs(ui: &Ui, args: &RunsArgs) -> Result<()> {
     let state = StateDir::resolve(args.state_dir.state_dir.as_deref())?;
-    let given = match &args.checklist.checklist {
-        Some(_) => Some(Session::load_checklist(args.provider.as_deref(), &args.checklist)?),
-        None => None,
-    };
-    if let (Some(provider), None) = (&args.provider, &given) {
-        fleet::require_provider(&state, provider)?;
-    }
-    let provider = args.provider.clone().or_else(|| given.as_ref().map(|g| g.id().to_owned()));
+    let (given, provider) = fleet::overview_scope(&state, args.provider.as_deref(), &args.checklist)?;
     let (active, archived) = match args.state {
         RunsState::Open | RunsState::Complete | RunsState::Active => (true, false),
         RunsState::Archived => (false, true),

@@ -103,14 +103,7 @@ pub(crate) fn cmd_status(ui: &Ui, args: &StatusArgs) -> Result<()> {
 /// readable run: nothing is left out, and the exit code says the worst problem once every row
 /// is printed.
 fn status_all(ui: &Ui, args: &StatusArgs, state: StateDir, now: Timestamp) -> Result<()> {
-    let given = match &args.checklist.checklist {
-        Some(_) => Some(Session::load_checklist(args.provider.as_deref(), &args.checklist)?),
-        None => None,
-    };
-    if let (Some(provider), None) = (&args.provider, &given) {
-        fleet::require_provider(&state, provider)?;
-    }
-    let provider = args.provider.clone().or_else(|| given.as_ref().map(|g| g.id().to_owned()));
+    let (given, provider) = fleet::overview_scope(&state, args.provider.as_deref(), &args.checklist)?;
     let mut fleet = Fleet::new(state, given);
     let mut lines = Vec::new();
     let tally = fleet.each_row(provider.as_deref(), true, false, |row| {

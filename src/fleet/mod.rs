@@ -19,6 +19,7 @@ pub(crate) use checklists::Checklists;
 pub(crate) use summary::{ProblemLine, RunState, Summary, Waiting};
 
 use crate::checklist::{Catalog, Loaded};
+use crate::cli::ChecklistArgs;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -305,14 +306,30 @@ pub(crate) struct Tally {
 
 /// After every row is printed: `Ok` when every entry was a run, else the error that carries the
 /// worst problem's exit code.
-/// Refuses, for an overview's `--provider`, an id that no checklist has and no run of the state
-/// directory is filed under (a run of a checklist file the catalog no longer holds still is):
-/// a mistyped id is a usage error with the nearest ids, not an empty list.
-pub(crate) fn require_provider(state: &StateDir, provider: &str) -> Result<()> {
-    let filed = ["runs", "archive"]
-        .iter()
-        .any(|place| std::fs::symlink_metadata(state.root.join(place).join(provider)).is_ok());
-    if filed { Ok(()) } else { Catalog::get().require_known(provider) }
+/// What an overview (`status` of all runs, `runs`, `report --all`) covers: the `--checklist`
+/// file's checklist if one is given, and the provider it is limited to (`--provider`, else the
+/// file's id). A `--provider` that no checklist has and no run is filed under (a run of a
+/// checklist file the catalog no longer holds still is) is a usage error with the nearest ids,
+/// not an empty list.
+pub(crate) fn overview_scope(
+    state: &StateDir,
+    provider: Option<&str>,
+    checklist: &ChecklistArgs,
+) -> Result<(Option<Loaded>, Option<String>)> {
+    let given = match &checklist.checklist {
+        Some(_) => Some(Session::load_checklist(provider, checklist)?),
+        None => None,
+    };
+    if let (Some(provider), None) = (provider, &given) {
+        let filed = ["runs", "archive"]
+            .iter()
+            .any(|place| std::fs::symlink_metadata(state.root.join(place).join(provider)).is_ok());
+        if !filed {
+            Catalog::get().require_known(provider)?;
+        }
+    }
+    let provider = provider.map(str::to_owned).or_else(|| given.as_ref().map(|g| g.id().to_owned()));
+    Ok((given, provider))
 }
 
 pub(crate) fn finish(tally: Tally) -> Result<()> {
