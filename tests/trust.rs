@@ -214,11 +214,7 @@ fn reads_have_bounds_devices_huge_files_and_bad_zones_end_at_once() {
     let s = Small::new();
     s.closeacct("start", &[]).status(0);
     let dir = s.env.run_dir("small", "acct-1");
-    let pinned = fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("checklist-"))
-        .unwrap();
+    let pinned = pinned_copy(&dir);
     let elsewhere = s.env.write("elsewhere.toml", fs::read(&pinned).unwrap());
     fs::remove_file(&pinned).unwrap();
     std::os::unix::fs::symlink(&elsewhere, &pinned).unwrap();
@@ -235,11 +231,7 @@ fn an_edited_pinned_checklist_copy_is_refused_naming_the_file() {
     let s = Small::new();
     s.closeacct("start", &["--fact", "org=no"]).status(0);
     let dir = s.env.run_dir("small", "acct-1");
-    let pinned = fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("checklist-"))
-        .unwrap();
+    let pinned = pinned_copy(&dir);
     let edited =
         fs::read_to_string(&pinned).unwrap().replace("title = \"Back up the data\"", "title = \"Nothing to do\"");
     fs::write(&pinned, edited).unwrap();
@@ -406,11 +398,7 @@ fn report_output_refuses_the_state_dir_links_and_devices_with_exit_73() {
     let dir = s.env.run_dir("small", "acct-1");
     let log = dir.join("events.jsonl");
     let before = fs::read(&log).unwrap();
-    let pinned = fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("checklist-"))
-        .unwrap();
+    let pinned = pinned_copy(&dir);
     let outside = s.env.write("victim.txt", "keep me");
     let link = s.env.dir.path().join("link.txt");
     std::os::unix::fs::symlink(&outside, &link).unwrap();
@@ -686,4 +674,13 @@ fn changing_a_fact_on_a_complete_run_needs_reopen_and_is_reported() {
     assert!(text.contains("Reopened     2026-11-25T09:00:00+00:00"), "{text}");
     let json = s.closeacct("report", &["--format", "json"]).status(0).stdout;
     assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap()["run"]["reopened_at"], "2026-11-25T09:00:00Z");
+}
+
+/// The copy of the checklist a run in `dir` is pinned to (`checklist-HASH.toml`).
+fn pinned_copy(dir: &std::path::Path) -> std::path::PathBuf {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("checklist-"))
+        .expect("a pinned checklist copy")
 }
