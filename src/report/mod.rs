@@ -356,21 +356,17 @@ impl<'a> History<'a> {
         (0..self.len()).map(move |i| match self {
             History::Held { entries, notes, evidence } => {
                 let h = &entries[i];
-                Ok(HistoryItem::of(h, Cow::Borrowed(&*h.by), |index| &notes[index].text, |index| &evidence[index].text))
+                Ok(HistoryItem::of(h, |index| &notes[index].text, |index| &evidence[index].text))
             }
             History::Lines { lines, log, operators } => {
                 let read = log.history(lines[i], operators)?;
-                let by = operators
-                    .iter()
-                    .find(|o| **o == read.entry.by)
-                    .map_or_else(|| Cow::Owned(read.entry.by.to_string()), |shared| Cow::Borrowed(&**shared));
                 let h = read.entry;
                 Ok(HistoryItem {
                     seq: h.seq,
                     event: event_word(h.what),
                     at: h.at,
                     happened_at: h.happened_at,
-                    by,
+                    by: h.by,
                     note: read.note.map(Cow::Owned),
                     evidence: read.evidence.map(Cow::Owned),
                     reason: h.reason.map(Cow::Owned),
@@ -411,7 +407,9 @@ pub(crate) struct HistoryItem<'a> {
     pub(crate) at: Timestamp,
     /// When it happened, if recorded afterwards (`--at`).
     pub(crate) happened_at: Option<Timestamp>,
-    pub(crate) by: Cow<'a, str>,
+    /// The run's own copy of the operator's name, shared (`LogLines` finds it when it reads a
+    /// line back).
+    pub(crate) by: Arc<str>,
     pub(crate) note: Option<Cow<'a, str>>,
     pub(crate) evidence: Option<Cow<'a, str>>,
     pub(crate) reason: Option<Cow<'a, str>>,
@@ -450,7 +448,6 @@ impl<'a> HistoryItem<'a> {
     /// (by their index among the step's notes and evidence).
     fn of(
         h: &'a HistoryEntry,
-        by: Cow<'a, str>,
         note: impl Fn(usize) -> &'a str,
         evidence: impl Fn(usize) -> &'a str,
     ) -> HistoryItem<'a> {
@@ -459,7 +456,7 @@ impl<'a> HistoryItem<'a> {
             event: event_word(h.what),
             at: h.at,
             happened_at: h.happened_at,
-            by,
+            by: Arc::clone(&h.by),
             note: h.note.map(|index| Cow::Borrowed(note(index))),
             evidence: h.evidence.map(|index| Cow::Borrowed(evidence(index))),
             reason: h.reason.as_deref().map(Cow::Borrowed),
